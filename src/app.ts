@@ -1,0 +1,22 @@
+import { type Loaded, type LoadOptions, loadConfig } from './core/config/load.js';
+import { Core } from './core/core.js';
+import { createLogger } from './core/log.js';
+import { migrate } from './core/store/migrations.js';
+import { openDb } from './store/open.js';
+
+/** The composition root: settings → store → migrations → core. Every face starts here. */
+export async function openCore(
+  opts: LoadOptions & { loaded?: Loaded; logLevel?: string } = {},
+): Promise<Core> {
+  const loaded = opts.loaded ?? loadConfig(opts);
+  const log = createLogger(opts.logLevel ?? loaded.config.log.level);
+  const db = openDb(loaded.config);
+  try {
+    const applied = await migrate(db);
+    if (applied.length) log.info({ applied, store: db.location }, 'migrations applied');
+  } catch (e) {
+    await db.close().catch(() => {});
+    throw e;
+  }
+  return new Core({ loaded, db, log });
+}

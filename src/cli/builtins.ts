@@ -1,0 +1,49 @@
+import { openCore } from '../app.js';
+import { exampleSettings } from '../core/config/example.js';
+import type { LoadOptions } from '../core/config/load.js';
+import { serveStdio } from '../mcp/stdio.js';
+
+export interface Globals {
+  json: boolean;
+  server?: string | undefined;
+  configDir?: string | undefined;
+}
+
+/** Commands that are not tools: they run the process itself (serve, mcp start) or talk to a server. */
+export interface Builtin {
+  path: string[];
+  summary: string;
+  usage: string;
+  /** Resolves with the exit code. */
+  run: (args: string[], globals: Globals) => Promise<number>;
+}
+
+export const loadOpts = (g: Globals): LoadOptions => (g.configDir ? { dir: g.configDir } : {});
+
+export const BUILTINS: Builtin[] = [
+  {
+    path: ['config', 'example'],
+    summary: 'Print a settings file with every key, commented, at its default',
+    usage: 'Usage: mahavishnu config example > settings/mahavishnu.yaml',
+    run: async () => {
+      process.stdout.write(exampleSettings());
+      return 0;
+    },
+  },
+  {
+    path: ['mcp', 'start'],
+    summary: 'Serve every tool over MCP on stdin/stdout',
+    usage:
+      'Usage: mahavishnu mcp start\n\nServe the MCP tools, resources and prompts over stdio, for an MCP client that spawns\n' +
+      'this command. The caller acts as mcp.stdio_principal from the settings. Logs go to stderr.',
+    run: async (_args, g) => {
+      const core = await openCore(loadOpts(g));
+      try {
+        await serveStdio(core);
+      } finally {
+        await core.close();
+      }
+      return 0;
+    },
+  },
+];

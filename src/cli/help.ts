@@ -1,0 +1,82 @@
+import type { Tool } from '../tools/define.js';
+import type { Builtin } from './builtins.js';
+import { flagsOf } from './schema-flags.js';
+
+const GLOBAL = `Global options:
+  --json               print machine-readable JSON
+  --server URL         send the command to a running server (default for live commands: server.url or
+                       http://127.0.0.1:<server.port>); the token comes from MAHAVISHNU_TOKEN
+  --config-dir DIR     settings folder (default ./settings or MAHAVISHNU_CONFIG_DIR)
+  -h, --help           show help
+  --version            print the version`;
+
+const pad = (s: string, n: number) => (s.length >= n ? `${s}  ` : s.padEnd(n));
+
+export function rootHelp(tools: readonly Tool[], builtins: readonly Builtin[], version: string): string {
+  const rows = [
+    ...builtins.map((b) => [b.path.join(' '), b.summary] as const),
+    ...tools.map((t) => [t.cliPath.join(' '), t.title] as const),
+  ].sort((a, b) => a[0].localeCompare(b[0]));
+  return [
+    `mahavishnu ${version}: production runbooks as MCP tools and CLI commands`,
+    '',
+    'Usage: mahavishnu <command> [arguments] [--flags]',
+    '',
+    'Commands:',
+    ...rows.map(([p, s]) => `  ${pad(p, 30)}${s}`),
+    '',
+    GLOBAL,
+    '',
+    "Run `mahavishnu <command> --help` for a command's flags.",
+  ].join('\n');
+}
+
+export function groupHelp(group: string, tools: readonly Tool[], builtins: readonly Builtin[]): string {
+  const rows = [
+    ...builtins.filter((b) => b.path[0] === group).map((b) => [b.path.join(' '), b.summary] as const),
+    ...tools.filter((t) => t.cliPath[0] === group).map((t) => [t.cliPath.join(' '), t.title] as const),
+  ];
+  return [
+    `Usage: mahavishnu ${group} <command>`,
+    '',
+    'Commands:',
+    ...rows.map(([p, s]) => `  ${pad(p, 30)}${s}`),
+  ].join('\n');
+}
+
+export function toolHelp(tool: Tool): string {
+  const flags = flagsOf(tool.input);
+  const pos = tool.positional.map((p) => `<${p}>`).join(' ');
+  const lines = [
+    `Usage: mahavishnu ${tool.cliPath.join(' ')}${pos ? ` ${pos}` : ''} [--flags]`,
+    '',
+    tool.description,
+    '',
+    `MCP tool: ${tool.name}   least role: ${tool.role}   ${tool.hints.readOnly ? 'read-only' : 'changes state'}` +
+      `${tool.hints.destructive ? ', destructive' : ''}${tool.hints.idempotent ? ', idempotent' : ''}` +
+      `${tool.scope === 'live' ? '   runs on the server' : ''}`,
+    '',
+    flags.length ? 'Flags:' : 'Flags: none',
+  ];
+  for (const f of flags) {
+    const value =
+      f.kind === 'boolean'
+        ? ''
+        : f.kind === 'record'
+          ? ' KEY=VALUE'
+          : f.kind === 'array'
+            ? ' V[,V…]'
+            : ' VALUE';
+    const name = tool.positional.includes(f.key) ? `<${f.key}> | --${f.flag}${value}` : `--${f.flag}${value}`;
+    const extra = [
+      f.required ? 'required' : '',
+      f.choices ? `one of: ${f.choices.join(', ')}` : '',
+      f.defaultValue !== undefined ? `default: ${JSON.stringify(f.defaultValue)}` : '',
+      f.kind === 'record' || f.kind === 'array' ? 'repeatable' : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
+    lines.push(`  ${pad(name, 30)}${f.description}${extra ? ` (${extra})` : ''}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,179 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Principal } from '../principal.js';
+import type { Db } from '../store/db.js';
+
+export interface AuditEntry {
+  seq: number;
+  ts: string;
+  call_id: string;
+  phase: 'begin' | 'end';
+  principal: string;
+  role: string;
+  transport: string;
+  tool: string;
+  input: unknown;
+  outcome: string | null;
+  error_code: string | null;
+  hash: string;
+}
+
+interface AuditRow {
+  seq: number;
+  ts: number;
+  call_id: string;
+  phase: string;
+  principal: string;
+  role: string;
+  transport: string;
+  tool: string;
+  input: string;
+  outcome: string | null;
+  error_code: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  records: number;
+  head: string | null;
+  first_bad_seq: number | null;
+  reason: string | null;
+}
+
+const GENESIS = '0'.repeat(64);
+const FIELDS =
+  'seq, ts, call_id, phase, principal, role, transport, tool, input, outcome, error_code, prev_hash, hash';
+
+/** The hash of a record covers every field and the previous record's hash: editing any breaks the chain. */
+function hashOf(r: Omit<AuditRow, 'hash'>): string {
+  const body = JSON.stringify([
+    Number(r.seq),
+    Number(r.ts),
+    r.call_id,
+    r.phase,
+    r.principal,
+    r.role,
+    r.transport,
+    r.tool,
+    r.input,
+    r.outcome,
+    r.error_code,
+  ]);
+  return createHash('sha256').update(r.prev_hash).update('\n').update(body).digest('hex');
+}
+
+/** Append-only, hash-chained audit log. Writers serialize on a lock so the chain has one head. */
+export class AuditLog {
+  constructor(private readonly db: Db) {}
+
+  newCallId(): string {
+    return randomUUID();
+  }
+
+  async append(e: {
+    callId: string;
+    phase: 'begin' | 'end';
+    principal: Principal;
+    tool: string;
+    input: unknown;
+    outcome?: string;
+    errorCode?: string;
+  }): Promise<void> {
+    await this.db.tx(async (t) => {
+      await t.lock('audit_log');
+      const head = (
+        await t.query<{ seq: number; hash: string }>(
+          'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
+        )
+      )[0];
+      const row = {
+        seq: Number(head?.seq ?? 0) + 1,
+        ts: Date.now(),
+        call_id: e.callId,
+        phase: e.phase,
+        principal: e.principal.username,
+        role: e.principal.role,
+        transport: e.principal.transport,
+        tool: e.tool,
+        input: JSON.stringify(e.input ?? null),
+        outcome: e.outcome ?? null,
+        error_code: e.errorCode ?? null,
+        prev_hash: head?.hash ?? GENESIS,
+      };
+      const hash = hashOf(row);
+      await t.query(`INSERT INTO audit_log (${FIELDS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`, [
+        row.seq,
+        row.ts,
+        row.call_id,
+        row.phase,
+        row.principal,
+        row.role,
+        row.transport,
+        row.tool,
+        row.input,
+        row.outcome,
+        row.error_code,
+        row.prev_hash,
+        hash,
+      ]);
+    });
+  }
+
+  async list(opts: { limit: number; tool?: string | undefined }): Promise<AuditEntry[]> {
+    const rows = opts.tool
+      ? await this.db.query<AuditRow>(
+          `SELECT ${FIELDS} FROM audit_log WHERE tool = $1 ORDER BY seq DESC LIMIT $2`,
+          [opts.tool, opts.limit],
+        )
+      : await this.db.query<AuditRow>(`SELECT ${FIELDS} FROM audit_log ORDER BY seq DESC LIMIT $1`, [
+          opts.limit,
+        ]);
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      ts: new Date(Number(r.ts)).toISOString(),
+      call_id: r.call_id,
+      phase: r.phase as 'begin' | 'end',
+      principal: r.principal,
+      role: r.role,
+      transport: r.transport,
+      tool: r.tool,
+      input: JSON.parse(r.input),
+      outcome: r.outcome,
+      error_code: r.error_code,
+      hash: r.hash,
+    }));
+  }
+
+  /** Walk the whole chain in pages, recomputing each hash and link. */
+  async verify(): Promise<VerifyResult> {
+    let prev = GENESIS;
+    let expectSeq = 1;
+    let records = 0;
+    const page = 1000;
+    for (;;) {
+      const rows = await this.db.query<AuditRow>(
+        `SELECT ${FIELDS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2`,
+        [expectSeq, page],
+      );
+      for (const r of rows) {
+        const seq = Number(r.seq);
+        const bad = (reason: string): VerifyResult => ({
+          ok: false,
+          records,
+          head: prev,
+          first_bad_seq: seq,
+          reason,
+        });
+        if (seq !== expectSeq) return bad(`record ${expectSeq} is missing (next is ${seq})`);
+        if (r.prev_hash !== prev) return bad(`record ${seq} does not link to record ${seq - 1}`);
+        if (hashOf(r) !== r.hash) return bad(`record ${seq} was altered after it was written`);
+        prev = r.hash;
+        expectSeq++;
+        records++;
+      }
+      if (rows.length < page) break;
+    }
+    return { ok: true, records, head: records ? prev : null, first_bad_seq: null, reason: null };
+  }
+}

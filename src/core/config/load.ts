@@ -1,0 +1,115 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { AppError } from '../errors.js';
+import { type Config, ConfigSchema } from './schema.js';
+import { describeIssues } from './zod-issues.js';
+
+/**
+ * The only module that reads process.env. Settings come from settings/mahavishnu.yaml, then
+ * settings/local.yaml, then MAHAVISHNU_<GROUP>__<FIELD> variables, each overriding the last.
+ */
+export interface LoadOptions {
+  /** Folder holding mahavishnu.yaml and local.yaml. */
+  dir?: string;
+  /** A single file instead of the folder's two files (config validate --file). */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Loaded {
+  config: Config;
+  /** Files actually read, in order. */
+  sources: string[];
+  dir: string;
+}
+
+type Tree = Record<string, unknown>;
+
+const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function merge(base: Tree, over: Tree): Tree {
+  const out: Tree = { ...base };
+  for (const [k, v] of Object.entries(over))
+    out[k] = isTree(v) && isTree(out[k]) ? merge(out[k] as Tree, v) : v;
+  return out;
+}
+
+function readYaml(path: string, problems: string[]): Tree {
+  try {
+    const doc = parseYaml(readFileSync(path, 'utf8')) ?? {};
+    if (!isTree(doc)) {
+      problems.push(`${path}: the top level must be a mapping of groups (server:, database:, …)`);
+      return {};
+    }
+    return doc;
+  } catch (e) {
+    problems.push(`${path}: ${(e as Error).message.split('\n')[0]}`);
+    return {};
+  }
+}
+
+/** Settings from the environment: MAHAVISHNU_DATABASE__URL → database.url (values parsed as YAML scalars). */
+function fromEnv(env: NodeJS.ProcessEnv): Tree {
+  const out: Tree = {};
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('MAHAVISHNU_') || !name.includes('__') || raw === undefined) continue;
+    const path = name.slice('MAHAVISHNU_'.length).toLowerCase().split('__');
+    let value: unknown = raw;
+    try {
+      value = raw === '' ? '' : parseYaml(raw);
+    } catch {
+      value = raw;
+    }
+    let node = out;
+    for (const seg of path.slice(0, -1)) {
+      if (!isTree(node[seg])) node[seg] = {};
+      node = node[seg] as Tree;
+    }
+    node[path.at(-1)!] = value;
+  }
+  return out;
+}
+
+export function configDir(opts: LoadOptions = {}): string {
+  const env = opts.env ?? process.env;
+  return resolve(opts.dir ?? env.MAHAVISHNU_CONFIG_DIR ?? 'settings');
+}
+
+/** Parse and validate the whole layered config; every problem is reported with its key path. */
+export function tryLoadConfig(opts: LoadOptions = {}): { loaded?: Loaded; problems: string[] } {
+  const env = opts.env ?? process.env;
+  const dir = configDir(opts);
+  const problems: string[] = [];
+  const sources: string[] = [];
+  let tree: Tree = {};
+  const files = opts.file
+    ? [resolve(opts.file)]
+    : [resolve(dir, 'mahavishnu.yaml'), resolve(dir, 'local.yaml')];
+  for (const f of files) {
+    if (!existsSync(f)) {
+      if (opts.file) problems.push(`${f}: file not found`);
+      continue;
+    }
+    sources.push(f);
+    tree = merge(tree, readYaml(f, problems));
+  }
+  tree = merge(tree, fromEnv(env));
+  const parsed = ConfigSchema.safeParse(tree);
+  if (!parsed.success) problems.push(...describeIssues(ConfigSchema, parsed.error));
+  if (problems.length > 0 || !parsed.success) return { problems };
+  return { loaded: { config: parsed.data, sources, dir }, problems };
+}
+
+export function loadConfig(opts: LoadOptions = {}): Loaded {
+  const { loaded, problems } = tryLoadConfig(opts);
+  if (!loaded) {
+    throw new AppError('invalid_input', `invalid settings:\n  ${problems.join('\n  ')}`, { problems });
+  }
+  return loaded;
+}
+
+/** Process-level values that are not settings: the CLI's bearer token. */
+export function readToken(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.MAHAVISHNU_TOKEN || undefined;
+}

@@ -1,0 +1,70 @@
+import { AuditLog } from './audit/audit.js';
+import type { Loaded } from './config/load.js';
+import type { Config } from './config/schema.js';
+import type { Logger } from './log.js';
+import { Metrics } from './metrics.js';
+import type { Db } from './store/db.js';
+import { Users } from './users/users.js';
+import { VERSION } from './version.js';
+
+export interface CoreDeps {
+  loaded: Loaded;
+  db: Db;
+  log: Logger;
+}
+
+/**
+ * The engine every face (MCP, CLI, HTTP) shares. It knows no transport; storage is reached only
+ * through the ports it was given.
+ */
+export class Core {
+  readonly version = VERSION;
+  readonly startedAt = Date.now();
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly db: Db;
+  readonly users: Users;
+  readonly audit: AuditLog;
+  private loaded: Loaded;
+  private readonly closers: Array<() => Promise<void> | void> = [];
+
+  constructor(deps: CoreDeps) {
+    this.loaded = deps.loaded;
+    this.db = deps.db;
+    this.log = deps.log;
+    this.metrics = new Metrics(VERSION);
+    this.users = new Users(this.db);
+    this.audit = new AuditLog(this.db);
+  }
+
+  /** The settings in force (replaced whole by a successful reload). */
+  get config(): Config {
+    return this.loaded.config;
+  }
+
+  get settings(): Loaded {
+    return this.loaded;
+  }
+
+  /** Swap in new, already validated settings at once. */
+  applySettings(next: Loaded): void {
+    this.loaded = next;
+  }
+
+  /** Register work to run at close, in reverse order of registration. */
+  onClose(fn: () => Promise<void> | void): void {
+    this.closers.push(fn);
+  }
+
+  async close(): Promise<void> {
+    for (const fn of this.closers.reverse()) {
+      try {
+        await fn();
+      } catch (e) {
+        this.log.warn({ err: e }, 'error while closing');
+      }
+    }
+    await this.db.close();
+    this.log.flush?.();
+  }
+}

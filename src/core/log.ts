@@ -1,0 +1,42 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/** Keys whose values never reach a log line, wherever they sit in a logged object. */
+const SECRET_KEYS = [
+  'password',
+  'token',
+  'secret',
+  'authorization',
+  'key_material',
+  'private_key',
+  'api_key',
+];
+
+/** JSON to stderr always: stdout belongs to MCP stdio and CLI output. */
+export function createLogger(level: string, name = 'mahavishnu'): Logger {
+  return pino(
+    {
+      name,
+      level,
+      redact: {
+        paths: [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), ...SECRET_KEYS.map((k) => `*.*.${k}`)],
+        censor: '[redacted]',
+      },
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    pino.destination({ fd: 2, sync: false }),
+  );
+}
+
+/** Copy of a value with secret-named keys replaced, for audit records and error details. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = SECRET_KEYS.some((s) => k.toLowerCase().includes(s)) ? '[redacted]' : redact(v, depth + 1);
+  }
+  return out;
+}

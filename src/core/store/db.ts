@@ -1,0 +1,26 @@
+/**
+ * The storage port: a small SQL interface both stores implement. Domain code writes SQL once, in
+ * the subset SQLite and PostgreSQL share, with $1, $2 … placeholders; booleans are stored as
+ * 0/1 integers and times as epoch milliseconds (BIGINT), so rows read the same from either store.
+ */
+export type Dialect = 'sqlite' | 'postgres';
+export type Row = Record<string, unknown>;
+export type Param = string | number | bigint | null | Uint8Array;
+
+export interface Db {
+  readonly dialect: Dialect;
+  /** A human description of where the data lives, without credentials. */
+  readonly location: string;
+  query<T = Row>(sql: string, params?: readonly Param[]): Promise<T[]>;
+  /** Several statements, no parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  /** Run fn in one transaction; inside it, use the Db it is given. */
+  tx<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /** Inside a transaction: hold a named lock until it ends (serializes writers across processes). */
+  lock(name: string): Promise<void>;
+  /** Round-trip a trivial query; resolves with the latency in ms or rejects with `unavailable`. */
+  ping(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export const one = <T>(rows: T[]): T | undefined => rows[0];

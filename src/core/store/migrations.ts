@@ -1,0 +1,86 @@
+import type { Db, Dialect } from './db.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  /** One script for both stores, or one per dialect where they differ. */
+  sql: string | Record<Dialect, string>;
+}
+
+/**
+ * Every schema change, in order. Numbers are spaced by domain (1–9 foundation, 10–19 pools and
+ * workflows, 20–29 backups, 30–39 security and config) so parallel work does not collide.
+ */
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'users, audit log, key-value',
+    sql: {
+      sqlite: `
+        CREATE TABLE users (
+          id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
+          password_hash TEXT, disabled INTEGER NOT NULL DEFAULT 0,
+          created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
+        CREATE TABLE audit_log (
+          seq BIGINT PRIMARY KEY, ts BIGINT NOT NULL, call_id TEXT NOT NULL, phase TEXT NOT NULL,
+          principal TEXT NOT NULL, role TEXT NOT NULL, transport TEXT NOT NULL, tool TEXT NOT NULL,
+          input TEXT NOT NULL, outcome TEXT, error_code TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+          BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+          WHEN (SELECT value FROM kv WHERE key = 'audit.rewrite') IS NOT 'allowed'
+          BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at BIGINT NOT NULL);`,
+      postgres: `
+        CREATE TABLE users (
+          id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
+          password_hash TEXT, disabled INTEGER NOT NULL DEFAULT 0,
+          created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
+        CREATE TABLE audit_log (
+          seq BIGINT PRIMARY KEY, ts BIGINT NOT NULL, call_id TEXT NOT NULL, phase TEXT NOT NULL,
+          principal TEXT NOT NULL, role TEXT NOT NULL, transport TEXT NOT NULL, tool TEXT NOT NULL,
+          input TEXT NOT NULL, outcome TEXT, error_code TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+        CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at BIGINT NOT NULL);
+        CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF TG_OP = 'DELETE' AND current_setting('mahavishnu.audit_rewrite', true) = 'allowed' THEN
+            RETURN OLD;
+          END IF;
+          RAISE EXCEPTION 'audit_log is append-only';
+        END $$;
+        CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+          FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();`,
+    },
+  },
+];
+
+/** Latest schema version this build knows. */
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
+
+/** Apply pending migrations under a lock, each in its own transaction. Returns versions applied. */
+export async function migrate(db: Db, migrations: Migration[] = MIGRATIONS): Promise<number[]> {
+  await db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+  );
+  const applied: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    await db.tx(async (t) => {
+      await t.lock('schema_migrations');
+      const done = await t.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
+      if (done.length > 0) return;
+      await t.exec(typeof m.sql === 'string' ? m.sql : m.sql[t.dialect]);
+      await t.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+        m.version,
+        m.name,
+        Date.now(),
+      ]);
+      applied.push(m.version);
+    });
+  }
+  return applied;
+}
+
+export async function currentSchemaVersion(db: Db): Promise<number> {
+  const rows = await db.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
+  return Number(rows[0]?.v ?? 0);
+}

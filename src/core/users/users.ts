@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { AppError, conflict, invalid } from '../errors.js';
+import type { Role } from '../principal.js';
+import type { Db } from '../store/db.js';
+
+export interface User {
+  id: string;
+  username: string;
+  role: Role;
+  has_password: boolean;
+  disabled: boolean;
+  created_at: string;
+}
+
+interface UserRow {
+  id: string;
+  username: string;
+  role: Role;
+  password_hash: string | null;
+  disabled: number;
+  created_at: number;
+}
+
+export const USERNAME = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
+
+const toUser = (r: UserRow): User => ({
+  id: r.id,
+  username: r.username,
+  role: r.role,
+  has_password: r.password_hash !== null,
+  disabled: Number(r.disabled) === 1,
+  created_at: new Date(Number(r.created_at)).toISOString(),
+});
+
+/** Passwords are hashed with argon2id (OWASP's first choice); argon2 is loaded only when used. */
+async function hashPassword(password: string): Promise<string> {
+  const argon2 = await import('argon2');
+  return argon2.hash(password, { type: argon2.argon2id });
+}
+
+export class Users {
+  constructor(private readonly db: Db) {}
+
+  async create(input: { username: string; role: Role; password?: string | undefined }): Promise<User> {
+    if (!USERNAME.test(input.username)) {
+      throw invalid(
+        `username "${input.username}" is not allowed: use 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+      );
+    }
+    if (input.password !== undefined && input.password.length < 12) {
+      throw invalid('password is too short: use at least 12 characters, or omit it for a token-only user');
+    }
+    const hash = input.password === undefined ? null : await hashPassword(input.password);
+    const now = Date.now();
+    const id = randomUUID();
+    try {
+      await this.db.query(
+        'INSERT INTO users (id, username, role, password_hash, disabled, created_at, updated_at) VALUES ($1, $2, $3, $4, 0, $5, $5)',
+        [id, input.username, input.role, hash, now],
+      );
+    } catch (e) {
+      if (e instanceof AppError && e.code === 'conflict') {
+        throw conflict(`user "${input.username}" already exists; pick another username or list users first`);
+      }
+      throw e;
+    }
+    return toUser({
+      id,
+      username: input.username,
+      role: input.role,
+      password_hash: hash,
+      disabled: 0,
+      created_at: now,
+    });
+  }
+
+  async list(): Promise<User[]> {
+    const rows = await this.db.query<UserRow>(
+      'SELECT id, username, role, password_hash, disabled, created_at FROM users ORDER BY username',
+    );
+    return rows.map(toUser);
+  }
+
+  async get(username: string): Promise<User | undefined> {
+    const rows = await this.db.query<UserRow>(
+      'SELECT id, username, role, password_hash, disabled, created_at FROM users WHERE username = $1',
+      [username],
+    );
+    return rows[0] && toUser(rows[0]);
+  }
+
+  async verifyPassword(username: string, password: string): Promise<boolean> {
+    const rows = await this.db.query<UserRow>(
+      'SELECT password_hash, disabled FROM users WHERE username = $1',
+      [username],
+    );
+    const row = rows[0];
+    if (!row?.password_hash || Number(row.disabled) === 1) return false;
+    const argon2 = await import('argon2');
+    return argon2.verify(row.password_hash, password);
+  }
+}

@@ -1,0 +1,24 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Core } from '../core/core.js';
+import type { Tool } from '../tools/define.js';
+import { TOOLS } from '../tools/index.js';
+import { type PrincipalOf, registerTools } from './tools.js';
+
+const INSTRUCTIONS =
+  'mahavishnu runs production runbook actions: pools and workflows, backups and disaster recovery, ' +
+  'health, adapters, secrets and users. Read-only tools are safe to call at any time; destructive tools ' +
+  'accept dry_run: true to show their plan first.';
+
+/** One MCP server (one per session on HTTP, one per process on stdio) over the shared core. */
+export function createMcpServer(
+  core: Core,
+  principalOf: PrincipalOf,
+  tools: readonly Tool[] = TOOLS,
+): McpServer {
+  const server = new McpServer(
+    { name: 'mahavishnu', title: 'mahavishnu ops control plane', version: core.version },
+    { instructions: INSTRUCTIONS },
+  );
+  registerTools(server, core, tools, principalOf);
+  return server;
+}

@@ -1,0 +1,146 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Db, Param } from '../../core/store/db.js';
+import { storeError } from '../errors.js';
+
+/**
+ * $1, $2 … → ?, ? … with the values reordered to match, so both stores take the same SQL
+ * (a placeholder may appear more than once).
+ */
+function toSqlite(sql: string): { text: string; order: number[] } {
+  const order: number[] = [];
+  const text = sql.replace(/\$(\d+)/g, (_m, n: string) => {
+    order.push(Number(n) - 1);
+    return '?';
+  });
+  return { text, order };
+}
+
+/**
+ * The embedded store: one SQLite file (WAL). better-sqlite3 is synchronous, so a transaction that
+ * awaits inside holds a process-wide queue; every other statement waits for it to commit, so no
+ * statement from elsewhere can slip into (and be rolled back with) someone else's transaction.
+ */
+export class SqliteDb implements Db {
+  readonly dialect = 'sqlite' as const;
+  readonly location: string;
+  private readonly db: Database.Database;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly stmts = new Map<string, { stmt: Database.Statement; order: number[] }>();
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('synchronous = NORMAL');
+    this.location = `sqlite:${path}`;
+  }
+
+  private exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private stmt(sql: string): { stmt: Database.Statement; order: number[] } {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      const { text, order } = toSqlite(sql);
+      s = { stmt: this.db.prepare(text), order };
+      if (this.stmts.size > 500) this.stmts.clear();
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  private run<T>(sql: string, params: readonly Param[]): T[] {
+    try {
+      const { stmt, order } = this.stmt(sql);
+      const args = order.map((i) => {
+        const p = params[i];
+        return typeof p === 'bigint' ? Number(p) : p;
+      });
+      if (stmt.reader) return stmt.all(...args) as T[];
+      stmt.run(...args);
+      return [];
+    } catch (e) {
+      throw storeError(e, this.location);
+    }
+  }
+
+  query<T>(sql: string, params: readonly Param[] = []): Promise<T[]> {
+    return this.exclusive(() => this.run<T>(sql, params));
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.exclusive(() => {
+      this.db.exec(sql);
+    });
+  }
+
+  tx<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      const inner = new SqliteTx(this.db, (sql, params) => this.run(sql, params), this.location);
+      try {
+        const out = await fn(inner);
+        this.db.exec('COMMIT');
+        return out;
+      } catch (e) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw e;
+      } finally {
+        inner.closed = true;
+      }
+    });
+  }
+
+  async lock(): Promise<void> {
+    // One writer at a time is SQLite's own rule; BEGIN IMMEDIATE already holds the write lock.
+  }
+
+  ping(): Promise<number> {
+    return this.exclusive(() => {
+      const t = performance.now();
+      this.db.prepare('SELECT 1').get();
+      return performance.now() - t;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.exclusive(() => this.db.close());
+  }
+}
+
+/** The handle given to a transaction's callback: runs directly, without queueing behind itself. */
+class SqliteTx implements Db {
+  readonly dialect = 'sqlite' as const;
+  closed = false;
+  constructor(
+    private readonly db: Database.Database,
+    private readonly runner: (sql: string, params: readonly Param[]) => unknown[],
+    readonly location: string,
+  ) {}
+  private check() {
+    if (this.closed) throw new Error('transaction handle used after the transaction ended');
+  }
+  async query<T>(sql: string, params: readonly Param[] = []): Promise<T[]> {
+    this.check();
+    return this.runner(sql, params) as T[];
+  }
+  async exec(sql: string): Promise<void> {
+    this.check();
+    this.db.exec(sql);
+  }
+  tx<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+  async lock(): Promise<void> {}
+  async ping(): Promise<number> {
+    return 0;
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,89 @@
+import postgres from 'postgres';
+import type { Db, Param } from '../../core/store/db.js';
+import { storeError } from '../errors.js';
+
+type Sql = postgres.Sql | postgres.TransactionSql;
+
+/** Credentials never leave this module: the location shown to users is host/database only. */
+function describe(url: string): string {
+  try {
+    const u = new URL(url);
+    return `postgres://${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return 'postgres';
+  }
+}
+
+const NUMBER_TYPES = {
+  // BIGINT (int8) columns hold epoch milliseconds and counts: well inside Number's exact range.
+  bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) },
+};
+
+export class PostgresDb implements Db {
+  readonly dialect = 'postgres' as const;
+  readonly location: string;
+
+  constructor(
+    private readonly sql: Sql,
+    location: string,
+    private readonly root = true,
+  ) {
+    this.location = location;
+  }
+
+  static open(url: string, opts: { max?: number; connectTimeout?: number } = {}): PostgresDb {
+    const sql = postgres(url, {
+      max: opts.max ?? 10,
+      connect_timeout: opts.connectTimeout ?? 5,
+      idle_timeout: 60,
+      onnotice: () => {},
+      types: NUMBER_TYPES,
+      connection: { application_name: 'mahavishnu' },
+    });
+    return new PostgresDb(sql, describe(url));
+  }
+
+  async query<T>(text: string, params: readonly Param[] = []): Promise<T[]> {
+    try {
+      const rows = await this.sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
+        prepare: true,
+      });
+      return rows as unknown as T[];
+    } catch (e) {
+      throw storeError(e, this.location);
+    }
+  }
+
+  async exec(text: string): Promise<void> {
+    try {
+      await this.sql.unsafe(text);
+    } catch (e) {
+      throw storeError(e, this.location);
+    }
+  }
+
+  async tx<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    if (!this.root) return fn(this);
+    try {
+      return (await (this.sql as postgres.Sql).begin((t) =>
+        fn(new PostgresDb(t, this.location, false)),
+      )) as T;
+    } catch (e) {
+      throw storeError(e, this.location);
+    }
+  }
+
+  async lock(name: string): Promise<void> {
+    await this.query('SELECT pg_advisory_xact_lock(hashtext($1))', [name]);
+  }
+
+  async ping(): Promise<number> {
+    const t = performance.now();
+    await this.query('SELECT 1');
+    return performance.now() - t;
+  }
+
+  async close(): Promise<void> {
+    if (this.root) await (this.sql as postgres.Sql).end({ timeout: 5 });
+  }
+}

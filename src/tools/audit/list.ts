@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { defineTool } from '../define.js';
+
+export const auditList = defineTool({
+  name: 'audit_list',
+  title: 'Show recent audit records',
+  description:
+    'List the newest audit records (who called which mutating tool, with what input, and the outcome); ' +
+    'secrets in inputs are redacted. Use it to see what changed recently, e.g. during an incident.',
+  role: 'operator',
+  hints: { readOnly: true, destructive: false, idempotent: true, openWorld: false },
+  input: z.strictObject({
+    limit: z.number().int().min(1).max(1000).default(50).describe('How many records, newest first.'),
+    tool: z.string().optional().describe('Only records of this tool (e.g. pool_scale).'),
+  }),
+  output: z.strictObject({
+    records: z.array(
+      z.strictObject({
+        seq: z.number().int(),
+        ts: z.string(),
+        call_id: z.string(),
+        phase: z.enum(['begin', 'end']),
+        principal: z.string(),
+        role: z.string(),
+        transport: z.string(),
+        tool: z.string(),
+        input: z.unknown(),
+        outcome: z.string().nullable(),
+        error_code: z.string().nullable(),
+        hash: z.string(),
+      }),
+    ),
+  }),
+  run: async (input, { core }) => ({ records: await core.audit.list(input) }),
+});

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import type { Core } from '../core/core.js';
+import type { Logger } from '../core/log.js';
+import type { Principal, Role } from '../core/principal.js';
+
+export interface ToolHints {
+  readOnly: boolean;
+  destructive: boolean;
+  idempotent: boolean;
+  openWorld: boolean;
+}
+
+export interface Progress {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+export interface ToolContext {
+  core: Core;
+  principal: Principal;
+  callId: string;
+  /** Aborted when the caller cancels (MCP cancellation, CLI Ctrl-C, HTTP client gone). */
+  signal: AbortSignal;
+  /** Report progress of long work (MCP progress notifications, a CLI progress line). */
+  progress: (p: Progress) => void;
+  log: Logger;
+}
+
+/** What a destructive tool returns for `dry_run: true`: the steps it would take, nothing done. */
+export const DryRunPlan = z.strictObject({
+  dry_run: z.literal(true),
+  plan: z.array(z.string()).describe('The steps the call would take, in order.'),
+});
+export type DryRunPlan = z.infer<typeof DryRunPlan>;
+
+/**
+ * Where the CLI runs the tool when no --server is given: `store` tools run in-process against
+ * the state store (bootstrap and offline recovery); `live` tools act on the running server's
+ * processes and always go to it.
+ */
+export type Scope = 'store' | 'live';
+
+export interface ToolSpec<I extends z.ZodObject, O extends z.ZodType> {
+  name: string;
+  title: string;
+  description: string;
+  role: Role;
+  hints: ToolHints;
+  input: I;
+  output: O;
+  scope?: Scope;
+  cli?: {
+    /** Command words, when not `<noun> <verb>` from the name (e.g. ['validate-production']). */
+    path?: string[];
+    /** Input fields taken as positional arguments, in order (e.g. ['pool']). */
+    positional?: string[];
+  };
+  run: (input: z.output<I>, ctx: ToolContext) => Promise<z.input<O>> | z.input<O>;
+  /** Required for destructive tools: what `dry_run: true` reports, without doing anything. */
+  plan?: (input: z.output<I>, ctx: ToolContext) => Promise<string[]> | string[];
+}
+
+export interface Tool {
+  name: string;
+  title: string;
+  description: string;
+  role: Role;
+  hints: ToolHints;
+  scope: Scope;
+  /** Input as the caller sends it: strict, with `dry_run` added for destructive tools. */
+  input: z.ZodObject;
+  /** Output as the tool returns it (a dry-run plan is also accepted for destructive tools). */
+  output: z.ZodType;
+  cliPath: string[];
+  positional: string[];
+  run: (input: Record<string, unknown>, ctx: ToolContext) => Promise<unknown>;
+  plan?: (input: Record<string, unknown>, ctx: ToolContext) => Promise<string[]>;
+}
+
+export const TOOL_NAME = /^[a-z][a-z0-9]*(_[a-z0-9]+)+$/;
+
+/** Declare a runbook action once; the MCP tool, CLI command and HTTP route are generated from it. */
+export function defineTool<I extends z.ZodObject, O extends z.ZodType>(spec: ToolSpec<I, O>): Tool {
+  if (!TOOL_NAME.test(spec.name) || spec.name.length > 64) {
+    throw new Error(
+      `tool name ${spec.name} must be <noun>_<verb> in lower snake case, at most 64 characters`,
+    );
+  }
+  if (spec.hints.destructive && !spec.plan) throw new Error(`destructive tool ${spec.name} needs a plan()`);
+  if (spec.hints.readOnly && spec.hints.destructive)
+    throw new Error(`${spec.name}: read-only cannot be destructive`);
+  const input = spec.hints.destructive
+    ? spec.input.extend({
+        dry_run: z
+          .boolean()
+          .default(false)
+          .describe('Return the plan of what the call would do, without doing it.'),
+      })
+    : spec.input;
+  const output = spec.hints.destructive ? z.union([spec.output, DryRunPlan]) : spec.output;
+  const [noun, ...verb] = spec.name.split('_');
+  return {
+    name: spec.name,
+    title: spec.title,
+    description: spec.description,
+    role: spec.role,
+    hints: spec.hints,
+    scope: spec.scope ?? 'store',
+    input,
+    output,
+    cliPath: spec.cli?.path ?? [noun!, verb.join('-')],
+    positional: spec.cli?.positional ?? [],
+    run: async (i, ctx) => spec.run(i as z.output<I>, ctx),
+    plan: spec.plan && (async (i, ctx) => spec.plan!(i as z.output<I>, ctx)),
+  };
+}

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { describeIssues } from '../core/config/zod-issues.js';
+import type { Core } from '../core/core.js';
+import { AppError, isAppError } from '../core/errors.js';
+import { redact } from '../core/log.js';
+import { type Principal, roleAllows } from '../core/principal.js';
+import type { Progress, Tool, ToolContext } from './define.js';
+import { policyBlocks } from './policy.js';
+
+export interface CallOptions {
+  core: Core;
+  principal: Principal;
+  signal?: AbortSignal;
+  progress?: (p: Progress) => void;
+  callId?: string;
+}
+
+const commandOf = (tool: Tool) => `mahavishnu ${tool.cliPath.join(' ')}`;
+
+/**
+ * The only door into the core: policy, role, strict input, run (or plan), output check, and the
+ * metrics, log line and audit record of every call. Errors leave as AppError only.
+ */
+export async function invoke(tool: Tool, rawInput: unknown, opts: CallOptions): Promise<unknown> {
+  const { core, principal } = opts;
+  const callId = opts.callId ?? randomUUID();
+  const started = performance.now();
+  let audited = false;
+  let input: Record<string, unknown> | undefined;
+  try {
+    const blocked = policyBlocks(tool, core.config.policy);
+    if (blocked) throw new AppError('forbidden', `tool ${tool.name} is not served: ${blocked}`);
+    if (!roleAllows(principal.role, tool.role)) {
+      throw new AppError(
+        'forbidden',
+        `tool ${tool.name} needs role ${tool.role} or higher; ${principal.username} has role ${principal.role}. ` +
+          `Use a token of a user with that role (an admin can run: mahavishnu auth create-user --username NAME --role ${tool.role}).`,
+      );
+    }
+    const parsed = tool.input.safeParse(rawInput ?? {});
+    if (!parsed.success) {
+      const problems = describeIssues(tool.input, parsed.error);
+      throw new AppError(
+        'invalid_input',
+        `invalid input for ${tool.name}: ${problems.join('; ')}. See the tool's input schema or \`${commandOf(tool)} --help\`.`,
+        { problems },
+      );
+    }
+    input = parsed.data as Record<string, unknown>;
+    if (!tool.hints.readOnly) {
+      try {
+        await core.audit.append({ callId, phase: 'begin', principal, tool: tool.name, input: redact(input) });
+        audited = true;
+      } catch (e) {
+        core.log.error({ err: e, tool: tool.name, callId }, 'audit write failed; call refused');
+        throw new AppError(
+          'unavailable',
+          `the audit log cannot be written, so ${tool.name} was not run; check the state store and retry`,
+        );
+      }
+    }
+    const ctx: ToolContext = {
+      core,
+      principal,
+      callId,
+      signal: opts.signal ?? new AbortController().signal,
+      progress: opts.progress ?? (() => {}),
+      log: core.log,
+    };
+    const result =
+      input.dry_run === true && tool.plan
+        ? { dry_run: true, plan: await tool.plan(input, ctx) }
+        : await tool.run(input, ctx);
+    const out = tool.output.safeParse(result);
+    if (!out.success) {
+      core.log.error(
+        { tool: tool.name, callId, issues: out.error.issues },
+        'tool returned output outside its schema',
+      );
+      throw new Error(`output of ${tool.name} does not match its schema`);
+    }
+    await finish(opts, tool, callId, started, 'ok', audited, input);
+    return out.data;
+  } catch (e) {
+    const err = toAppError(e, callId);
+    if (err.code === 'internal') core.log.error({ err: e, tool: tool.name, callId }, 'internal error');
+    await finish(opts, tool, callId, started, err.code, audited, input);
+    throw err;
+  }
+}
+
+async function finish(
+  opts: CallOptions,
+  tool: Tool,
+  callId: string,
+  started: number,
+  outcome: string,
+  audited: boolean,
+  input: unknown,
+) {
+  const { core, principal } = opts;
+  const seconds = (performance.now() - started) / 1000;
+  core.metrics.toolCalls.inc({ tool: tool.name, outcome });
+  core.metrics.toolDuration.observe({ tool: tool.name }, seconds);
+  if (outcome !== 'ok') core.metrics.errors.inc({ source: 'tool', code: outcome });
+  core.log.info(
+    {
+      tool: tool.name,
+      callId,
+      principal: principal.username,
+      transport: principal.transport,
+      outcome,
+      ms: seconds * 1000,
+    },
+    'tool call',
+  );
+  if (audited) {
+    await core.audit
+      .append({
+        callId,
+        phase: 'end',
+        principal,
+        tool: tool.name,
+        input: redact(input),
+        outcome: outcome === 'ok' ? 'ok' : 'error',
+        ...(outcome === 'ok' ? {} : { errorCode: outcome }),
+      })
+      .catch((e) => core.log.error({ err: e, callId }, 'audit end record failed'));
+  }
+}
+
+/** Any failure as the one error type; unexpected ones say only "internal error" and a reference. */
+export function toAppError(e: unknown, ref: string): AppError {
+  if (isAppError(e)) return e;
+  if (e instanceof Error && e.name === 'AbortError') return new AppError('timeout', 'the call was cancelled');
+  return new AppError('internal', `internal error (reference ${ref}); the details are in the server log`, {
+    reference: ref,
+  });
+}
