@@ -1,6 +1,7 @@
 import { AuditLog } from './audit/audit.js';
 import type { Loaded } from './config/load.js';
 import type { Config } from './config/schema.js';
+import { Health } from './health/health.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import type { Db } from './store/db.js';
@@ -25,6 +26,7 @@ export class Core {
   readonly db: Db;
   readonly users: Users;
   readonly audit: AuditLog;
+  readonly health = new Health();
   private loaded: Loaded;
   private readonly closers: Array<() => Promise<void> | void> = [];
 
@@ -35,6 +37,18 @@ export class Core {
     this.metrics = new Metrics(VERSION);
     this.users = new Users(this.db);
     this.audit = new AuditLog(this.db);
+    this.health.register({
+      name: 'state_store',
+      critical: true,
+      check: async () => {
+        const ms = await this.db.ping();
+        return {
+          status: 'healthy',
+          message: `${this.db.dialect} answers`,
+          details: { store: this.db.location, ping_ms: ms },
+        };
+      },
+    });
   }
 
   /** The settings in force (replaced whole by a successful reload). */
