@@ -61,6 +61,34 @@ describe('`mahavishnu serve` as a process: the CLI remote path', () => {
     expect(audit.stdout).toContain('"transport": "api"');
   });
 
+  it('mcp status reports version, uptime, tool count and components, exit 0; exit 3 without a token', async () => {
+    const r = await cliAsync(['mcp', 'status', '--server', s.url, '--json'], {
+      ...env,
+      MAHAVISHNU_TOKEN: s.adminToken(),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({
+      ready: true,
+      version: expect.any(String),
+      uptime_s: expect.any(Number),
+      overall: 'healthy',
+      components: { state_store: { status: 'healthy' } },
+      mcp: { server: 'mahavishnu', tools: expect.any(Number) },
+    });
+    expect(out.mcp.tools).toBeGreaterThan(3);
+    const human = await cliAsync(['mcp', 'status', '--server', s.url], env);
+    expect(human.code).toBe(3);
+    expect(human.stdout).toContain('ready:    yes');
+    expect(human.stdout).toContain('MAHAVISHNU_TOKEN');
+  });
+
+  it('mcp status exits 7 when the server is down', async () => {
+    const r = await cliAsync(['mcp', 'status', '--server', 'http://127.0.0.1:9'], env);
+    expect(r.code).toBe(7);
+    expect(r.stdout).toContain('DOWN');
+  });
+
   it('exits 3 (unauthenticated) without a token, and says how to get one', async () => {
     const r = await cliAsync(['--server', s.url, 'auth', 'list-users'], env);
     expect(r.code).toBe(3);

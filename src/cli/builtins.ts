@@ -1,7 +1,7 @@
 import { openCore } from '../app.js';
 import { exampleSettings } from '../core/config/example.js';
 import { type Globals, loadOpts } from './globals.js';
-import { SERVE_USAGE } from './usage.js';
+import { SERVE_USAGE, STATUS_USAGE } from './usage.js';
 
 export { type Globals, loadOpts };
 
@@ -30,6 +30,12 @@ export const BUILTINS: Builtin[] = [
     usage: SERVE_USAGE,
     // loaded on use: the server code (Hono, the MCP SDK) would slow every other command's start
     run: async (args, g) => (await import('./serve.js')).runServe(args, g),
+  },
+  {
+    path: ['mcp', 'status'],
+    summary: 'Check a running server: health, readiness, MCP initialize and tools/list',
+    usage: STATUS_USAGE,
+    run: async (args, g) => (await import('./status.js')).runStatus(args, g),
   },
   {
     path: ['mcp', 'start'],
