@@ -90,9 +90,9 @@ describe('invoke', () => {
   });
 
   it('turns an unexpected exception into internal with a reference and no detail', async () => {
-    const err = await invoke(peek, { mode: 'crash' }, { core, principal: admin, callId: 'ref-42' }).catch(
-      (e) => e,
-    );
+    const err = (await invoke(peek, { mode: 'crash' }, { core, principal: admin, callId: 'ref-42' }).catch(
+      (e: unknown) => e,
+    )) as Error;
     expect(err).toMatchObject({ code: 'internal' });
     expect(err.message).toContain('ref-42');
     expect(err.message).not.toContain('passwd');
