@@ -1,13 +1,10 @@
 import { openCore } from '../app.js';
 import { exampleSettings } from '../core/config/example.js';
-import type { LoadOptions } from '../core/config/load.js';
 import { serveStdio } from '../mcp/stdio.js';
+import { type Globals, loadOpts } from './globals.js';
+import { runServe, SERVE_USAGE } from './serve.js';
 
-export interface Globals {
-  json: boolean;
-  server?: string | undefined;
-  configDir?: string | undefined;
-}
+export { type Globals, loadOpts };
 
 /** Commands that are not tools: they run the process itself (serve, mcp start) or talk to a server. */
 export interface Builtin {
@@ -18,8 +15,6 @@ export interface Builtin {
   run: (args: string[], globals: Globals) => Promise<number>;
 }
 
-export const loadOpts = (g: Globals): LoadOptions => (g.configDir ? { dir: g.configDir } : {});
-
 export const BUILTINS: Builtin[] = [
   {
     path: ['config', 'example'],
@@ -29,6 +24,12 @@ export const BUILTINS: Builtin[] = [
       process.stdout.write(exampleSettings());
       return 0;
     },
+  },
+  {
+    path: ['serve'],
+    summary: 'Run the server: MCP over HTTP and SSE, the action API, probes and metrics',
+    usage: SERVE_USAGE,
+    run: runServe,
   },
   {
     path: ['mcp', 'start'],

@@ -4,6 +4,8 @@ import type { Config } from './config/schema.js';
 import { Health } from './health/health.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
+import { SigningKeys } from './security/keys.js';
+import { Tokens } from './security/tokens.js';
 import type { Db } from './store/db.js';
 import { Users } from './users/users.js';
 import { VERSION } from './version.js';
@@ -27,6 +29,8 @@ export class Core {
   readonly users: Users;
   readonly audit: AuditLog;
   readonly health = new Health();
+  readonly keys: SigningKeys;
+  readonly tokens: Tokens;
   private loaded: Loaded;
   private readonly closers: Array<() => Promise<void> | void> = [];
 
@@ -37,6 +41,11 @@ export class Core {
     this.metrics = new Metrics(VERSION);
     this.users = new Users(this.db);
     this.audit = new AuditLog(this.db);
+    this.keys = new SigningKeys(this.db);
+    this.tokens = new Tokens(this.keys, this.users, () => ({
+      audience: this.config.auth.token_audience,
+      issuer: this.config.auth.token_issuer,
+    }));
     this.health.register({
       name: 'state_store',
       critical: true,

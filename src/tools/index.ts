@@ -1,11 +1,19 @@
 import { auditList } from './audit/list.js';
 import { auditVerify } from './audit/verify.js';
+import { authCreateToken } from './auth/create-token.js';
 import { authCreateUser } from './auth/create-user.js';
 import { authListUsers } from './auth/list-users.js';
 import { configValidate } from './config/validate.js';
 import type { Tool } from './define.js';
 
 /** Every runbook action. The MCP tools, the CLI commands and the HTTP routes are generated from this list. */
-export const TOOLS: readonly Tool[] = [authCreateUser, authListUsers, auditVerify, auditList, configValidate];
+export const TOOLS: readonly Tool[] = [
+  authCreateUser,
+  authCreateToken,
+  authListUsers,
+  auditVerify,
+  auditList,
+  configValidate,
+];
 
 export const toolByName = new Map(TOOLS.map((t) => [t.name, t]));
