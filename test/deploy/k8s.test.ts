@@ -44,8 +44,9 @@ const key = (m: Manifest) => `${m.doc.apiVersion}/${m.doc.kind}`;
 const find = (kind: string, name: string) =>
   manifests.find((m) => m.doc.kind === kind && m.doc.metadata?.name === name)?.doc;
 const deployments = manifests.filter((m) => m.doc.kind === 'Deployment').map((m) => m.doc);
-const container = (d: { spec: { template: { spec: { containers: { name: string }[] } } } }, name: string) =>
-  d.spec.template.spec.containers.find((c) => c.name === name);
+// biome-ignore lint/suspicious/noExplicitAny: a container of an untyped manifest
+const container = (d: any, name: string): any =>
+  d.spec.template.spec.containers.find((c: { name: string }) => c.name === name);
 const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
   Object.entries(selector).every(([k, v]) => labels[k] === v);
 
