@@ -1,8 +1,7 @@
 import { openCore } from '../app.js';
 import { exampleSettings } from '../core/config/example.js';
-import { serveStdio } from '../mcp/stdio.js';
 import { type Globals, loadOpts } from './globals.js';
-import { runServe, SERVE_USAGE } from './serve.js';
+import { SERVE_USAGE, STATUS_USAGE } from './usage.js';
 
 export { type Globals, loadOpts };
 
@@ -29,7 +28,14 @@ export const BUILTINS: Builtin[] = [
     path: ['serve'],
     summary: 'Run the server: MCP over HTTP and SSE, the action API, probes and metrics',
     usage: SERVE_USAGE,
-    run: runServe,
+    // loaded on use: the server code (Hono, the MCP SDK) would slow every other command's start
+    run: async (args, g) => (await import('./serve.js')).runServe(args, g),
+  },
+  {
+    path: ['mcp', 'status'],
+    summary: 'Check a running server: health, readiness, MCP initialize and tools/list',
+    usage: STATUS_USAGE,
+    run: async (args, g) => (await import('./status.js')).runStatus(args, g),
   },
   {
     path: ['mcp', 'start'],
@@ -38,6 +44,7 @@ export const BUILTINS: Builtin[] = [
       'Usage: mahavishnu mcp start\n\nServe the MCP tools, resources and prompts over stdio, for an MCP client that spawns\n' +
       'this command. The caller acts as mcp.stdio_principal from the settings. Logs go to stderr.',
     run: async (_args, g) => {
+      const { serveStdio } = await import('../mcp/stdio.js');
       const core = await openCore(loadOpts(g));
       try {
         await serveStdio(core);

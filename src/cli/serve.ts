@@ -5,17 +5,6 @@ import { startServer } from '../http/server.js';
 import { startServices } from '../services.js';
 import { type Globals, loadOpts } from './globals.js';
 
-export const SERVE_USAGE = `Usage: mahavishnu serve [--host ADDRESS] [--port PORT]
-
-Run the server: MCP over Streamable HTTP (/mcp) and SSE (/sse + /messages), the action API the CLI
-uses with --server (/api/v1/tools/<name>), probes (/health, /ready, /health/components) and
-/metrics. Binds server.host:server.port from the settings (127.0.0.1:8080 by default); --port 0
-picks a free port. The listen address is printed on stderr.
-
-SIGTERM or SIGINT: /ready turns 503, new sessions are refused, calls in flight get up to
-server.drain_timeout_ms to finish, then the stores close and the process exits 0; a second
-signal exits at once. SIGHUP reloads the settings.`;
-
 function parseServeArgs(args: string[]): { host?: string; port?: number } {
   const out: { host?: string; port?: number } = {};
   for (let i = 0; i < args.length; i++) {
@@ -75,6 +64,9 @@ export async function runServe(args: string[], g: Globals): Promise<number> {
         core.log.warn({ signal }, 'second signal: exiting without waiting');
         process.exit(1);
       }
+      process.stderr.write(
+        `mahavishnu: ${signal}: draining (${server.inFlight()} requests in flight, up to ${core.config.server.drain_timeout_ms} ms); send it again to exit at once\n`,
+      );
       core.log.info({ signal, inFlight: server.inFlight() }, 'shutting down: draining');
       void server
         .shutdown()

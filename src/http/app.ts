@@ -50,6 +50,8 @@ export function createApp({ core, state, mcp, tools }: AppDeps): Hono<Env> {
           },
         },
         413,
+        // the rest of the body is never read, so this connection cannot carry another request
+        { connection: 'close' },
       ),
   });
   app.use('/mcp', guard, limit, bearer(core, 'http'));

@@ -4,7 +4,7 @@ import { serve } from '@hono/node-server';
 import type { Core } from '../core/core.js';
 import { McpHttp } from '../mcp/http.js';
 import type { Tool } from '../tools/define.js';
-import { TOOLS } from '../tools/index.js';
+import { servedToolList } from '../tools/index.js';
 import { createApp } from './app.js';
 import type { ServerState } from './state.js';
 
@@ -37,8 +37,9 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
   const cfg = core.config.server;
   const host = opts.host ?? cfg.host;
   const state: ServerState = { draining: false };
-  const mcp = new McpHttp(core, { tools: opts.tools ?? TOOLS });
-  const app = createApp({ core, state, mcp, tools: opts.tools ?? TOOLS });
+  const tools = opts.tools ?? servedToolList(core.config);
+  const mcp = new McpHttp(core, { tools, accepting: () => !state.draining });
+  const app = createApp({ core, state, mcp, tools });
   const server = serve({
     fetch: app.fetch,
     port: opts.port ?? cfg.port,
@@ -79,7 +80,6 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
   const shutdown = (drainMs = cfg.drain_timeout_ms) =>
     (stopping ??= (async () => {
       state.draining = true;
-      mcp.accepting = false;
       let drained = true;
       if (inFlight > 0) {
         let timer: NodeJS.Timeout | undefined;

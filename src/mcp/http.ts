@@ -41,6 +41,8 @@ export interface McpHttpOptions {
   tools?: readonly Tool[];
   /** Sessions unused for this long are closed (clients that vanished without DELETE). */
   idleMs?: number;
+  /** False while the server drains: new sessions are refused, existing ones finish their calls. */
+  accepting?: () => boolean;
 }
 
 /**
@@ -55,14 +57,15 @@ export class McpHttp {
   private readonly sse = new Map<string, Session<SseTransport>>();
   private readonly tools: readonly Tool[];
   private readonly sweeper: NodeJS.Timeout;
-  /** False while draining: new sessions are refused, existing ones finish their calls. */
-  accepting = true;
+  private readonly accepting: () => boolean;
+  private closed = false;
 
   constructor(
     private readonly core: Core,
     opts: McpHttpOptions = {},
   ) {
     this.tools = opts.tools ?? TOOLS;
+    this.accepting = opts.accepting ?? (() => true);
     const idleMs = opts.idleMs ?? 30 * 60_000;
     this.sweeper = setInterval(() => this.sweep(idleMs), Math.min(idleMs, 60_000));
     this.sweeper.unref();
@@ -77,7 +80,7 @@ export class McpHttp {
   }
 
   private refuseNew(): Response | undefined {
-    if (this.accepting) return undefined;
+    if (this.accepting() && !this.closed) return undefined;
     return rpcError(503, -32000, 'the server is shutting down; connect to another replica or retry shortly');
   }
 
@@ -159,7 +162,7 @@ export class McpHttp {
   /** Close every session (their open streams end); used at shutdown. */
   async closeAll(): Promise<void> {
     clearInterval(this.sweeper);
-    this.accepting = false;
+    this.closed = true;
     const all = [...this.streams.values(), ...this.sse.values()];
     await Promise.all(all.map((s) => s.server.close().catch(() => {})));
     this.streams.clear();

@@ -5,8 +5,9 @@ import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tryLoadConfig } from '../../src/core/config/load.js';
+import { childEnv } from '../helpers/cli.js';
 import { ROOT } from '../helpers/runbook.js';
-import { type Served, startServe } from '../helpers/serve.js';
+import { type ServeProcess, spawnServe } from '../helpers/serve.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // No Docker engine here: the Dockerfile is checked statically with the parser and linter behind
@@ -108,9 +109,9 @@ describe('Dockerfile', () => {
 
   describe('HEALTHCHECK against a real `mahavishnu serve`', () => {
     const tmp = tempDir('mahavishnu-docker-');
-    let served: Served;
+    let served: ServeProcess;
     beforeAll(async () => {
-      served = await startServe(tmp.path);
+      served = await spawnServe(childEnv(tmp.path));
     });
     afterAll(async () => {
       await served?.stop();
@@ -119,7 +120,7 @@ describe('Dockerfile', () => {
     // the image's node runs the command; here the test's node does (no curl needed either way)
     const check = () =>
       spawnSync(process.execPath, healthcheck.slice(1), {
-        env: { PATH: '/usr/bin:/bin', MAHAVISHNU_SERVER__PORT: String(served.port) },
+        env: { PATH: '/usr/bin:/bin', MAHAVISHNU_SERVER__PORT: new URL(served.url).port },
         timeout: 20_000,
       }).status;
 

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { childEnv } from '../helpers/cli.js';
 import { metricNames, notYetDefined, scrapedNames } from '../helpers/metrics.js';
 import { ROOT } from '../helpers/runbook.js';
-import { type Served, startServe } from '../helpers/serve.js';
+import { type ServeProcess, spawnServe } from '../helpers/serve.js';
 import { tempDir } from '../helpers/tmp.js';
 import { typeCheckLiterals } from '../helpers/typecheck.js';
 
@@ -95,10 +96,10 @@ describe('Grafana dashboard (deploy/grafana/mahavishnu-dashboard.json)', () => {
 
   describe('against a real /metrics scrape of `mahavishnu serve`', () => {
     const tmp = tempDir('mahavishnu-grafana-');
-    let served: Served;
+    let served: ServeProcess;
     let scraped: Set<string>;
     beforeAll(async () => {
-      served = await startServe(tmp.path);
+      served = await spawnServe(childEnv(tmp.path));
       const res = await fetch(`${served.url}/metrics`);
       expect(res.status).toBe(200);
       scraped = scrapedNames(await res.text());

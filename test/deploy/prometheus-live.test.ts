@@ -4,8 +4,9 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { childEnv } from '../helpers/cli.js';
 import { ROOT } from '../helpers/runbook.js';
-import { type Served, startServe } from '../helpers/serve.js';
+import { type ServeProcess, spawnServe } from '../helpers/serve.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /**
@@ -52,7 +53,7 @@ interface RuleState {
 
 describe.runIf(hasPrometheus)('Prometheus scraping mahavishnu serve with the shipped rules', () => {
   const tmp = tempDir('mahavishnu-prom-');
-  let served: Served;
+  let served: ServeProcess;
   let prometheus: ChildProcess;
   let api: string;
   let log = '';
@@ -66,7 +67,7 @@ describe.runIf(hasPrometheus)('Prometheus scraping mahavishnu serve with the shi
     ((await get('/api/v1/rules')) as { groups: { rules: RuleState[] }[] }).groups.flatMap((g) => g.rules);
 
   beforeAll(async () => {
-    served = await startServe(join(tmp.path, 'mahavishnu'));
+    served = await spawnServe(childEnv(join(tmp.path, 'mahavishnu')));
     // the shipped rules as they are, evaluated every second instead of every 30 s so the test is short
     const shipped = parse(readFileSync(RULES, 'utf8'));
     for (const g of shipped.groups) g.interval = '1s';
@@ -77,7 +78,10 @@ describe.runIf(hasPrometheus)('Prometheus scraping mahavishnu serve with the shi
         global: { scrape_interval: '1s', evaluation_interval: '1s' },
         rule_files: [join(tmp.path, 'rules.yml')],
         scrape_configs: [
-          { job_name: 'mahavishnu', static_configs: [{ targets: [`127.0.0.1:${served.port}`] }] },
+          {
+            job_name: 'mahavishnu',
+            static_configs: [{ targets: [`127.0.0.1:${Number(new URL(served.url).port)}`] }],
+          },
         ],
       }),
     );

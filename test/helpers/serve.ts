@@ -1,48 +1,48 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { BIN, childEnv } from './cli.js';
+import { BIN, cli } from './cli.js';
 
-export interface Served {
+export interface ServeProcess {
+  proc: ChildProcess;
   url: string;
-  port: number;
-  child: ChildProcess;
+  stderr: () => string;
+  exited: Promise<number | null>;
+  /** An admin user and a token for it, minted through the CLI against the same store. */
+  adminToken: () => string;
   stop: () => Promise<number | null>;
 }
 
-/**
- * A real `mahavishnu serve --port 0` on 127.0.0.1 with its own data dir; resolves with the URL it
- * prints on stderr once listening (or rejects with its stderr if it exits or stays silent 30 s).
- */
-export function startServe(dataDir: string, extra: Record<string, string> = {}): Promise<Served> {
-  mkdirSync(join(dataDir, 'settings'), { recursive: true });
-  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0'], {
-    env: childEnv(dataDir, extra),
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    return exited;
-  };
+/** `mahavishnu serve --port 0` as a child process; resolves once it prints its address. */
+export function spawnServe(env: Record<string, string>, args: string[] = []): Promise<ServeProcess> {
+  const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { env, stdio: 'pipe' });
+  let stderr = '';
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   return new Promise((resolve, reject) => {
-    let stderr = '';
-    const timer = setTimeout(() => {
-      void stop();
-      reject(new Error(`mahavishnu serve did not report listening within 30 s:\n${stderr}`));
-    }, 30_000);
-    child.stderr!.on('data', (d) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stderr}`)), 20_000);
+    proc.stderr.on('data', (d) => {
       stderr += d;
-      const m = stderr.match(/listening on (http:\/\/\S+)/);
-      if (m) {
+      const m = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (m && timer) {
         clearTimeout(timer);
-        const url = m[1]!;
-        resolve({ url, port: Number(new URL(url).port), child, stop });
+        let token: string | undefined;
+        resolve({
+          proc,
+          url: m[1]!,
+          stderr: () => stderr,
+          exited,
+          adminToken: () => {
+            if (token) return token;
+            cli(['auth', 'create-user', '--username', 'root', '--role', 'admin'], env);
+            const r = cli(['auth', 'create-token', '--username', 'root', '--json'], env);
+            token = JSON.parse(r.stdout).token as string;
+            return token;
+          },
+          stop: async () => {
+            if (proc.exitCode === null) proc.kill('SIGTERM');
+            return exited;
+          },
+        });
       }
     });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`mahavishnu serve exited (${code}) before listening:\n${stderr}`));
-    });
+    proc.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${stderr}`)));
   });
 }
