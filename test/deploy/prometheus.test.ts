@@ -77,23 +77,32 @@ describe('Prometheus rules (deploy/prometheus)', () => {
     expect(rule('MahavishnuTooManyActiveWorkflows').for).toBe('10m');
   });
 
-  it('gives every alert a severity, a summary and a runbook_url to a real runbook section', () => {
-    const headings = new Set(
-      runbookText()
-        .split('\n')
-        .filter((l) => /^#{1,6} /.test(l))
-        .map((l) => slug(l.replace(/^#+ /, ''))),
-    );
-    const runbooks = join(ROOT, 'runbooks');
+  const runbooks = join(ROOT, 'runbooks');
+  it('gives every alert a severity, a summary and a runbook_url of the form runbook://<name>#<section>', () => {
     for (const r of rules) {
       expect(['critical', 'warning', 'info'], r.alert).toContain(r.labels.severity);
       expect(r.annotations.summary, r.alert).toBeTruthy();
-      const url = r.annotations.runbook_url ?? '';
-      const m = url.match(/^runbook:\/\/([a-z0-9-]+)#([a-z0-9-]+)$/);
-      expect(m, `${r.alert}: ${url}`).not.toBeNull();
-      expect(headings, `${r.alert}: no runbook heading for #${m![2]}`).toContain(m![2]);
-      // once the runbooks are served from runbooks/, the named one must be there
-      if (existsSync(runbooks)) expect(existsSync(join(runbooks, `${m![1]}.md`)), url).toBe(true);
+      expect(r.annotations.runbook_url, r.alert).toMatch(/^runbook:\/\/[a-z0-9-]+#[a-z0-9-]+$/);
     }
   });
+
+  // runbooks/ (served as runbook://<name>) comes from another branch; until it is merged, say so
+  if (!existsSync(runbooks)) it.todo('runbook_url targets are checked once runbooks/ is in the tree');
+  it.runIf(existsSync(runbooks))(
+    'points every runbook_url at a runbooks/ file and one of its headings',
+    () => {
+      for (const r of rules) {
+        const [, name, section] = r.annotations.runbook_url!.match(
+          /^runbook:\/\/([a-z0-9-]+)#([a-z0-9-]+)$/,
+        )!;
+        const file = join(runbooks, `${name}.md`);
+        expect(existsSync(file), `${r.alert}: no ${file}`).toBe(true);
+        const headings = readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((l) => /^#{1,6} /.test(l))
+          .map((l) => slug(l.replace(/^#+ /, '')));
+        expect(headings, `${r.alert}: no heading #${section} in ${name}.md`).toContain(section);
+      }
+    },
+  );
 });

@@ -29,7 +29,10 @@ export function scrapedNames(text: string): Set<string> {
 const family = (name: string) => name.replace(/_(bucket|sum|count)$/, '');
 
 let sourceCache: string | undefined;
-/** Whether src/ defines a metric: its name appears as a string literal in a non-test source file. */
+/**
+ * Whether src/ defines a metric: a non-test source file gives its name to a constructor
+ * (`name: 'mahavishnu_x'`) or a constant (`= 'mahavishnu_x'`); a file that only reads it does not count.
+ */
 export function definedInSource(name: string): boolean {
   if (sourceCache === undefined) {
     const parts: string[] = [];
@@ -43,8 +46,7 @@ export function definedInSource(name: string): boolean {
     walk(join(ROOT, 'src'));
     sourceCache = parts.join('\n');
   }
-  const f = family(name);
-  return sourceCache.includes(`'${f}'`) || sourceCache.includes(`"${f}"`) || sourceCache.includes(`\`${f}`);
+  return new RegExp(`(name:|=)\\s*['"\`]${family(name)}['"\`]`).test(sourceCache);
 }
 
 /**
