@@ -1,11 +1,27 @@
+import { adapterList } from './adapter/list.js';
+import { adapterRestart } from './adapter/restart.js';
 import { auditList } from './audit/list.js';
 import { auditVerify } from './audit/verify.js';
 import { authCreateUser } from './auth/create-user.js';
 import { authListUsers } from './auth/list-users.js';
+import { configReload } from './config/reload.js';
 import { configValidate } from './config/validate.js';
 import type { Tool } from './define.js';
+import { ecosystemRestartDatabase } from './ecosystem/restart-database.js';
+import { validateProductionTool } from './validate/production.js';
 
 /** Every runbook action. The MCP tools, the CLI commands and the HTTP routes are generated from this list. */
-export const TOOLS: readonly Tool[] = [authCreateUser, authListUsers, auditVerify, auditList, configValidate];
+export const TOOLS: readonly Tool[] = [
+  authCreateUser,
+  authListUsers,
+  auditVerify,
+  auditList,
+  configValidate,
+  configReload,
+  adapterList,
+  adapterRestart,
+  ecosystemRestartDatabase,
+  validateProductionTool,
+];
 
 export const toolByName = new Map(TOOLS.map((t) => [t.name, t]));

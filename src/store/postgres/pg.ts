@@ -83,7 +83,7 @@ export class PostgresDb implements Db {
     return performance.now() - t;
   }
 
-  async close(): Promise<void> {
-    if (this.root) await (this.sql as postgres.Sql).end({ timeout: 5 });
+  async close(graceSeconds = 5): Promise<void> {
+    if (this.root) await (this.sql as postgres.Sql).end({ timeout: graceSeconds });
   }
 }
