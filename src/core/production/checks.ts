@@ -15,6 +15,18 @@ export interface CheckResult {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '[::1]']);
 const WEAK = ['password', 'admin', 'changeme', 'secret', 'mahavishnu', 'postgres', 'redis', 'test', '123456'];
+/** Guesses tried against each user's password hash (passwords are at least 12 characters). */
+const guesses = (username: string) => [
+  'password1234',
+  'changeme1234',
+  'administrator',
+  'mahavishnu123',
+  'mahavishnu1234',
+  '123456789012',
+  username,
+  `${username}123`,
+  `${username}1234`,
+];
 
 const pass = (name: string, reason: string): CheckResult => ({ name, status: 'pass', reason });
 const warn = (name: string, reason: string): CheckResult => ({ name, status: 'warn', reason });
@@ -74,7 +86,7 @@ async function secrets(core: Core): Promise<CheckResult> {
   if (users.length > 0) {
     const argon2 = await import('argon2');
     for (const u of users) {
-      for (const guess of [...WEAK, u.username]) {
+      for (const guess of guesses(u.username)) {
         if (await argon2.verify(u.password_hash!, guess).catch(() => false)) {
           weak.push(`user ${u.username} has a default or guessable password`);
           break;
