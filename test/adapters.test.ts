@@ -46,7 +46,10 @@ describe('adapters behind circuit breakers, against a local HTTP adapter that fa
 
   it('opens after consecutive failures, then refuses calls without reaching the adapter', async () => {
     srv.set('fail');
-    await expect(call()).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('HTTP 500') });
+    await expect(call()).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining('HTTP 500'),
+    });
     await expect(call()).rejects.toMatchObject({ code: 'unavailable' });
     expect(core.adapters.status('flaky').state).toBe('open');
     const before = srv.stats.requests;
@@ -63,7 +66,9 @@ describe('adapters behind circuit breakers, against a local HTTP adapter that fa
     });
     expect(await metric(core, 'mahavishnu_circuit_state', { adapter: 'flaky', state: 'open' })).toBe(1);
     expect(await metric(core, 'mahavishnu_circuit_state', { adapter: 'flaky', state: 'closed' })).toBe(0);
-    expect(await metric(core, 'mahavishnu_circuit_transitions_total', { adapter: 'flaky', to: 'open' })).toBe(1);
+    expect(await metric(core, 'mahavishnu_circuit_transitions_total', { adapter: 'flaky', to: 'open' })).toBe(
+      1,
+    );
   });
 
   it('after the cooldown lets exactly one trial through; others fail fast; success closes it', async () => {
@@ -74,14 +79,21 @@ describe('adapters behind circuit breakers, against a local HTTP adapter that fa
     await until(() => srv.stats.requests === before + 1);
     expect(core.adapters.status('flaky').state).toBe('half_open');
     expect(await component(core, 'circuit_breaker_flaky')).toMatchObject({ status: 'degraded' });
-    await expect(call()).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('half-open') });
+    await expect(call()).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining('half-open'),
+    });
     await expect(call()).rejects.toMatchObject({ code: 'unavailable' });
     expect(srv.stats.requests).toBe(before + 1);
     srv.release();
     await expect(trial).resolves.toMatchObject({ status: 200 });
     expect(core.adapters.status('flaky').state).toBe('closed');
-    expect(await metric(core, 'mahavishnu_circuit_transitions_total', { adapter: 'flaky', to: 'half_open' })).toBe(1);
-    expect(await metric(core, 'mahavishnu_circuit_transitions_total', { adapter: 'flaky', to: 'closed' })).toBe(1);
+    expect(
+      await metric(core, 'mahavishnu_circuit_transitions_total', { adapter: 'flaky', to: 'half_open' }),
+    ).toBe(1);
+    expect(
+      await metric(core, 'mahavishnu_circuit_transitions_total', { adapter: 'flaky', to: 'closed' }),
+    ).toBe(1);
   });
 
   it('a failed trial opens it again', async () => {

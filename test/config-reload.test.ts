@@ -16,7 +16,10 @@ describe('config reload: all at once or not at all', () => {
   const tmp = tempDir();
   const settings = join(tmp.path, 'settings');
   const write = (yaml: string) =>
-    writeFileSync(join(settings, 'mahavishnu.yaml'), `data:\n  dir: ${JSON.stringify(tmp.path)}\nlog:\n  level: silent\n${yaml}`);
+    writeFileSync(
+      join(settings, 'mahavishnu.yaml'),
+      `data:\n  dir: ${JSON.stringify(tmp.path)}\nlog:\n  level: silent\n${yaml}`,
+    );
   let core: Core;
   const reload = toolByName.get('config_reload')!;
 
@@ -37,7 +40,10 @@ describe('config reload: all at once or not at all', () => {
 
   it('refuses an invalid file whole: the old settings stay and every problem is reported', async () => {
     write('server:\n  port: 9191\n  prot: 1\npolicy:\n  read_only: maybe\n');
-    const err = await invoke(reload, {}, { core, principal: admin }).catch((e) => e);
+    const err = (await invoke(reload, {}, { core, principal: admin }).catch((e) => e)) as {
+      message: string;
+      details: { problems: string[] };
+    };
     expect(err).toMatchObject({ code: 'invalid_input' });
     expect(err.message).toContain('server.prot');
     expect(err.message).toContain('policy.read_only');
@@ -61,12 +67,16 @@ describe('config reload: all at once or not at all', () => {
     expect(core.config.server.port).toBe(8181);
     expect(core.adapters.names()).toContain('search');
     expect(await gauge(core, 'mahavishnu_config_last_reload_successful')).toBe(1);
-    expect(await gauge(core, 'mahavishnu_config_last_reload_success_timestamp_seconds')).toBeGreaterThanOrEqual(
-      before ?? 0,
-    );
+    expect(
+      await gauge(core, 'mahavishnu_config_last_reload_success_timestamp_seconds'),
+    ).toBeGreaterThanOrEqual(before ?? 0);
     // read_only is in force: a mutating tool is refused now
     await expect(
-      invoke(toolByName.get('auth_create_user')!, { username: 'late', role: 'viewer' }, { core, principal: admin }),
+      invoke(
+        toolByName.get('auth_create_user')!,
+        { username: 'late', role: 'viewer' },
+        { core, principal: admin },
+      ),
     ).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('read-only') });
   });
 });

@@ -53,14 +53,17 @@ describe('state store connections: restart in place, and recovery when PostgreSQ
     // the sleep is running on a pooled connection before the restart cuts it
     const watcher = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} });
     await until(async () => {
-      const rows = await watcher`SELECT 1 FROM pg_stat_activity WHERE datname = ${dbName} AND query LIKE 'SELECT pg_sleep%'`;
+      const rows =
+        await watcher`SELECT 1 FROM pg_stat_activity WHERE datname = ${dbName} AND query LIKE 'SELECT pg_sleep%'`;
       return rows.length === 1;
     });
     await watcher.end();
     const out = await invoke(restartDb, {}, { core, principal: admin });
     expect(out).toMatchObject({
       restarted: ['state_store', 'cache'],
-      components: expect.arrayContaining([expect.objectContaining({ name: 'state_store', status: 'healthy' })]),
+      components: expect.arrayContaining([
+        expect.objectContaining({ name: 'state_store', status: 'healthy' }),
+      ]),
     });
     expect(await inFlight).toMatchObject({ code: 'unavailable', retryable: true });
     await expect(invoke(auditList, { limit: 5 }, { core, principal: admin })).resolves.toBeTruthy();

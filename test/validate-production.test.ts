@@ -39,7 +39,16 @@ describe('mahavishnu validate-production', () => {
   it('fails (exit 1) when /metrics is open beyond localhost and a user has a guessable password', () => {
     const env = childEnv(tmp.path, { MAHAVISHNU_SERVER__HOST: '0.0.0.0' });
     const created = cli(
-      ['auth', 'create-user', '--username', 'ops.engineer', '--role', 'operator', '--password', 'changeme1234'],
+      [
+        'auth',
+        'create-user',
+        '--username',
+        'ops.engineer',
+        '--role',
+        'operator',
+        '--password',
+        'changeme1234',
+      ],
       env,
     );
     expect(created.code).toBe(0);

@@ -2,6 +2,8 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Core } from '../core/core.js';
 import type { Tool } from '../tools/define.js';
 import { TOOLS } from '../tools/index.js';
+import { registerPrompts } from './prompts.js';
+import { registerResources } from './resources.js';
 import { type PrincipalOf, registerTools } from './tools.js';
 
 const INSTRUCTIONS =
@@ -20,5 +22,7 @@ export function createMcpServer(
     { instructions: INSTRUCTIONS },
   );
   registerTools(server, core, tools, principalOf);
+  registerResources(server, core);
+  registerPrompts(server, core);
   return server;
 }

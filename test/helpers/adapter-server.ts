@@ -20,7 +20,9 @@ export async function adapterServer() {
     } else if (mode === 'hold' && !isHealth) {
       held.push(res);
     } else {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, path: req.url }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ ok: true, path: req.url }));
     }
   });
   server.on('connection', (s) => {

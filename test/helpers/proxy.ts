@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket, connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
  * A TCP proxy in front of a real service (PostgreSQL, Redis), so a test can make the service
@@ -50,9 +50,18 @@ export async function tcpProxy(targetHost: string, targetPort: number): Promise<
 }
 
 /** Poll until fn returns true (each attempt after a short pause); fails after `attempts` tries. */
-export async function until(fn: () => Promise<boolean> | boolean, attempts = 200, pauseMs = 50): Promise<void> {
+export async function until(
+  fn: () => Promise<boolean> | boolean,
+  attempts = 200,
+  pauseMs = 50,
+): Promise<void> {
   for (let i = 0; i < attempts; i++) {
-    if (await Promise.resolve().then(fn).catch(() => false)) return;
+    if (
+      await Promise.resolve()
+        .then(fn)
+        .catch(() => false)
+    )
+      return;
     await new Promise((r) => setTimeout(r, pauseMs));
   }
   throw new Error('condition not reached');

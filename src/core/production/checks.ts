@@ -128,34 +128,52 @@ async function stateStore(core: Core): Promise<CheckResult[]> {
   return out;
 }
 
-/** A verified backup within the RPO, when the backup domain is present (it adds core.backups). */
+type BackupRow = { id: string; created: string; verified_ok: boolean | null };
+
+/**
+ * A verified backup within the RPO, read from the backup domain when this build has it
+ * (core.backups.list(), the RPO from dr.rpo_hours).
+ */
 async function backupFresh(core: Core): Promise<CheckResult> {
-  const backups = (
-    core as unknown as {
-      backups?: { lastVerified?: () => Promise<{ at: number } | undefined>; rpoSeconds?: number };
-    }
-  ).backups;
-  if (!backups?.lastVerified) {
+  const backups = (core as unknown as { backups?: { list?: () => Promise<BackupRow[]> } }).backups;
+  if (typeof backups?.list !== 'function') {
     return warn(
       'backup_recent',
       'the backup domain is not present in this build, so no verified backup can be checked',
     );
   }
-  const last = await backups.lastVerified();
-  const rpo = backups.rpoSeconds ?? 86_400;
-  if (!last)
+  const rpoHours = (core.config as unknown as { dr?: { rpo_hours?: number } }).dr?.rpo_hours ?? 24;
+  const verified = (await backups.list()).filter((b) => b.verified_ok === true);
+  const newest = verified.sort((a, b) => b.created.localeCompare(a.created))[0];
+  if (!newest) {
     return fail(
       'backup_recent',
-      'no verified backup exists; run `mahavishnu backup create --type full` then `mahavishnu backup verify`',
+      'no verified backup exists; run `mahavishnu backup create --type full`, then `mahavishnu backup verify <backup_id>`',
     );
-  const age = (Date.now() - last.at) / 1000;
-  return age <= rpo
-    ? pass('backup_recent', `last verified backup is ${Math.round(age)} s old (RPO ${rpo} s)`)
-    : fail('backup_recent', `last verified backup is ${Math.round(age)} s old, beyond the RPO of ${rpo} s`);
+  }
+  const ageH = (Date.now() - Date.parse(newest.created)) / 3_600_000;
+  return ageH <= rpoHours
+    ? pass(
+        'backup_recent',
+        `backup ${newest.id} is verified and ${ageH.toFixed(1)} h old (RPO ${rpoHours} h)`,
+      )
+    : fail(
+        'backup_recent',
+        `the newest verified backup ${newest.id} is ${ageH.toFixed(1)} h old, beyond the RPO of ${rpoHours} h`,
+      );
 }
 
-function backupWritable(config: Config): CheckResult {
-  const dir = resolve(config.data.dir, 'backups');
+/** Backup storage: the backup domain's own health component when present, else the local folder. */
+async function backupWritable(core: Core): Promise<CheckResult> {
+  if (core.health.names().includes('backup_storage')) {
+    const c = (await core.health.components(true)).find((x) => x.name === 'backup_storage');
+    if (c) {
+      return c.status === 'healthy'
+        ? pass('backup_storage', `backup storage: ${c.message}`)
+        : fail('backup_storage', `backup storage is ${c.status}: ${c.message}`);
+    }
+  }
+  const dir = resolve(core.config.data.dir, 'backups');
   const probe = join(dir, `.write-check-${randomBytes(4).toString('hex')}`);
   try {
     mkdirSync(dir, { recursive: true });
@@ -198,7 +216,7 @@ export async function validateProduction(core: Core): Promise<CheckResult[]> {
     await backupFresh(core).catch((e) =>
       fail('backup_recent', `could not be checked: ${(e as Error).message}`),
     ),
-    backupWritable(c),
+    await backupWritable(core),
     metricsExposure(c),
     logLevel(c),
   ];

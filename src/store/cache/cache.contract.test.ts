@@ -68,10 +68,12 @@ describe('redis cache when Redis goes away', () => {
     await cache.set('k', 'v');
     await proxy.cut();
     // the client notices the reset connection on its own; from then on every call is refused
-    await until(() => cache.get('k').then(
-      () => false,
-      () => true,
-    ));
+    await until(() =>
+      cache.get('k').then(
+        () => false,
+        () => true,
+      ),
+    );
     await expect(cache.get('k')).rejects.toMatchObject({ code: 'unavailable', retryable: true });
     await expect(cache.ping()).rejects.toMatchObject({ code: 'unavailable' });
     await proxy.restore();
