@@ -8,7 +8,7 @@ import { toolByName } from '../src/tools/index.js';
 import { invoke } from '../src/tools/invoke.js';
 import { admin } from './helpers/core.js';
 import { freshDatabase, PG_ADMIN_URL } from './helpers/pg.js';
-import { type Proxy, tcpProxy, until } from './helpers/proxy.js';
+import { type TcpProxy, tcpProxy, until } from './helpers/proxy.js';
 import { tempDir } from './helpers/tmp.js';
 
 const auditList = toolByName.get('audit_list')!;
@@ -20,7 +20,7 @@ const ready = async (core: Core) => Health.overall(await core.health.components(
 describe('state store connections: restart in place, and recovery when PostgreSQL goes away', () => {
   const tmp = tempDir();
   let pg: Awaited<ReturnType<typeof freshDatabase>>;
-  let proxy: Proxy;
+  let proxy: TcpProxy;
   let core: Core;
   let dbName: string;
 

@@ -80,8 +80,13 @@ export async function poolSaturation(core: Core) {
     };
   }
   const pools: Record<string, Record<string, number>> = {};
-  for (const s of workers) (pools[String(s.labels.pool)] ??= {})[`workers_${s.labels.state}`] = s.value;
-  for (const s of queue) (pools[String(s.labels.pool)] ??= {}).queue_depth = s.value;
+  const of = (pool: unknown) => {
+    const key = String(pool);
+    pools[key] ??= {};
+    return pools[key];
+  };
+  for (const s of workers) of(s.labels.pool)[`workers_${s.labels.state}`] = s.value;
+  for (const s of queue) of(s.labels.pool).queue_depth = s.value;
   return { available: true, pools };
 }
 

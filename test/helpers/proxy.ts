@@ -5,7 +5,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
  * "go away" for one client — every connection reset, new ones refused — and come back on the
  * same port, without touching the service other tests share.
  */
-export interface Proxy {
+export interface TcpProxy {
   port: number;
   /** Reset every connection and stop accepting new ones. */
   cut(): Promise<void>;
@@ -14,7 +14,7 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
-export async function tcpProxy(targetHost: string, targetPort: number): Promise<Proxy> {
+export async function tcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   const make = (): Server =>
     createServer((client) => {

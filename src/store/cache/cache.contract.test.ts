@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Proxy, tcpProxy, until } from '../../../test/helpers/proxy.js';
+import { type TcpProxy, tcpProxy, until } from '../../../test/helpers/proxy.js';
 import type { Cache } from '../../core/cache/cache.js';
 import { MemoryCache } from '../../core/cache/memory.js';
 import { RedisCache } from './redis.js';
@@ -54,7 +54,7 @@ describe('memory cache', () => {
 });
 
 describe('redis cache when Redis goes away', () => {
-  let proxy: Proxy;
+  let proxy: TcpProxy;
   let cache: RedisCache;
   afterAll(async () => {
     await cache?.close();
