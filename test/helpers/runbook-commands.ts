@@ -40,9 +40,16 @@ export function extractCommands(markdown: string): string[][] {
     const m = COMMAND.exec(c.replace(/(^|\s+)#.*$/, '').replace(/\s+(\||>>?|2>&1).*$/, ''));
     if (!m) continue;
     const args = m[1]!.trim().split(/\s+/);
-    out.set(args.join(' '), args);
+    // one run per command: the same command with other flags or values prints the same help
+    if (!out.has(commandKey(args))) out.set(commandKey(args), args);
   }
   return [...out.values()];
+}
+
+/** The command a line runs: its words up to the first flag or placeholder (its help is the same). */
+export function commandKey(args: readonly string[]): string {
+  const cut = args.findIndex((a) => /^[-<+]/.test(a));
+  return (cut < 0 ? args : args.slice(0, cut)).join(' ');
 }
 
 /** The runbooks/ files of this repository, as name → text. */

@@ -19,12 +19,8 @@ const WEAK = ['password', 'admin', 'changeme', 'secret', 'mahavishnu', 'postgres
 const guesses = (username: string) => [
   'password1234',
   'changeme1234',
-  'administrator',
   'mahavishnu123',
-  'mahavishnu1234',
-  '123456789012',
   username,
-  `${username}123`,
   `${username}1234`,
 ];
 
