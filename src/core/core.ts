@@ -9,6 +9,8 @@ import type { Config } from './config/schema.js';
 import { Health } from './health/health.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
+import { SigningKeys } from './security/keys.js';
+import { Tokens } from './security/tokens.js';
 import type { Db } from './store/db.js';
 import { Users } from './users/users.js';
 import { VERSION } from './version.js';
@@ -38,6 +40,8 @@ export class Core {
   readonly health = new Health();
   readonly cache: Cache;
   readonly adapters: Adapters;
+  readonly keys: SigningKeys;
+  readonly tokens: Tokens;
   private loaded: Loaded;
   private readonly settingsListeners: Array<(next: Loaded, prev: Loaded) => void> = [];
   private readonly closers: Array<() => Promise<void> | void> = [];
@@ -63,6 +67,11 @@ export class Core {
     this.onSettingsChange((next) => this.adapters.configure(next.config.adapters));
     this.onClose(() => this.adapters.close());
     reloadMetrics(this);
+    this.keys = new SigningKeys(this.db);
+    this.tokens = new Tokens(this.keys, this.users, () => ({
+      audience: this.config.auth.token_audience,
+      issuer: this.config.auth.token_issuer,
+    }));
     this.health.register({
       name: 'state_store',
       critical: true,

@@ -1,18 +1,22 @@
+import type { Config } from '../core/config/schema.js';
 import { adapterList } from './adapter/list.js';
 import { adapterRestart } from './adapter/restart.js';
 import { auditList } from './audit/list.js';
 import { auditVerify } from './audit/verify.js';
+import { authCreateToken } from './auth/create-token.js';
 import { authCreateUser } from './auth/create-user.js';
 import { authListUsers } from './auth/list-users.js';
 import { configReload } from './config/reload.js';
 import { configValidate } from './config/validate.js';
 import type { Tool } from './define.js';
 import { ecosystemRestartDatabase } from './ecosystem/restart-database.js';
+import { TEST_TOOLS } from './test/index.js';
 import { validateProductionTool } from './validate/production.js';
 
 /** Every runbook action. The MCP tools, the CLI commands and the HTTP routes are generated from this list. */
 export const TOOLS: readonly Tool[] = [
   authCreateUser,
+  authCreateToken,
   authListUsers,
   auditVerify,
   auditList,
@@ -25,3 +29,7 @@ export const TOOLS: readonly Tool[] = [
 ];
 
 export const toolByName = new Map(TOOLS.map((t) => [t.name, t]));
+
+/** The tools a server serves: TOOLS, plus the test_* fixtures when mcp.test_tools is on. */
+export const servedToolList = (config: Config): readonly Tool[] =>
+  config.mcp.test_tools ? [...TOOLS, ...TEST_TOOLS] : TOOLS;
