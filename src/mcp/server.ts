@@ -2,6 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Core } from '../core/core.js';
 import type { Tool } from '../tools/define.js';
 import { TOOLS } from '../tools/index.js';
+import { registerTestFixtures } from './test-fixtures.js';
 import { type PrincipalOf, registerTools } from './tools.js';
 
 const INSTRUCTIONS =
@@ -20,5 +21,6 @@ export function createMcpServer(
     { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
   );
   registerTools(server, core, tools, principalOf);
+  if (core.config.mcp.test_tools) registerTestFixtures(server);
   return server;
 }
