@@ -4,6 +4,7 @@ import type { Tool } from '../tools/define.js';
 import { TOOLS } from '../tools/index.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
+import { registerTestFixtures } from './test-fixtures.js';
 import { type PrincipalOf, registerTools } from './tools.js';
 
 const INSTRUCTIONS =
@@ -24,5 +25,6 @@ export function createMcpServer(
   registerTools(server, core, tools, principalOf);
   registerResources(server, core);
   registerPrompts(server, core);
+  if (core.config.mcp.test_tools) registerTestFixtures(server);
   return server;
 }
