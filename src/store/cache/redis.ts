@@ -79,10 +79,21 @@ export class RedisCache implements Cache {
     return performance.now() - t;
   }
 
+  /** Swap in a new connection; resolves once it is ready (or has failed once: it keeps retrying). */
   async reconnect(): Promise<void> {
     const old = this.client;
-    this.client = this.connect();
+    const next = this.connect();
+    this.client = next;
     old.disconnect(false);
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        next.off('ready', done);
+        next.off('error', done);
+        resolve();
+      };
+      next.once('ready', done);
+      next.once('error', done);
+    });
   }
 
   async close(): Promise<void> {
