@@ -2,6 +2,8 @@ import { type Loaded, type LoadOptions, loadConfig } from './core/config/load.js
 import { Core } from './core/core.js';
 import { createLogger } from './core/log.js';
 import { migrate } from './core/store/migrations.js';
+import { connectAdapter } from './store/adapters/open.js';
+import { openCache } from './store/cache/open.js';
 import { openDb } from './store/open.js';
 
 /** The composition root: settings → store → migrations → core. Every face starts here. */
@@ -18,5 +20,5 @@ export async function openCore(
     await db.close().catch(() => {});
     throw e;
   }
-  return new Core({ loaded, db, log });
+  return new Core({ loaded, db, log, cache: openCache(loaded.config), connectAdapter });
 }

@@ -89,7 +89,8 @@ async function runTool(tool: Tool, args: string[], g: Globals): Promise<number> 
     }
     progress.done();
     print(result, g.json);
-    return 0;
+    // a check-style tool (validate-production) reports `failed: true` in its result: exit 1
+    return (result as { failed?: unknown } | null)?.failed === true ? 1 : 0;
   } finally {
     process.off('SIGINT', onSigint);
   }

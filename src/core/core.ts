@@ -1,5 +1,10 @@
+import type { AdapterConnector } from './adapters/adapter.js';
+import { Adapters } from './adapters/adapters.js';
 import { AuditLog } from './audit/audit.js';
+import type { Cache } from './cache/cache.js';
+import { MemoryCache } from './cache/memory.js';
 import type { Loaded } from './config/load.js';
+import { reloadMetrics } from './config/reload.js';
 import type { Config } from './config/schema.js';
 import { Health } from './health/health.js';
 import type { Logger } from './log.js';
@@ -14,6 +19,10 @@ export interface CoreDeps {
   loaded: Loaded;
   db: Db;
   log: Logger;
+  /** Default: the in-process LRU. */
+  cache?: Cache;
+  /** Builds adapter clients; without it adapters are listed but every call fails. */
+  connectAdapter?: AdapterConnector;
 }
 
 /**
@@ -29,9 +38,12 @@ export class Core {
   readonly users: Users;
   readonly audit: AuditLog;
   readonly health = new Health();
+  readonly cache: Cache;
+  readonly adapters: Adapters;
   readonly keys: SigningKeys;
   readonly tokens: Tokens;
   private loaded: Loaded;
+  private readonly settingsListeners: Array<(next: Loaded, prev: Loaded) => void> = [];
   private readonly closers: Array<() => Promise<void> | void> = [];
 
   constructor(deps: CoreDeps) {
@@ -41,6 +53,20 @@ export class Core {
     this.metrics = new Metrics(VERSION);
     this.users = new Users(this.db);
     this.audit = new AuditLog(this.db);
+    this.cache = deps.cache ?? new MemoryCache(this.config.cache.max_size, this.config.cache.ttl);
+    this.adapters = new Adapters(
+      deps.connectAdapter ??
+        (() => {
+          throw new Error('no adapter connector was given to the core');
+        }),
+      this.health,
+      this.log,
+      this.metrics.registry,
+    );
+    this.adapters.configure(this.config.adapters);
+    this.onSettingsChange((next) => this.adapters.configure(next.config.adapters));
+    this.onClose(() => this.adapters.close());
+    reloadMetrics(this);
     this.keys = new SigningKeys(this.db);
     this.tokens = new Tokens(this.keys, this.users, () => ({
       audience: this.config.auth.token_audience,
@@ -58,6 +84,18 @@ export class Core {
         };
       },
     });
+    this.health.register({
+      name: 'cache',
+      critical: false,
+      check: async () => {
+        const ms = await this.cache.ping();
+        return {
+          status: 'healthy',
+          message: `${this.cache.backend} cache answers`,
+          details: { backend: this.cache.backend, location: this.cache.location, ping_ms: ms },
+        };
+      },
+    });
   }
 
   /** The settings in force (replaced whole by a successful reload). */
@@ -71,7 +109,24 @@ export class Core {
 
   /** Swap in new, already validated settings at once. */
   applySettings(next: Loaded): void {
+    const prev = this.loaded;
     this.loaded = next;
+    for (const fn of this.settingsListeners) fn(next, prev);
+  }
+
+  /** Run fn after each applySettings (domains rebuild what depends on settings, e.g. adapters). */
+  onSettingsChange(fn: (next: Loaded, prev: Loaded) => void): void {
+    this.settingsListeners.push(fn);
+  }
+
+  /**
+   * Drop and re-establish the state store and cache connections in place. Calls in flight on
+   * the old connections fail with a retryable `unavailable`; new calls use the new ones.
+   */
+  async restartConnections(): Promise<{ state_store: string; cache: string }> {
+    await this.db.reconnect?.();
+    await this.cache.reconnect();
+    return { state_store: this.db.location, cache: this.cache.location };
   }
 
   /** Register work to run at close, in reverse order of registration. */
@@ -88,6 +143,7 @@ export class Core {
       }
     }
     await this.db.close();
+    await this.cache.close().catch(() => {});
     this.log.flush?.();
   }
 }

@@ -2,6 +2,9 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Core } from '../core/core.js';
 import type { Tool } from '../tools/define.js';
 import { TOOLS } from '../tools/index.js';
+import { registerPrompts } from './prompts.js';
+import { registerResources } from './resources.js';
+import { registerTestFixtures } from './test-fixtures.js';
 import { type PrincipalOf, registerTools } from './tools.js';
 
 const INSTRUCTIONS =
@@ -20,5 +23,8 @@ export function createMcpServer(
     { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
   );
   registerTools(server, core, tools, principalOf);
+  registerResources(server, core);
+  registerPrompts(server, core);
+  if (core.config.mcp.test_tools) registerTestFixtures(server);
   return server;
 }

@@ -1,12 +1,17 @@
 import type { Config } from '../core/config/schema.js';
+import { adapterList } from './adapter/list.js';
+import { adapterRestart } from './adapter/restart.js';
 import { auditList } from './audit/list.js';
 import { auditVerify } from './audit/verify.js';
 import { authCreateToken } from './auth/create-token.js';
 import { authCreateUser } from './auth/create-user.js';
 import { authListUsers } from './auth/list-users.js';
+import { configReload } from './config/reload.js';
 import { configValidate } from './config/validate.js';
 import type { Tool } from './define.js';
+import { ecosystemRestartDatabase } from './ecosystem/restart-database.js';
 import { TEST_TOOLS } from './test/index.js';
+import { validateProductionTool } from './validate/production.js';
 
 /** Every runbook action. The MCP tools, the CLI commands and the HTTP routes are generated from this list. */
 export const TOOLS: readonly Tool[] = [
@@ -16,6 +21,11 @@ export const TOOLS: readonly Tool[] = [
   auditVerify,
   auditList,
   configValidate,
+  configReload,
+  adapterList,
+  adapterRestart,
+  ecosystemRestartDatabase,
+  validateProductionTool,
 ];
 
 export const toolByName = new Map(TOOLS.map((t) => [t.name, t]));

@@ -37,4 +37,21 @@ export const FIXTURES: Record<string, Fixture> = {
   audit_verify: { valid: {}, check: (out) => expect(out).toMatchObject({ ok: true }) },
   audit_list: { valid: { limit: 5 } },
   config_validate: { valid: {}, check: (out) => expect(out).toMatchObject({ valid: true }) },
+  config_reload: { valid: {}, check: (out) => expect(out).toMatchObject({ applied: true }) },
+  adapter_list: {
+    valid: {},
+    check: (out) => expect(out).toMatchObject({ adapters: [{ name: 'main', state: 'closed' }] }),
+  },
+  adapter_restart: {
+    valid: { name: 'main' },
+    check: (out) => expect(out).toMatchObject({ adapter: 'main', closed: true, state: 'closed' }),
+  },
+  ecosystem_restart_database: {
+    valid: {},
+    check: (out) => expect(out).toMatchObject({ restarted: ['state_store', 'cache'] }),
+  },
+  validate_production: {
+    valid: {},
+    check: (out) => expect((out as { checks: unknown[] }).checks.length).toBeGreaterThan(5),
+  },
 };

@@ -1,3 +1,4 @@
+import { stringify } from 'yaml';
 import type { z } from 'zod';
 import { ConfigSchema } from './schema.js';
 
@@ -45,7 +46,18 @@ export function exampleSettings(): string {
   const body: string[] = [];
   for (const [group, schema] of Object.entries(ConfigSchema.shape)) {
     const { inner } = unwrap(schema);
-    body.push(`# ${group}:`, ...lines(defOf(inner).shape ?? {}, '  '), '');
+    const shape = defOf(inner).shape;
+    if (shape) {
+      body.push(`# ${group}:`, ...lines(shape, '  '), '');
+      continue;
+    }
+    // a map by name (adapters): its description and its default, as YAML
+    const desc = (schema as z.ZodType).description;
+    const dflt = (schema as z.ZodType).safeParse(undefined).data;
+    const yaml = stringify({ [group]: dflt })
+      .trimEnd()
+      .split('\n');
+    body.push(...(desc ? [`# ${desc}`] : []), ...yaml.map((l) => `# ${l}`), '');
   }
   return [...head, ...body].join('\n');
 }

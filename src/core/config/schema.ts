@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AdapterName, AdapterSpec, DEFAULT_MAIN } from '../adapters/adapter.js';
 
 export const Role = z.enum(['viewer', 'operator', 'admin']);
 export type Role = z.infer<typeof Role>;
@@ -59,6 +60,10 @@ export const CacheConfig = group({
   redis_url: z.string().default('redis://127.0.0.1:6379').describe('Redis URL when backend is redis.'),
   ttl: z.number().int().min(1).default(3600).describe('Default entry lifetime, seconds.'),
   max_size: z.number().int().min(1).default(1000).describe('Most entries in the in-memory cache.'),
+  key_prefix: z
+    .string()
+    .default('mahavishnu:')
+    .describe('Prefix of every Redis key (lets several deployments share one Redis).'),
 });
 
 export const LogConfig = group({
@@ -104,6 +109,16 @@ export const AuthConfig = group({
   ),
 });
 
+/** Adapters by name; `main` is always there (the default engine) unless configured otherwise. */
+export const AdaptersConfig = z
+  .record(AdapterName, AdapterSpec)
+  .default({ main: DEFAULT_MAIN })
+  .transform((a) => (a.main ? a : { main: DEFAULT_MAIN, ...a }))
+  .describe(
+    'External engines by name, each behind a circuit breaker. type http: base_url, health_path, timeout_ms; ' +
+      'type command: health (argv, exit 0 = healthy), run (argv per call). All: cooldown_s (60), failure_threshold (5).',
+  );
+
 export const ConfigSchema = z.strictObject({
   server: ServerConfig,
   data: DataConfig,
@@ -113,6 +128,7 @@ export const ConfigSchema = z.strictObject({
   mcp: McpConfig,
   policy: PolicyConfig,
   auth: AuthConfig,
+  adapters: AdaptersConfig,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

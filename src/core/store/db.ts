@@ -20,7 +20,10 @@ export interface Db {
   lock(name: string): Promise<void>;
   /** Round-trip a trivial query; resolves with the latency in ms or rejects with `unavailable`. */
   ping(): Promise<number>;
-  close(): Promise<void>;
+  /** Close the connections; calls still running after graceSeconds are cut off. */
+  close(graceSeconds?: number): Promise<void>;
+  /** Drop the connections and open new ones, in place (ecosystem restart-database). */
+  reconnect?(): Promise<void>;
 }
 
 export const one = <T>(rows: T[]): T | undefined => rows[0];

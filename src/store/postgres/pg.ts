@@ -37,6 +37,9 @@ export class PostgresDb implements Db {
       connect_timeout: opts.connectTimeout ?? 5,
       idle_timeout: 60,
       onnotice: () => {},
+      // No array-type lookup on connect: our SQL uses no arrays, and a connection terminated during
+      // that lookup (pg_terminate_backend, a failover) rejects outside any query, unhandled.
+      fetch_types: false,
       types: NUMBER_TYPES,
       connection: { application_name: 'mahavishnu' },
     });
@@ -83,7 +86,7 @@ export class PostgresDb implements Db {
     return performance.now() - t;
   }
 
-  async close(): Promise<void> {
-    if (this.root) await (this.sql as postgres.Sql).end({ timeout: 5 });
+  async close(graceSeconds = 5): Promise<void> {
+    if (this.root) await (this.sql as postgres.Sql).end({ timeout: graceSeconds });
   }
 }

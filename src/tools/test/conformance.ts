@@ -148,4 +148,36 @@ export const CONFORMANCE_TOOLS = [
     });
     return [text(`Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`)];
   }),
+  fixture('test_elicitation_sep1330_enums', 'elicits with the five enum schema forms.', async (_i, ctx) => {
+    const options = (prefix: string, titles: string[]) =>
+      titles.map((title, i) => ({ const: `${prefix}${i + 1}`, title }));
+    const r = await need(ctx).request('elicitation/create', {
+      message: 'Please pick from the enum fields',
+      requestedSchema: {
+        type: 'object',
+        properties: {
+          untitledSingle: { type: 'string', enum: ['option1', 'option2', 'option3'] },
+          titledSingle: {
+            type: 'string',
+            oneOf: options('value', ['First Option', 'Second Option', 'Third Option']),
+          },
+          legacyEnum: {
+            type: 'string',
+            enum: ['opt1', 'opt2', 'opt3'],
+            enumNames: ['Option One', 'Option Two', 'Option Three'],
+          },
+          untitledMulti: {
+            type: 'array',
+            items: { type: 'string', enum: ['option1', 'option2', 'option3'] },
+          },
+          titledMulti: {
+            type: 'array',
+            items: { anyOf: options('value', ['First Choice', 'Second Choice', 'Third Choice']) },
+          },
+        },
+        required: [],
+      },
+    });
+    return [text(`Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`)];
+  }),
 ];

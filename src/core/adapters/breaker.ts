@@ -1,0 +1,111 @@
+import {
+  BrokenCircuitError,
+  type CircuitBreakerPolicy,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleType,
+  IsolatedCircuitError,
+} from 'cockatiel';
+import { AppError } from '../errors.js';
+import { AdapterFailure } from './adapter.js';
+
+export type BreakerState = 'closed' | 'open' | 'half_open';
+export const BREAKER_STATES: BreakerState[] = ['closed', 'open', 'half_open'];
+
+/**
+ * One adapter's circuit breaker (cockatiel): closed → open after `threshold` consecutive failures;
+ * after the cooldown the next call is the single trial (half-open) while every other call fails
+ * fast; the trial's outcome closes or re-opens it. `hold()` keeps it open (adapter restart).
+ * Only AdapterFailure counts: a cancelled or invalid call says nothing about the adapter.
+ */
+export class Breaker {
+  private readonly counter: ConsecutiveBreaker;
+  private readonly policy: CircuitBreakerPolicy;
+  private held: { dispose: () => void } | undefined;
+  private openedAt = 0;
+  lastFailure: string | undefined;
+
+  constructor(
+    readonly adapter: string,
+    readonly cooldownMs: number,
+    threshold: number,
+    onChange: (from: BreakerState, to: BreakerState) => void,
+  ) {
+    this.counter = new ConsecutiveBreaker(threshold);
+    this.policy = circuitBreaker(handleType(AdapterFailure), {
+      halfOpenAfter: cooldownMs,
+      breaker: this.counter,
+    });
+    let last: BreakerState = 'closed';
+    this.policy.onStateChange(() => {
+      const now = this.state;
+      if (now === 'open') this.openedAt = Date.now();
+      if (now !== last) onChange(last, now);
+      last = now;
+    });
+  }
+
+  /** Held open by a restart counts as open: calls are refused either way. */
+  get state(): BreakerState {
+    const s = this.policy.state;
+    if (s === CircuitState.Closed) return 'closed';
+    if (s === CircuitState.HalfOpen) return 'half_open';
+    return 'open';
+  }
+
+  get isHeld(): boolean {
+    return this.held !== undefined;
+  }
+
+  /** Milliseconds until an open breaker lets a trial call through (0 when not open). */
+  get cooldownRemainingMs(): number {
+    if (this.policy.state !== CircuitState.Open) return 0;
+    return Math.max(0, this.openedAt + this.cooldownMs - Date.now());
+  }
+
+  async execute<T>(fn: (signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> {
+    if (this.policy.state === CircuitState.HalfOpen) {
+      throw new AppError(
+        'unavailable',
+        `adapter ${this.adapter}: its circuit breaker is half-open and one trial call is in progress; retry shortly`,
+      );
+    }
+    try {
+      return await this.policy.execute(({ signal: s }) => fn(s), signal);
+    } catch (e) {
+      if (e instanceof IsolatedCircuitError) {
+        throw new AppError(
+          'unavailable',
+          `adapter ${this.adapter}: its circuit breaker is held open by \`mahavishnu adapter restart ${this.adapter}\` until its health probe passes; retry after the restart`,
+        );
+      }
+      if (e instanceof BrokenCircuitError) {
+        throw new AppError(
+          'unavailable',
+          `adapter ${this.adapter}: its circuit breaker is open after repeated failures (last: ${this.lastFailure ?? 'unknown'}); ` +
+            `calls fail fast for ${Math.ceil(this.cooldownRemainingMs / 1000)} s more, then one trial goes through. ` +
+            `If the adapter is back, \`mahavishnu adapter restart ${this.adapter}\` closes it now`,
+        );
+      }
+      if (e instanceof AdapterFailure) {
+        this.lastFailure = e.message;
+        throw new AppError('unavailable', `adapter ${this.adapter} failed: ${e.message}; retry shortly`);
+      }
+      throw e;
+    }
+  }
+
+  /** Keep the breaker open (refusing every call) until release(). */
+  hold(): void {
+    this.held ??= this.policy.isolate();
+  }
+
+  /** End a hold: the breaker closes with its failure count reset. */
+  release(): void {
+    this.counter.state = 0;
+    this.held?.dispose();
+    this.held = undefined;
+    this.lastFailure = undefined;
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * The cache port: short-lived values (health results, reads) that may be lost at any time.
+ * Implementations: the in-process LRU (default) and Redis (src/store/cache/redis.ts), which
+ * several replicas share. A cache that cannot be reached rejects at once with `unavailable`;
+ * callers treat that as a miss, never as a reason to fail their own work.
+ */
+export interface Cache {
+  readonly backend: 'memory' | 'redis';
+  /** Where the cache lives, without credentials. */
+  readonly location: string;
+  get(key: string): Promise<string | undefined>;
+  /** Store a value for ttlSeconds (default: cache.ttl from the settings). */
+  set(key: string, value: string, ttlSeconds?: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Round-trip; resolves with the latency in ms or rejects with `unavailable`. */
+  ping(): Promise<number>;
+  /** Drop the connections and open new ones (ecosystem restart-database). */
+  reconnect(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,52 @@
+import type { Cache } from './cache.js';
+
+/**
+ * The default cache: an LRU in this process. A Map keeps insertion order, so re-inserting on
+ * read moves an entry to the young end and the first key is always the least recently used.
+ */
+export class MemoryCache implements Cache {
+  readonly backend = 'memory' as const;
+  readonly location = 'memory';
+  private readonly entries = new Map<string, { value: string; expires: number }>();
+
+  constructor(
+    private readonly maxSize = 1000,
+    private readonly ttlSeconds = 3600,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    this.entries.delete(key);
+    if (e.expires <= Date.now()) return undefined;
+    this.entries.set(key, e);
+    return e.value;
+  }
+
+  async set(key: string, value: string, ttlSeconds = this.ttlSeconds): Promise<void> {
+    this.entries.delete(key);
+    this.entries.set(key, { value, expires: Date.now() + ttlSeconds * 1000 });
+    while (this.entries.size > this.maxSize) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    this.entries.delete(key);
+  }
+
+  async ping(): Promise<number> {
+    return 0;
+  }
+
+  async reconnect(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.entries.clear();
+  }
+}

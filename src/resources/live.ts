@@ -1,0 +1,114 @@
+import type { Core } from '../core/core.js';
+import { Health } from '../core/health/health.js';
+
+/**
+ * Live state served as resources and gathered by the incident prompts. Everything is read from
+ * the core in this process; a domain this build does not have is reported as absent, never
+ * invented.
+ */
+
+export async function healthState(core: Core) {
+  const components = await core.health.components();
+  return { status: Health.overall(components), checked_at: new Date().toISOString(), components };
+}
+
+type Lister = { list?: (...a: unknown[]) => Promise<unknown> | unknown };
+
+/** A domain's list() when the core has it (pools and backups arrive with their own branches). */
+async function domainList(core: Core, domain: 'pools' | 'backups'): Promise<Record<string, unknown>> {
+  const d = (core as unknown as Record<string, Lister | undefined>)[domain];
+  if (!d || typeof d.list !== 'function') {
+    return { available: false, note: `the ${domain} domain is not part of this build; nothing to show` };
+  }
+  return { available: true, [domain]: await d.list() };
+}
+
+export const poolsState = (core: Core) => domainList(core, 'pools');
+export const backupsState = (core: Core) => domainList(core, 'backups');
+
+type Sample = { labels: Record<string, string | number>; value: number; metricName?: string };
+
+async function samples(core: Core, name: string): Promise<Sample[]> {
+  const m = (await core.metrics.registry.getMetricsAsJSON()).find((x) => x.name === name);
+  return (m?.values ?? []) as Sample[];
+}
+
+/** Errors by source and code, and the share of tool calls that failed, since the process started. */
+export async function errorFacts(core: Core) {
+  const errors = (await samples(core, 'mahavishnu_errors_total')).map((s) => ({
+    ...s.labels,
+    count: s.value,
+  }));
+  const calls = await samples(core, 'mahavishnu_tool_calls_total');
+  const total = calls.reduce((n, s) => n + s.value, 0);
+  const failed = calls.filter((s) => s.labels.outcome !== 'ok').reduce((n, s) => n + s.value, 0);
+  return {
+    tool_calls: total,
+    tool_calls_failed: failed,
+    error_ratio: total ? Math.round((failed / total) * 10000) / 10000 : 0,
+    errors_by_code: errors,
+    note: 'counts since this process started; for rates use rate(mahavishnu_errors_total[5m]) in Prometheus',
+  };
+}
+
+/** Mean latency per tool from the call histogram, slowest first. */
+export async function latencyFacts(core: Core) {
+  const all = await samples(core, 'mahavishnu_tool_call_duration_seconds');
+  const per = new Map<string, { sum: number; count: number }>();
+  for (const s of all) {
+    const tool = String(s.labels.tool);
+    const e = per.get(tool) ?? { sum: 0, count: 0 };
+    if (s.metricName?.endsWith('_sum')) e.sum = s.value;
+    if (s.metricName?.endsWith('_count')) e.count = s.value;
+    per.set(tool, e);
+  }
+  return [...per.entries()]
+    .filter(([, e]) => e.count > 0)
+    .map(([tool, e]) => ({ tool, calls: e.count, mean_seconds: Math.round((e.sum / e.count) * 1e4) / 1e4 }))
+    .sort((a, b) => b.mean_seconds - a.mean_seconds)
+    .slice(0, 10);
+}
+
+/** Workers by state and queue depth per pool, from the pool metrics when the pools domain exports them. */
+export async function poolSaturation(core: Core) {
+  const workers = await samples(core, 'mahavishnu_pool_workers');
+  const queue = await samples(core, 'mahavishnu_pool_queue_depth');
+  if (workers.length === 0 && queue.length === 0) {
+    return {
+      available: false,
+      note: 'no pool metrics in this build (mahavishnu_pool_workers, mahavishnu_pool_queue_depth)',
+    };
+  }
+  const pools: Record<string, Record<string, number>> = {};
+  const of = (pool: unknown) => {
+    const key = String(pool);
+    pools[key] ??= {};
+    return pools[key];
+  };
+  for (const s of workers) of(s.labels.pool)[`workers_${s.labels.state}`] = s.value;
+  for (const s of queue) of(s.labels.pool).queue_depth = s.value;
+  return { available: true, pools };
+}
+
+/** Recent refused calls (unauthenticated, forbidden) from the audit log and the error counters. */
+export async function securityFacts(core: Core) {
+  const recent = await core.audit.list({ limit: 200 });
+  const refused = recent.filter((e) => e.error_code === 'forbidden' || e.error_code === 'unauthenticated');
+  const errors = (await samples(core, 'mahavishnu_errors_total')).filter(
+    (s) => s.labels.code === 'forbidden' || s.labels.code === 'unauthenticated',
+  );
+  return {
+    refused_calls_in_last_200_audit_records: refused.slice(0, 20).map((e) => ({
+      ts: e.ts,
+      principal: e.principal,
+      transport: e.transport,
+      tool: e.tool,
+      code: e.error_code,
+    })),
+    refused_since_start: errors.map((s) => ({ ...s.labels, count: s.value })),
+    audit_chain: await core.audit.verify().then(
+      (v) => v,
+      (e: Error) => ({ ok: false, error: e.message }),
+    ),
+  };
+}

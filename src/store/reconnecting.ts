@@ -1,0 +1,76 @@
+import { AppError, isAppError } from '../core/errors.js';
+import type { Db, Param } from '../core/store/db.js';
+
+/**
+ * The Db the core holds: it forwards to a real store that can be replaced while the process
+ * runs (ecosystem restart-database). A call that started on a store which was then retired
+ * fails with a retryable `unavailable`, whatever the driver threw, so the caller can simply
+ * retry on the new connections; calls that start after the swap use the new store.
+ */
+export class ReconnectingDb implements Db {
+  private current: Db;
+  private generation = 0;
+
+  constructor(private readonly open: () => Db) {
+    this.current = open();
+  }
+
+  get dialect() {
+    return this.current.dialect;
+  }
+
+  get location() {
+    return this.current.location;
+  }
+
+  private async run<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    const gen = this.generation;
+    const db = this.current;
+    try {
+      return await fn(db);
+    } catch (e) {
+      if (gen !== this.generation) {
+        throw new AppError(
+          'unavailable',
+          'the state store connections were restarted while this call ran; retry it',
+        );
+      }
+      if (!isAppError(e) && e instanceof Error && /not open|closed|ended/i.test(e.message)) {
+        throw new AppError('unavailable', `the state store is unavailable: ${e.message}; retry shortly`);
+      }
+      throw e;
+    }
+  }
+
+  query<T>(sql: string, params?: readonly Param[]): Promise<T[]> {
+    return this.run((db) => db.query<T>(sql, params));
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.run((db) => db.exec(sql));
+  }
+
+  tx<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    return this.run((db) => db.tx(fn));
+  }
+
+  lock(name: string): Promise<void> {
+    return this.run((db) => db.lock(name));
+  }
+
+  ping(): Promise<number> {
+    return this.run((db) => db.ping());
+  }
+
+  /** Open new connections, send new calls to them, then drop the old ones (their calls fail retryably). */
+  async reconnect(): Promise<void> {
+    const old = this.current;
+    this.current = this.open();
+    this.generation++;
+    await old.close(0).catch(() => {});
+  }
+
+  close(graceSeconds?: number): Promise<void> {
+    return this.current.close(graceSeconds);
+  }
+}
