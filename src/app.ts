@@ -2,6 +2,8 @@ import { type Loaded, type LoadOptions, loadConfig } from './core/config/load.js
 import { Core } from './core/core.js';
 import { createLogger } from './core/log.js';
 import { migrate } from './core/store/migrations.js';
+import { openBlobStore } from './store/blob/open.js';
+import { SqliteDb } from './store/embedded/sqlite.js';
 import { openDb } from './store/open.js';
 
 /** The composition root: settings → store → migrations → core. Every face starts here. */
@@ -18,5 +20,5 @@ export async function openCore(
     await db.close().catch(() => {});
     throw e;
   }
-  return new Core({ loaded, db, log });
+  return new Core({ loaded, db, log, openBlobStore, scratchDb: (file) => new SqliteDb(file) });
 }

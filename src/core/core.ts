@@ -1,8 +1,14 @@
 import { AuditLog } from './audit/audit.js';
+import { Backups } from './backup/backups.js';
+import type { BlobStoreFactory } from './backup/blob.js';
+import { registerBackupHealth } from './backup/health.js';
+import { BackupMetrics } from './backup/metrics.js';
 import type { Loaded } from './config/load.js';
 import type { Config } from './config/schema.js';
+import { DisasterRecovery, type ScratchDbFactory } from './dr/dr.js';
 import { Health } from './health/health.js';
 import type { Logger } from './log.js';
+import { Maintenance } from './maintenance.js';
 import { Metrics } from './metrics.js';
 import type { Db } from './store/db.js';
 import { Users } from './users/users.js';
@@ -12,6 +18,10 @@ export interface CoreDeps {
   loaded: Loaded;
   db: Db;
   log: Logger;
+  /** Where backups are kept (local folder or S3), built from the settings in force. */
+  openBlobStore: BlobStoreFactory;
+  /** An empty scratch store in a file, for DR restore checks. */
+  scratchDb: ScratchDbFactory;
 }
 
 /**
@@ -27,6 +37,10 @@ export class Core {
   readonly users: Users;
   readonly audit: AuditLog;
   readonly health = new Health();
+  /** While active, invoke refuses state-changing tools and pools pause (a restore is running). */
+  readonly maintenance = new Maintenance();
+  readonly backups: Backups;
+  readonly dr: DisasterRecovery;
   private loaded: Loaded;
   private readonly closers: Array<() => Promise<void> | void> = [];
 
@@ -37,6 +51,17 @@ export class Core {
     this.metrics = new Metrics(VERSION);
     this.users = new Users(this.db);
     this.audit = new AuditLog(this.db);
+    this.backups = new Backups({
+      db: this.db,
+      log: this.log,
+      version: VERSION,
+      config: () => this.config,
+      sources: () => this.loaded.sources,
+      openBlobStore: deps.openBlobStore,
+      metrics: new BackupMetrics(this.metrics.registry, this.db),
+    });
+    this.dr = new DisasterRecovery(this, this.backups, deps.scratchDb);
+    registerBackupHealth(this.health, this.backups, () => this.config.dr.rpo_hours);
     this.health.register({
       name: 'state_store',
       critical: true,

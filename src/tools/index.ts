@@ -2,10 +2,30 @@ import { auditList } from './audit/list.js';
 import { auditVerify } from './audit/verify.js';
 import { authCreateUser } from './auth/create-user.js';
 import { authListUsers } from './auth/list-users.js';
+import { backupCreate } from './backup/create.js';
+import { backupList } from './backup/list.js';
+import { backupPrune } from './backup/prune.js';
+import { backupRestore } from './backup/restore.js';
+import { backupVerify } from './backup/verify.js';
 import { configValidate } from './config/validate.js';
 import type { Tool } from './define.js';
+import { drCheck } from './dr/check.js';
+import { drRecover } from './dr/recover.js';
 
 /** Every runbook action. The MCP tools, the CLI commands and the HTTP routes are generated from this list. */
-export const TOOLS: readonly Tool[] = [authCreateUser, authListUsers, auditVerify, auditList, configValidate];
+export const TOOLS: readonly Tool[] = [
+  authCreateUser,
+  authListUsers,
+  auditVerify,
+  auditList,
+  configValidate,
+  backupCreate,
+  backupList,
+  backupVerify,
+  backupPrune,
+  backupRestore,
+  drCheck,
+  drRecover,
+];
 
 export const toolByName = new Map(TOOLS.map((t) => [t.name, t]));

@@ -1,0 +1,25 @@
+import type { Health } from '../health/health.js';
+import type { Backups } from './backups.js';
+
+/** backup_storage: the blob store answers, and the newest backup is within the RPO (else degraded). */
+export function registerBackupHealth(health: Health, backups: Backups, rpoHours: () => number): void {
+  health.register({
+    name: 'backup_storage',
+    critical: false,
+    check: async () => {
+      const blob = await backups.blob();
+      const reach = await blob.check();
+      const newest = (await backups.list())[0];
+      const details = { store: blob.location, newest: newest?.id ?? null };
+      if (!newest) return { status: 'degraded', message: `${reach}; no backup yet`, details };
+      const hours = (Date.now() - Date.parse(newest.created)) / 3600_000;
+      if (hours > rpoHours())
+        return {
+          status: 'degraded',
+          message: `${reach}; newest backup is ${hours.toFixed(1)} h old, beyond dr.rpo_hours ${rpoHours()}`,
+          details,
+        };
+      return { status: 'healthy', message: `${reach}; newest backup ${newest.id}`, details };
+    },
+  });
+}
