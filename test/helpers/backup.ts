@@ -66,8 +66,9 @@ export async function seed(core: Core, tag = 'a'): Promise<void> {
 }
 
 /** Change the state in every table so a restore has work to undo. */
+let mutations = 0;
 export async function mutate(core: Core): Promise<void> {
-  await seed(core, 'later');
+  await seed(core, `later${++mutations}`);
   await core.db.query('DELETE FROM test_runs WHERE seq = 0');
   await core.db.query("UPDATE test_pools SET size = 99 WHERE name = 'pool-a-0'");
   await core.db.query("DELETE FROM users WHERE username = 'bob.a'");

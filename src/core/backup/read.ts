@@ -122,13 +122,16 @@ export async function readArchive(source: Readable, o: ReadOptions): Promise<Rea
   if (signature === undefined)
     throw refuse(o.id, 'it is unsigned (no manifest.sig); only signed backups are restored');
   if (!signatureValid(o.signingKey, manifestBytes, signature)) {
-    let signedWith = '';
+    let claimed = '';
     try {
-      signedWith = ` (manifest names key id ${JSON.parse(manifestBytes.toString()).signing_key_id}; this server's key id is ${keyId(o.signingKey)})`;
+      claimed = String(JSON.parse(manifestBytes.toString()).signing_key_id ?? '');
     } catch {}
+    const mine = keyId(o.signingKey);
     throw refuse(
       o.id,
-      `its signature does not match backup.signing_key: it was altered or signed with another key${signedWith}`,
+      claimed && claimed !== mine
+        ? `its signature does not match: it names signing key id ${claimed} and backup.signing_key has key id ${mine}; set the key it was made with`
+        : 'its signature does not match backup.signing_key: the archive was altered after it was signed',
     );
   }
   if (o.pinned && !manifestBytes.equals(o.pinned.bytes))
