@@ -134,7 +134,14 @@ export class Backups {
     for (const r of await this.catalog.running()) {
       const dead = r.host === host ? !alive(r.pid) : Date.now() - r.created_at > staleMs;
       if (!dead) continue;
-      await blob.discardPartial(archiveName(r.id));
+      await blob
+        .discardPartial(archiveName(r.id))
+        .catch((e) =>
+          this.d.log.warn(
+            { err: e, id: r.id },
+            'could not discard the partial archive; it is not listed anyway',
+          ),
+        );
       await this.catalog.fail(r.id, 'interrupted: the process ended before the archive was complete');
       cleaned.push(r.id);
     }

@@ -107,11 +107,24 @@ export class S3BlobStore implements BlobStore {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(name) }));
   }
 
+  /**
+   * Abort unfinished multipart uploads of this key. Servers without ListMultipartUploads (some
+   * S3-compatible ones) are left to the bucket's AbortIncompleteMultipartUpload lifecycle rule.
+   */
   async discardPartial(name: string): Promise<void> {
-    const r = await this.client.send(
-      new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.key(name) }),
-    );
-    for (const u of r.Uploads ?? []) {
+    let uploads: { Key?: string | undefined; UploadId?: string | undefined }[];
+    try {
+      uploads =
+        (
+          await this.client.send(
+            new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.key(name) }),
+          )
+        ).Uploads ?? [];
+    } catch (e) {
+      if (unsupported(e)) return;
+      throw e;
+    }
+    for (const u of uploads) {
       if (u.Key !== this.key(name) || !u.UploadId) continue;
       await this.client.send(
         new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }),
@@ -123,6 +136,13 @@ export class S3BlobStore implements BlobStore {
     await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     return `bucket ${this.bucket} answers`;
   }
+}
+
+function unsupported(e: unknown): boolean {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return (
+    err.name === 'NotImplemented' || err.name === 'MethodNotAllowed' || err.$metadata?.httpStatusCode === 501
+  );
 }
 
 function notFound(e: unknown): boolean {
