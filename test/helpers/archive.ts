@@ -22,11 +22,9 @@ export async function writeEntries(path: string, entries: Entry[]): Promise<void
   const done = buffer(pack);
   for (const e of entries) {
     await new Promise<void>((res, rej) =>
-      pack.entry(
-        { ...e.header, size: e.data.length },
-        e.header.type === 'symlink' ? undefined : e.data,
-        (err) => (err ? rej(err) : res()),
-      ),
+      e.header.type === 'symlink'
+        ? pack.entry({ ...e.header, size: 0 }, (err) => (err ? rej(err) : res()))
+        : pack.entry({ ...e.header, size: e.data.length }, e.data, (err) => (err ? rej(err) : res())),
     );
   }
   pack.finalize();
