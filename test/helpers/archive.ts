@@ -5,7 +5,7 @@ import { createGunzip, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 
 export interface Entry {
-  header: tar.Header;
+  header: Partial<tar.Header> & { name: string };
   data: Buffer;
 }
 
