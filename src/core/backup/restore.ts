@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import { AppError } from '../errors.js';
 import type { Db, Param } from '../store/db.js';
 import type { Manifest } from './manifest.js';
@@ -109,9 +108,8 @@ function rowSink(
   const cols = tm.columns;
   const perBatch = Math.max(1, Math.min(500, Math.floor(30_000 / Math.max(1, cols.length))));
   const head = `INSERT INTO ${quote(tm.name)} (${cols.map(quote).join(', ')}) VALUES `;
+  const keyCol = tm.name === 'kv' ? cols.indexOf('key') : -1;
   let batch: Param[][] = [];
-  let rest = '';
-  const decoder = new StringDecoder('utf8');
   const flush = async () => {
     if (batch.length === 0) return;
     const values = batch.map((_, r) => `(${cols.map((_, c) => `$${r * cols.length + c + 1}`).join(', ')})`);
@@ -121,25 +119,35 @@ function rowSink(
   };
   const line = async (text: string) => {
     if (!text) return;
-    const cells = JSON.parse(text) as unknown[];
-    if (!Array.isArray(cells) || cells.length !== cols.length)
-      throw new Error(`a row of ${tm.name} has the wrong shape`);
-    const row = cells.map((c, i) => decodeCell(c, tm.name, cols[i]!, key));
-    // the rewrite switch belongs to the restore transaction, never to restored state
-    if (tm.name === 'kv' && row[cols.indexOf('key')] === REWRITE_KEY) return;
-    batch.push(row);
-    if (batch.length >= perBatch) await flush();
+    const rows = JSON.parse(text) as unknown[][];
+    if (!Array.isArray(rows)) throw new Error(`a line of ${tm.name} is not a list of rows`);
+    for (const cells of rows) {
+      if (!Array.isArray(cells) || cells.length !== cols.length)
+        throw new Error(`a row of ${tm.name} has the wrong shape`);
+      const row = cells.map((c, i) => decodeCell(c, tm.name, cols[i]!, key));
+      // the rewrite switch belongs to the restore transaction, never to restored state
+      if (keyCol >= 0 && row[keyCol] === REWRITE_KEY) continue;
+      batch.push(row);
+      if (batch.length >= perBatch) await flush();
+    }
   };
+  // split on the newline byte (never inside a UTF-8 sequence), scanning each chunk once
+  let parts: Buffer[] = [];
   return {
     write: async (chunk) => {
-      const text = rest + decoder.write(chunk);
-      const lines = text.split('\n');
-      rest = lines.pop() ?? '';
-      for (const l of lines) await line(l);
+      let from = 0;
+      for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, from)) {
+        parts.push(chunk.subarray(from, nl));
+        const text = Buffer.concat(parts).toString('utf8');
+        parts = [];
+        from = nl + 1;
+        await line(text);
+      }
+      if (from < chunk.length) parts.push(chunk.subarray(from));
     },
     end: async () => {
-      await line(rest + decoder.end());
-      rest = '';
+      await line(Buffer.concat(parts).toString('utf8'));
+      parts = [];
       await flush();
     },
   };

@@ -35,10 +35,12 @@ export interface WriteOptions {
 }
 
 const PAGE = 2000;
+const LINE_BYTES = 1 << 20;
 
 /**
  * The archive as a gzip stream, produced while it is consumed: each table is read page by page
- * inside one read transaction (a consistent snapshot) and written as JSON-lines entries of at most
+ * inside one read transaction (a consistent snapshot) and written as JSON lines (one line per page:
+ * an array of rows, each an array of cells in the manifest's column order) in entries of at most
  * chunkBytes, so memory stays flat whatever the store's size. manifest.json and its HMAC come last.
  */
 export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Promise<Manifest> } {
@@ -102,13 +104,15 @@ export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Pr
           bytes = 0;
         };
         let rows = 0;
-        for await (const page of pages(t, ti)) {
-          for (const r of page) {
-            const line = `${JSON.stringify(ti.columns.map((c) => encodeCell(r[c], ti.name, c, key)))}\n`;
-            lines.push(line);
-            bytes += line.length;
-            if (bytes >= (o.chunkBytes ?? 4 << 20)) await flush();
-          }
+        const size = { limit: PAGE };
+        for await (const page of pages(t, ti, size)) {
+          // one JSON.stringify per page is several times faster than one per row
+          const line = `${JSON.stringify(page.map((r) => ti.columns.map((c) => encodeCell(r[c], ti.name, c, key))))}\n`;
+          lines.push(line);
+          bytes += line.length;
+          // pages of big rows get fewer rows, so a line stays near LINE_BYTES whatever the row size
+          size.limit = Math.max(1, Math.min(PAGE, Math.floor((page.length * LINE_BYTES) / line.length)));
+          if (bytes >= (o.chunkBytes ?? 4 << 20)) await flush();
           rows += page.length;
           done += page.length;
           o.progress?.(done, total);
@@ -160,32 +164,38 @@ async function secretsPresent(t: Db, infos: TableInfo[]): Promise<string[]> {
 }
 
 /** Rows in key order, a page at a time (keyset pagination; OFFSET only for tables without a key). */
-async function* pages(t: Db, ti: TableInfo): AsyncGenerator<Record<string, unknown>[]> {
+async function* pages(
+  t: Db,
+  ti: TableInfo,
+  size: { limit: number },
+): AsyncGenerator<Record<string, unknown>[]> {
   const cols = ti.columns.map(quote).join(', ');
   const key = ti.key.length ? ti.key : ti.columns;
   const order = key.map(quote).join(', ');
   let last: Record<string, unknown> | undefined;
   let offset = 0;
   for (;;) {
+    // read before the query: the consumer may change size.limit while this page is out
+    const limit = size.limit;
     let rows: Record<string, unknown>[];
     if (ti.key.length === 0) {
       rows = await t.query(
-        `SELECT ${cols} FROM ${quote(ti.name)} ORDER BY ${order} LIMIT ${PAGE} OFFSET ${offset}`,
+        `SELECT ${cols} FROM ${quote(ti.name)} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
       );
       offset += rows.length;
     } else if (!last) {
-      rows = await t.query(`SELECT ${cols} FROM ${quote(ti.name)} ORDER BY ${order} LIMIT ${PAGE}`);
+      rows = await t.query(`SELECT ${cols} FROM ${quote(ti.name)} ORDER BY ${order} LIMIT ${limit}`);
     } else {
       const ph = key.map((_, i) => `$${i + 1}`).join(', ');
       const cmp = key.length === 1 ? `${order} > ${ph}` : `(${order}) > (${ph})`;
       rows = await t.query(
-        `SELECT ${cols} FROM ${quote(ti.name)} WHERE ${cmp} ORDER BY ${order} LIMIT ${PAGE}`,
+        `SELECT ${cols} FROM ${quote(ti.name)} WHERE ${cmp} ORDER BY ${order} LIMIT ${limit}`,
         key.map((k) => last![k] as Param),
       );
     }
     if (rows.length === 0) return;
     yield rows;
-    if (rows.length < PAGE) return;
+    if (rows.length < limit) return;
     last = rows.at(-1);
   }
 }
