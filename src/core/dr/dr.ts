@@ -64,7 +64,7 @@ export class DisasterRecovery {
           level,
           ok: false,
           message: (e as Error).message,
-          seconds: (performance.now() - t) / 1000,
+          seconds: secs(t),
         });
       }
       return levels.at(-1)!.ok;
@@ -75,9 +75,10 @@ export class DisasterRecovery {
         throw new Error(
           `no backup exists in ${(await this.backups.blob()).location}; run \`mahavishnu backup create --type full\``,
         );
-      rpo = Math.round((Date.now() - Date.parse(newest.created)) / 1000);
-      const age = `${(rpo / 3600).toFixed(2)} h`;
-      if (rpo > rpoHours * 3600)
+      const ageMs = Date.now() - Date.parse(newest.created);
+      rpo = Math.round(ageMs / 1000);
+      const age = `${(ageMs / 3600_000).toFixed(2)} h`;
+      if (ageMs > rpoHours * 3600_000)
         throw new Error(
           `the newest backup ${newest.id} is ${age} old, beyond the ${rpoHours} h objective (dr.rpo_hours)`,
         );
