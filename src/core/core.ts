@@ -10,6 +10,8 @@ import { Health } from './health/health.js';
 import type { Logger } from './log.js';
 import { Maintenance } from './maintenance.js';
 import { Metrics } from './metrics.js';
+import { SigningKeys } from './security/keys.js';
+import { Tokens } from './security/tokens.js';
 import type { Db } from './store/db.js';
 import { Users } from './users/users.js';
 import { VERSION } from './version.js';
@@ -41,6 +43,8 @@ export class Core {
   readonly maintenance = new Maintenance();
   readonly backups: Backups;
   readonly dr: DisasterRecovery;
+  readonly keys: SigningKeys;
+  readonly tokens: Tokens;
   private loaded: Loaded;
   private readonly closers: Array<() => Promise<void> | void> = [];
 
@@ -62,6 +66,11 @@ export class Core {
     });
     this.dr = new DisasterRecovery(this, this.backups, deps.scratchDb);
     registerBackupHealth(this.health, this.backups, () => this.config.dr.rpo_hours);
+    this.keys = new SigningKeys(this.db);
+    this.tokens = new Tokens(this.keys, this.users, () => ({
+      audience: this.config.auth.token_audience,
+      issuer: this.config.auth.token_issuer,
+    }));
     this.health.register({
       name: 'state_store',
       critical: true,

@@ -1,5 +1,7 @@
+import type { Config } from '../core/config/schema.js';
 import { auditList } from './audit/list.js';
 import { auditVerify } from './audit/verify.js';
+import { authCreateToken } from './auth/create-token.js';
 import { authCreateUser } from './auth/create-user.js';
 import { authListUsers } from './auth/list-users.js';
 import { backupCreate } from './backup/create.js';
@@ -11,10 +13,12 @@ import { configValidate } from './config/validate.js';
 import type { Tool } from './define.js';
 import { drCheck } from './dr/check.js';
 import { drRecover } from './dr/recover.js';
+import { TEST_TOOLS } from './test/index.js';
 
 /** Every runbook action. The MCP tools, the CLI commands and the HTTP routes are generated from this list. */
 export const TOOLS: readonly Tool[] = [
   authCreateUser,
+  authCreateToken,
   authListUsers,
   auditVerify,
   auditList,
@@ -29,3 +33,7 @@ export const TOOLS: readonly Tool[] = [
 ];
 
 export const toolByName = new Map(TOOLS.map((t) => [t.name, t]));
+
+/** The tools a server serves: TOOLS, plus the test_* fixtures when mcp.test_tools is on. */
+export const servedToolList = (config: Config): readonly Tool[] =>
+  config.mcp.test_tools ? [...TOOLS, ...TEST_TOOLS] : TOOLS;

@@ -19,7 +19,7 @@ async function withBackup(core: Core, name: string): Promise<void> {
   if (!c.backup.signing_key)
     core.applySettings({
       ...core.settings,
-      config: { ...c, backup: { ...c.backup, signing_key: TEST_KEY } },
+      config: { ...c, backup: { ...c.backup, signing_key: TEST_KEY, encryption_key: TEST_KEY } },
     });
   backupIds[name] = (await core.backups.create({ type: 'full' })).id;
 }
@@ -29,6 +29,14 @@ export const FIXTURES: Record<string, Fixture> = {
   auth_create_user: {
     valid: { username: 'fixture.user', role: 'operator' },
     check: (out) => expect(out).toMatchObject({ user: { username: 'fixture.user', role: 'operator' } }),
+  },
+  auth_create_token: {
+    setup: async (core) => {
+      await core.users.create({ username: 'token.user', role: 'viewer' });
+    },
+    valid: { username: 'token.user', ttl: '5m' },
+    check: (out) =>
+      expect(out).toMatchObject({ username: 'token.user', token: expect.stringMatching(/^ey/) }),
   },
   auth_list_users: {
     setup: async (core) => {

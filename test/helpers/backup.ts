@@ -15,16 +15,13 @@ export const backupSettings = (dir: string, extra: Record<string, unknown> = {})
 });
 
 /**
- * Tables other helpers add (pools, signing keys…) stand in here so the round trip covers more than
- * the foundation's: bytes, big integers, NULLs, a secret column, a foreign key.
+ * Tables other helpers add (pools, runs…) stand in here so the round trip covers more than the
+ * migrations' tables: bytes, big integers, NULLs, a foreign key. signing_keys (migration 30) holds
+ * the secret column.
  */
 export async function addTables(db: Db): Promise<void> {
   const blob = db.dialect === 'postgres' ? 'BYTEA' : 'BLOB';
   const names = (await stateTables(db)).map((t) => t.name);
-  if (!names.includes('signing_keys'))
-    await db.exec(
-      'CREATE TABLE signing_keys (kid TEXT PRIMARY KEY, public_key TEXT NOT NULL, private_key TEXT, created_at BIGINT NOT NULL)',
-    );
   if (!names.includes('test_pools'))
     await db.exec(
       `CREATE TABLE test_pools (name TEXT PRIMARY KEY, size INTEGER NOT NULL, blob ${blob}, note TEXT)`,
@@ -45,8 +42,8 @@ export async function seed(core: Core, tag = 'a'): Promise<void> {
       { core, principal: admin },
     );
   await core.db.query(
-    'INSERT INTO signing_keys (kid, public_key, private_key, created_at) VALUES ($1, $2, $3, $4)',
-    [`kid-${tag}`, 'public', PRIVATE_KEY, 1_700_000_000_000],
+    'INSERT INTO signing_keys (kid, alg, public_key, private_key, created_at) VALUES ($1, $5, $2, $3, $4)',
+    [`kid-${tag}`, 'public', PRIVATE_KEY, 1_700_000_000_000, 'EdDSA'],
   );
   for (let i = 0; i < 3; i++) {
     await core.db.query('INSERT INTO test_pools (name, size, blob, note) VALUES ($1, $2, $3, $4)', [

@@ -1,7 +1,7 @@
 import type { Health } from '../health/health.js';
 import type { Backups } from './backups.js';
 
-/** backup_storage: the blob store answers, and the newest backup is within the RPO (else degraded). */
+/** backup_storage: the blob store answers; degraded when the newest backup is older than the RPO. */
 export function registerBackupHealth(health: Health, backups: Backups, rpoHours: () => number): void {
   health.register({
     name: 'backup_storage',
@@ -11,7 +11,8 @@ export function registerBackupHealth(health: Health, backups: Backups, rpoHours:
       const reach = await blob.check();
       const newest = (await backups.list())[0];
       const details = { store: blob.location, newest: newest?.id ?? null };
-      if (!newest) return { status: 'degraded', message: `${reach}; no backup yet`, details };
+      // a fresh install has no backup yet and is not unwell for it; a backup regime that stopped is
+      if (!newest) return { status: 'healthy', message: `${reach}; no backup yet`, details };
       const hours = (Date.now() - Date.parse(newest.created)) / 3600_000;
       if (hours > rpoHours())
         return {

@@ -72,6 +72,15 @@ export const MIGRATIONS: Migration[] = [
         rpo_seconds BIGINT, restore_ms BIGINT, report TEXT NOT NULL);
       CREATE INDEX dr_checks_at ON dr_checks (ok, at);`,
   },
+  {
+    version: 30,
+    name: 'token signing keys',
+    // private_key holds a JWK; the backup helper's secret-column registry encrypts it in backups
+    sql: `
+      CREATE TABLE signing_keys (
+        kid TEXT PRIMARY KEY, alg TEXT NOT NULL, public_key TEXT NOT NULL, private_key TEXT NOT NULL,
+        created_at BIGINT NOT NULL, retired_at BIGINT, revoked INTEGER NOT NULL DEFAULT 0);`,
+  },
 ];
 
 /** Latest schema version this build knows. */
