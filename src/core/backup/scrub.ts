@@ -27,7 +27,7 @@ function scrub(v: unknown, key = ''): unknown {
 
 /** postgres://user:pw@host/db → postgres://user:[removed]@host/db */
 function stripUrlPassword(s: string): string {
-  return s.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]+):([^@\s]+)@/i, `$1:${REMOVED}@`);
+  return s.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):([^@\s]+)@/i, `$1:${REMOVED}@`);
 }
 
 /** The settings files in force, re-written with secret values removed (comments are not kept). */
