@@ -9,16 +9,25 @@ export type Cell = string | number | null | { b: string } | { e: string; t: 's' 
 
 const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array;
 
-export function encodeCell(v: unknown, table: string, column: string, key: Buffer | undefined): Cell {
-  if (v === null || v === undefined) return null;
-  if (isSecret(table, column)) {
-    if (!key) throw new Error('secret column without an encryption key');
-    const where = `${table}.${column}`;
-    return isBytes(v)
-      ? { e: encryptValue(key, where, Buffer.from(v)), t: 'b' }
-      : { e: encryptValue(key, where, String(v)), t: 's' };
-  }
-  if (typeof v === 'string' || typeof v === 'number') return v;
+/** A row encoder for one table: secret columns are found once, not per cell. */
+export function rowEncoder(table: string, columns: string[], key: Buffer | undefined) {
+  const secret = columns.map((c) => isSecret(table, c));
+  return (r: Record<string, unknown>): Cell[] =>
+    columns.map((c, i) => {
+      const v = r[c];
+      if (v === null || v === undefined) return null;
+      if (secret[i]) {
+        if (!key) throw new Error('secret column without an encryption key');
+        const where = `${table}.${c}`;
+        return isBytes(v)
+          ? { e: encryptValue(key, where, Buffer.from(v)), t: 'b' }
+          : { e: encryptValue(key, where, String(v)), t: 's' };
+      }
+      return typeof v === 'string' || typeof v === 'number' ? v : plain(v);
+    });
+}
+
+function plain(v: unknown): Cell {
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (isBytes(v)) return { b: Buffer.from(v).toString('base64') };

@@ -16,7 +16,7 @@ import {
 } from './manifest.js';
 import { quote, stateTables, type TableInfo } from './schema-info.js';
 import { columnKey, SECRET_COLUMNS } from './secrets.js';
-import { encodeCell } from './values.js';
+import { rowEncoder } from './values.js';
 
 export interface WriteOptions {
   db: Db;
@@ -105,9 +105,10 @@ export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Pr
         };
         let rows = 0;
         const size = { limit: PAGE };
+        const encode = rowEncoder(ti.name, ti.columns, key);
         for await (const page of pages(t, ti, size)) {
           // one JSON.stringify per page is several times faster than one per row
-          const line = `${JSON.stringify(page.map((r) => ti.columns.map((c) => encodeCell(r[c], ti.name, c, key))))}\n`;
+          const line = `${JSON.stringify(page.map(encode))}\n`;
           lines.push(line);
           bytes += line.length;
           // pages of big rows get fewer rows, so a line stays near LINE_BYTES whatever the row size
