@@ -1,8 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { CreateMultipartUploadCommand, GetObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import { pipeline } from 'node:stream/promises';
+import {
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../src/core/core.js';
 import { backupSettings, mutate, seed, snapshot } from './helpers/backup.js';
@@ -13,9 +21,10 @@ describe('backups in S3 (a local S3-compatible server)', () => {
   let s3: Awaited<ReturnType<typeof startS3>>;
   let core: Core;
   let cleanup: () => Promise<void>;
+  let dir: string;
   beforeAll(async () => {
     s3 = await startS3();
-    ({ core, cleanup } = await testCore(
+    ({ core, cleanup, dir } = await testCore(
       'sqlite',
       backupSettings('', {
         store: 's3',
@@ -57,6 +66,19 @@ describe('backups in S3 (a local S3-compatible server)', () => {
       expect.arrayContaining(['manifest.json', 'manifest.sig', 'tables/users/000000.jsonl']),
     );
 
+    await mutate(core);
+    await core.backups.restore(b.id);
+    expect(await snapshot(core.db)).toEqual(before);
+  }, 60_000);
+
+  it('restores an archive downloaded into the local backup folder, as the runbook does', async () => {
+    const b = await core.backups.create({ type: 'full' });
+    const before = await snapshot(core.db);
+    // aws s3 cp s3://mahavishnu-backups/<id>.tar.gz <data.dir>/backups/ — then the object is gone
+    const obj = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${b.id}.tar.gz` }));
+    mkdirSync(join(dir, 'backups'), { recursive: true });
+    await pipeline(obj.Body as Readable, createWriteStream(join(dir, 'backups', `${b.id}.tar.gz`)));
+    await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `${b.id}.tar.gz` }));
     await mutate(core);
     await core.backups.restore(b.id);
     expect(await snapshot(core.db)).toEqual(before);

@@ -5,7 +5,7 @@ import { AppError, notFound } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
 import { SCHEMA_VERSION } from '../store/migrations.js';
-import type { BlobStore, BlobStoreFactory } from './blob.js';
+import type { BlobConfig, BlobStore, BlobStoreFactory } from './blob.js';
 import { Catalog, type CatalogRow } from './catalog.js';
 import { archiveName, type BackupType, backupId, idTime, keyId, type Manifest } from './manifest.js';
 import type { BackupMetrics } from './metrics.js';
@@ -75,6 +75,20 @@ export class Backups {
     return this.d.config().backup;
   }
 
+  private blobConfig(): BlobConfig {
+    const cfg = this.cfg;
+    return {
+      store: cfg.store,
+      dir: cfg.dir || `${this.d.config().data.dir}/backups`,
+      bucket: cfg.bucket,
+      prefix: cfg.prefix,
+      region: cfg.region,
+      endpoint: cfg.endpoint,
+      forcePathStyle: cfg.force_path_style,
+      partSizeBytes: cfg.part_size_mb * 1024 * 1024,
+    };
+  }
+
   /** The blob store of the settings in force (rebuilt when they change). */
   blob(): Promise<BlobStore> {
     const cfg = this.cfg;
@@ -85,25 +99,7 @@ export class Backups {
           'invalid_input',
           'backup.store is s3 but backup.bucket is empty; set backup.bucket',
         );
-      this.blobFor = {
-        cfg,
-        dir,
-        store: this.d.openBlobStore({
-          store: cfg.store,
-          dir,
-          bucket: cfg.bucket,
-          prefix: cfg.prefix,
-          region: cfg.region,
-          endpoint: cfg.endpoint,
-          forcePathStyle: cfg.force_path_style,
-          partSizeBytes: cfg.part_size_mb * 1024 * 1024,
-        }),
-      };
-      if (cfg.store === 's3' && !cfg.bucket)
-        throw new AppError(
-          'invalid_input',
-          'backup.store is s3 but backup.bucket is empty; set backup.bucket',
-        );
+      this.blobFor = { cfg, dir, store: this.d.openBlobStore(this.blobConfig()) };
     }
     return this.blobFor.store;
   }
@@ -245,14 +241,32 @@ export class Backups {
     return out.sort((a, b) => b.created.localeCompare(a.created) || b.id.localeCompare(a.id));
   }
 
-  private async source(id: string): Promise<Readable> {
+  /**
+   * The store holding an archive: the configured one, else (when that is S3) the local backup
+   * folder, where the runbook's `aws s3 cp … /opt/mahavishnu/backups/` puts a downloaded archive.
+   */
+  private async holder(id: string): Promise<BlobStore> {
     const blob = await this.blob();
-    const s = await blob.get(archiveName(id));
-    if (!s)
-      throw notFound(
-        `backup ${id} is not in ${blob.location}; run \`mahavishnu backup list\`, or copy the archive there ` +
-          `(e.g. aws s3 cp s3://…/${archiveName(id)} ${blob.location}/)`,
-      );
+    const local =
+      blob.kind === 's3' ? await this.d.openBlobStore({ ...this.blobConfig(), store: 'local' }) : undefined;
+    let reachError: unknown;
+    try {
+      if (await blob.stat(archiveName(id))) return blob;
+    } catch (e) {
+      if (!local) throw e;
+      reachError = e;
+    }
+    if (local && (await local.stat(archiveName(id)))) return local;
+    if (reachError) throw reachError;
+    throw notFound(
+      `backup ${id} is not in ${blob.location}${local ? ` nor in ${local.location}` : ''}; run \`mahavishnu backup list\`, ` +
+        `or copy the archive there (e.g. aws s3 cp s3://…/${archiveName(id)} ${local?.location ?? blob.location}/)`,
+    );
+  }
+
+  private async source(id: string, from: BlobStore): Promise<Readable> {
+    const s = await from.get(archiveName(id));
+    if (!s) throw notFound(`backup ${id} disappeared from ${from.location} during the call`);
     return s;
   }
 
@@ -262,9 +276,9 @@ export class Backups {
     progress?: OnProgress,
   ): Promise<VerifyReport & { manifest: Manifest; bytes: Buffer }> {
     const key = this.signingKey();
-    const blob = await this.blob();
-    const total = (await blob.stat(archiveName(id)))?.size ?? 0;
-    const src = await this.source(id);
+    const holder = await this.holder(id);
+    const total = (await holder.stat(archiveName(id)))?.size ?? 0;
+    const src = await this.source(id, holder);
     let read = 0;
     try {
       const r = await readArchive(src, {
@@ -330,7 +344,8 @@ export class Backups {
       await o.before?.();
       const total = v.uncompressed_bytes;
       let read = 0;
-      const r = await restoreInto(db, () => this.source(id), {
+      const holder = await this.holder(id);
+      const r = await restoreInto(db, () => this.source(id, holder), {
         id,
         pinned: { manifest: v.manifest, bytes: v.bytes },
         signingKey: this.signingKey(),
