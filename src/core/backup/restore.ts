@@ -109,13 +109,21 @@ function rowSink(
   const perBatch = Math.max(1, Math.min(500, Math.floor(30_000 / Math.max(1, cols.length))));
   const head = `INSERT INTO ${quote(tm.name)} (${cols.map(quote).join(', ')}) VALUES `;
   const keyCol = tm.name === 'kv' ? cols.indexOf('key') : -1;
-  let batch: Param[][] = [];
+  const sqlFor = (n: number) =>
+    head +
+    Array.from(
+      { length: n },
+      (_, r) => `(${cols.map((_, c) => `$${r * cols.length + c + 1}`).join(', ')})`,
+    ).join(', ');
+  const fullBatch = sqlFor(perBatch);
+  let batch: Param[] = [];
+  let rowsInBatch = 0;
   const flush = async () => {
-    if (batch.length === 0) return;
-    const values = batch.map((_, r) => `(${cols.map((_, c) => `$${r * cols.length + c + 1}`).join(', ')})`);
-    await t.query(head + values.join(', '), batch.flat());
-    counted(batch.length);
+    if (rowsInBatch === 0) return;
+    await t.query(rowsInBatch === perBatch ? fullBatch : sqlFor(rowsInBatch), batch);
+    counted(rowsInBatch);
     batch = [];
+    rowsInBatch = 0;
   };
   const line = async (text: string) => {
     if (!text) return;
@@ -124,11 +132,17 @@ function rowSink(
     for (const cells of rows) {
       if (!Array.isArray(cells) || cells.length !== cols.length)
         throw new Error(`a row of ${tm.name} has the wrong shape`);
-      const row = cells.map((c, i) => decodeCell(c, tm.name, cols[i]!, key));
       // the rewrite switch belongs to the restore transaction, never to restored state
-      if (keyCol >= 0 && row[keyCol] === REWRITE_KEY) continue;
-      batch.push(row);
-      if (batch.length >= perBatch) await flush();
+      if (keyCol >= 0 && cells[keyCol] === REWRITE_KEY) continue;
+      for (let i = 0; i < cells.length; i++) {
+        const c = cells[i];
+        batch.push(
+          typeof c === 'string' || typeof c === 'number' || c === null
+            ? c
+            : decodeCell(c, tm.name, cols[i]!, key),
+        );
+      }
+      if (++rowsInBatch >= perBatch) await flush();
     }
   };
   // split on the newline byte (never inside a UTF-8 sequence), scanning each chunk once
