@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyId } from '../src/core/backup/manifest.js';
 import type { Core } from '../src/core/core.js';
@@ -166,5 +166,17 @@ describe('a damaged or hostile backup is refused and changes nothing', () => {
       es.find((e) => e.header.name === 'manifest.sig')!.data = sig.data;
       await writeEntries(p, es);
     }, /signature does not match backup.signing_key: the archive was altered/);
+  });
+
+  it('an archive swapped after it was verified is caught mid-restore, and everything rolls back', async () => {
+    const a = await core.backups.create({ type: 'full' });
+    await mutate(core);
+    const b = await core.backups.create({ type: 'full' });
+    await mutate(core);
+    const before = await snapshot(core.db);
+    // between the verify pass and the apply pass, someone replaces the archive with another signed one
+    const swap = async () => copyFileSync(b.location, a.location);
+    await expect(core.backups.restore(a.id, { before: swap })).rejects.toThrow(/does not match its checksum/);
+    expect(await snapshot(core.db)).toEqual(before);
   });
 });
