@@ -1,3 +1,5 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENCRYPTION_KEY, SIGNING_KEY } from './helpers/backup.js';
 import { childEnv, cli } from './helpers/cli.js';
@@ -18,6 +20,11 @@ describe('the backup runbook through the CLI', () => {
   };
 
   it('create, list, dr check, restore, dr recover', () => {
+    mkdirSync(join(tmp.path, 'settings'));
+    writeFileSync(
+      join(tmp.path, 'settings', 'local.yaml'),
+      'cache:\n  redis_url: "redis://:cachepw@cache:6379"\n',
+    );
     json(['auth', 'create-user', '--username', 'kept', '--role', 'viewer']);
     const { id } = json(['backup', 'create', '--type', 'full']);
     json(['auth', 'create-user', '--username', 'dropped', '--role', 'viewer']);
@@ -29,6 +36,11 @@ describe('the backup runbook through the CLI', () => {
     const users = json(['auth', 'list-users']).users.map((u: { username: string }) => u.username);
     expect(users).toContain('kept');
     expect(users).not.toContain('dropped');
+    // the settings in the archive come back beside the data, for comparison, without their secrets
+    expect(restored.settings_dir).toBe(join(tmp.path, 'restored', id, 'settings'));
+    const copy = readFileSync(join(restored.settings_dir, 'local.yaml'), 'utf8');
+    expect(copy).toContain('redis://:[removed]@cache:6379');
+    expect(copy).not.toContain('cachepw');
 
     const plan = cli(['dr', 'recover', '--backup', id, '--dry-run'], env);
     expect(plan.stdout).toContain('Dry run: nothing was changed');

@@ -57,7 +57,7 @@ export const backupRestore = defineTool({
       input: { backup_id, safety_backup: safety, restored: true },
     });
     const dir = join(core.config.data.dir, 'restored', backup_id);
-    const written = extractSettings(dir, r.settings);
+    const written = extractSettings(join(dir, 'settings'), r.settings);
     return {
       backup_id,
       safety_backup: safety,
