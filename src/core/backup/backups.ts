@@ -176,8 +176,9 @@ export class Backups {
     }
     if (!id) throw new AppError('conflict', 'no free backup id for this second; retry');
     const name = archiveName(id);
+    let archive: ReturnType<typeof archiveStream> | undefined;
     try {
-      const { stream, manifest } = archiveStream({
+      archive = archiveStream({
         db: this.d.db,
         id,
         type: o.type,
@@ -189,6 +190,7 @@ export class Backups {
         settings: scrubbedSettings(this.d.sources()),
         progress: (done, total) => o.progress?.(done, total, `backup ${id}: ${done}/${total} rows`),
       });
+      const { stream, manifest } = archive;
       const [m, put] = await Promise.all([manifest, blob.put(name, stream, o.signal)]);
       const seconds = (performance.now() - started) / 1000;
       await this.catalog.complete(id, put.size, seconds * 1000);
@@ -209,6 +211,9 @@ export class Backups {
         store: this.d.db.location,
       };
     } catch (e) {
+      // stop the producer and let its read transaction end before touching the store again
+      archive?.stream.destroy();
+      await archive?.manifest.catch(() => {});
       await blob.discardPartial(name).catch(() => {});
       await this.catalog.fail(id, (e as Error).message ?? String(e)).catch(() => {});
       if (e instanceof AppError) throw e;

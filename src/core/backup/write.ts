@@ -48,6 +48,12 @@ export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Pr
   const gz = createGzip({ level: constants.Z_DEFAULT_COMPRESSION, chunkSize: 1 << 16 });
   pack.on('error', (e) => gz.destroy(e));
   pack.pipe(gz);
+  let finished = false;
+  // if the consumer goes away (upload failed, disk full), stop the producer: its pending entry
+  // fails, the dump's transaction ends, and nothing waits forever on a drain that never comes
+  gz.on('close', () => {
+    if (!finished) pack.destroy(new Error('the archive stream closed before the archive was complete'));
+  });
   const entries: Manifest['entries'] = [];
   const mtime = new Date();
   const put = (name: string, buf: Buffer, record = true) =>
@@ -142,6 +148,7 @@ export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Pr
     const body = Buffer.from(`${JSON.stringify(m, null, 2)}\n`);
     await put(MANIFEST, body, false);
     await put(SIGNATURE, Buffer.from(`${sign(o.signingKey, body)}\n`), false);
+    finished = true;
     pack.finalize();
     return m;
   })();
