@@ -3,7 +3,9 @@ import { Core } from './core/core.js';
 import { createLogger } from './core/log.js';
 import { migrate } from './core/store/migrations.js';
 import { connectAdapter } from './store/adapters/open.js';
+import { openBlobStore } from './store/blob/open.js';
 import { openCache } from './store/cache/open.js';
+import { SqliteDb } from './store/embedded/sqlite.js';
 import { openDb } from './store/open.js';
 
 /** The composition root: settings → store → migrations → core. Every face starts here. */
@@ -20,5 +22,13 @@ export async function openCore(
     await db.close().catch(() => {});
     throw e;
   }
-  return new Core({ loaded, db, log, cache: openCache(loaded.config), connectAdapter });
+  return new Core({
+    loaded,
+    db,
+    log,
+    cache: openCache(loaded.config),
+    connectAdapter,
+    openBlobStore,
+    scratchDb: (file) => new SqliteDb(file),
+  });
 }

@@ -1,13 +1,19 @@
 import type { AdapterConnector } from './adapters/adapter.js';
 import { Adapters } from './adapters/adapters.js';
 import { AuditLog } from './audit/audit.js';
+import { Backups } from './backup/backups.js';
+import type { BlobStoreFactory } from './backup/blob.js';
+import { registerBackupHealth } from './backup/health.js';
+import { BackupMetrics } from './backup/metrics.js';
 import type { Cache } from './cache/cache.js';
 import { MemoryCache } from './cache/memory.js';
 import type { Loaded } from './config/load.js';
 import { reloadMetrics } from './config/reload.js';
 import type { Config } from './config/schema.js';
+import { DisasterRecovery, type ScratchDbFactory } from './dr/dr.js';
 import { Health } from './health/health.js';
 import type { Logger } from './log.js';
+import { Maintenance } from './maintenance.js';
 import { Metrics } from './metrics.js';
 import { SigningKeys } from './security/keys.js';
 import { Tokens } from './security/tokens.js';
@@ -23,6 +29,10 @@ export interface CoreDeps {
   cache?: Cache;
   /** Builds adapter clients; without it adapters are listed but every call fails. */
   connectAdapter?: AdapterConnector;
+  /** Where backups are kept (local folder or S3), built from the settings in force. */
+  openBlobStore: BlobStoreFactory;
+  /** An empty scratch store in a file, for DR restore checks. */
+  scratchDb: ScratchDbFactory;
 }
 
 /**
@@ -40,6 +50,10 @@ export class Core {
   readonly health = new Health();
   readonly cache: Cache;
   readonly adapters: Adapters;
+  /** While active, invoke refuses state-changing tools and pools pause (a restore is running). */
+  readonly maintenance = new Maintenance();
+  readonly backups: Backups;
+  readonly dr: DisasterRecovery;
   readonly keys: SigningKeys;
   readonly tokens: Tokens;
   private loaded: Loaded;
@@ -67,6 +81,17 @@ export class Core {
     this.onSettingsChange((next) => this.adapters.configure(next.config.adapters));
     this.onClose(() => this.adapters.close());
     reloadMetrics(this);
+    this.backups = new Backups({
+      db: this.db,
+      log: this.log,
+      version: VERSION,
+      config: () => this.config,
+      sources: () => this.loaded.sources,
+      openBlobStore: deps.openBlobStore,
+      metrics: new BackupMetrics(this.metrics.registry, this.db),
+    });
+    this.dr = new DisasterRecovery(this, this.backups, deps.scratchDb);
+    registerBackupHealth(this.health, this.backups, () => this.config.dr.rpo_hours);
     this.keys = new SigningKeys(this.db);
     this.tokens = new Tokens(this.keys, this.users, () => ({
       audience: this.config.auth.token_audience,

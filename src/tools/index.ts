@@ -6,9 +6,16 @@ import { auditVerify } from './audit/verify.js';
 import { authCreateToken } from './auth/create-token.js';
 import { authCreateUser } from './auth/create-user.js';
 import { authListUsers } from './auth/list-users.js';
+import { backupCreate } from './backup/create.js';
+import { backupList } from './backup/list.js';
+import { backupPrune } from './backup/prune.js';
+import { backupRestore } from './backup/restore.js';
+import { backupVerify } from './backup/verify.js';
 import { configReload } from './config/reload.js';
 import { configValidate } from './config/validate.js';
 import type { Tool } from './define.js';
+import { drCheck } from './dr/check.js';
+import { drRecover } from './dr/recover.js';
 import { ecosystemRestartDatabase } from './ecosystem/restart-database.js';
 import { TEST_TOOLS } from './test/index.js';
 import { validateProductionTool } from './validate/production.js';
@@ -26,6 +33,13 @@ export const TOOLS: readonly Tool[] = [
   adapterRestart,
   ecosystemRestartDatabase,
   validateProductionTool,
+  backupCreate,
+  backupList,
+  backupVerify,
+  backupPrune,
+  backupRestore,
+  drCheck,
+  drRecover,
 ];
 
 export const toolByName = new Map(TOOLS.map((t) => [t.name, t]));

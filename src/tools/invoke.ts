@@ -3,6 +3,7 @@ import { describeIssues } from '../core/config/zod-issues.js';
 import type { Core } from '../core/core.js';
 import { AppError, isAppError } from '../core/errors.js';
 import { redact } from '../core/log.js';
+import { MAINTENANCE_TOOLS } from '../core/maintenance.js';
 import { type Principal, roleAllows } from '../core/principal.js';
 import type { ClientChannel, Progress, Tool, ToolContext } from './define.js';
 import { policyBlocks } from './policy.js';
@@ -28,6 +29,7 @@ export async function invoke(tool: Tool, rawInput: unknown, opts: CallOptions): 
   const started = performance.now();
   let audited = false;
   let input: Record<string, unknown> | undefined;
+  let release: (() => void) | undefined;
   try {
     const blocked = policyBlocks(tool, core.config.policy);
     if (blocked) throw new AppError('forbidden', `tool ${tool.name} is not served: ${blocked}`);
@@ -48,6 +50,12 @@ export async function invoke(tool: Tool, rawInput: unknown, opts: CallOptions): 
       );
     }
     input = parsed.data as Record<string, unknown>;
+    if (!tool.hints.readOnly && input.dry_run !== true) {
+      // maintenance (a restore in progress) refuses writes and waits for running ones to end
+      const refusal = core.maintenance.refusal(tool.name);
+      if (refusal) throw refusal;
+      if (!MAINTENANCE_TOOLS.has(tool.name)) release = core.maintenance.track();
+    }
     if (!tool.hints.readOnly) {
       try {
         await core.audit.append({ callId, phase: 'begin', principal, tool: tool.name, input: redact(input) });
@@ -82,11 +90,13 @@ export async function invoke(tool: Tool, rawInput: unknown, opts: CallOptions): 
       throw new Error(`output of ${tool.name} does not match its schema`);
     }
     await finish(opts, tool, callId, started, 'ok', audited, input);
+    release?.();
     return out.data;
   } catch (e) {
     const err = toAppError(e, callId);
     if (err.code === 'internal') core.log.error({ err: e, tool: tool.name, callId }, 'internal error');
     await finish(opts, tool, callId, started, err.code, audited, input);
+    release?.();
     throw err;
   }
 }

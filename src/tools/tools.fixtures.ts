@@ -10,6 +10,20 @@ export interface Fixture {
   check?: (out: unknown) => void;
 }
 
+/** Backups made by the backup fixtures' setup, read by their `valid` getters. */
+const backupIds: Record<string, string> = {};
+const TEST_KEY = 'fixture-signing-key-0123456789abcdef';
+
+async function withBackup(core: Core, name: string): Promise<void> {
+  const c = core.config;
+  if (!c.backup.signing_key)
+    core.applySettings({
+      ...core.settings,
+      config: { ...c, backup: { ...c.backup, signing_key: TEST_KEY, encryption_key: TEST_KEY } },
+    });
+  backupIds[name] = (await core.backups.create({ type: 'full' })).id;
+}
+
 /** One entry per tool in TOOLS: add yours with the tool. */
 export const FIXTURES: Record<string, Fixture> = {
   auth_create_user: {
@@ -53,5 +67,37 @@ export const FIXTURES: Record<string, Fixture> = {
   validate_production: {
     valid: {},
     check: (out) => expect((out as { checks: unknown[] }).checks.length).toBeGreaterThan(5),
+  },
+  backup_create: {
+    setup: (core) => withBackup(core, 'create'),
+    valid: { type: 'full' },
+    check: (out) => expect((out as { id: string }).id).toMatch(/^backup_\d{8}_\d{6}/),
+  },
+  backup_list: {
+    valid: {},
+    check: (out) => expect((out as { backups: unknown[] }).backups.length).toBeGreaterThan(0),
+  },
+  backup_verify: {
+    setup: (core) => withBackup(core, 'verify'),
+    get valid() {
+      return { backup_id: backupIds.verify };
+    },
+    check: (out) => expect(out).toMatchObject({ ok: true }),
+  },
+  backup_prune: { valid: { keep_last: 100 }, check: (out) => expect(out).toMatchObject({ deleted: [] }) },
+  backup_restore: {
+    setup: (core) => withBackup(core, 'restore'),
+    get valid() {
+      return { backup_id: backupIds.restore };
+    },
+    check: (out) => expect(out).toMatchObject({ backup_id: backupIds.restore }),
+  },
+  dr_check: { valid: {}, check: (out) => expect(out).toMatchObject({ ok: true }) },
+  dr_recover: {
+    setup: (core) => withBackup(core, 'recover'),
+    get valid() {
+      return { backup: backupIds.recover };
+    },
+    check: (out) => expect(out).toMatchObject({ ok: true }),
   },
 };

@@ -71,9 +71,19 @@ function fromEnv(env: NodeJS.ProcessEnv): Tree {
   return out;
 }
 
+/** Where settings live when neither --config-dir nor MAHAVISHNU_CONFIG_DIR says, and ./settings is absent. */
+export const SYSTEM_CONFIG_DIR = '/etc/mahavishnu';
+
+/**
+ * --config-dir, else MAHAVISHNU_CONFIG_DIR, else ./settings, else /etc/mahavishnu: a cron job runs
+ * from the home folder, so an absolute default lets `mahavishnu backup create` find the settings.
+ */
 export function configDir(opts: LoadOptions = {}): string {
   const env = opts.env ?? process.env;
-  return resolve(opts.dir ?? env.MAHAVISHNU_CONFIG_DIR ?? 'settings');
+  const given = opts.dir ?? env.MAHAVISHNU_CONFIG_DIR;
+  if (given) return resolve(given);
+  const local = resolve('settings');
+  return existsSync(local) || !existsSync(SYSTEM_CONFIG_DIR) ? local : SYSTEM_CONFIG_DIR;
 }
 
 /** Parse and validate the whole layered config; every problem is reported with its key path. */

@@ -118,6 +118,59 @@ export const AdaptersConfig = z
     'External engines by name, each behind a circuit breaker. type http: base_url, health_path, timeout_ms; ' +
       'type command: health (argv, exit 0 = healthy), run (argv per call). All: cooldown_s (60), failure_threshold (5).',
   );
+export const BackupConfig = group({
+  store: z
+    .enum(['local', 's3'])
+    .default('local')
+    .describe('Where archives go: local (a folder, <data.dir>/backups by default) or s3.'),
+  dir: z
+    .string()
+    .default('')
+    .describe('Local backup folder. Empty: <data.dir>/backups. The runbook copies archives here to restore.'),
+  signing_key: z
+    .string()
+    .default('')
+    .describe(
+      'HMAC-SHA256 key signing every archive (at least 32 characters). Keep it outside the store; ' +
+        'set it with MAHAVISHNU_BACKUP__SIGNING_KEY. Backups are refused without it.',
+    ),
+  encryption_key: z
+    .string()
+    .default('')
+    .describe(
+      'Key (at least 32 characters) encrypting secret columns (signing keys…) with AES-256-GCM inside archives; ' +
+        'set it with MAHAVISHNU_BACKUP__ENCRYPTION_KEY. Needed when the store holds secrets.',
+    ),
+  bucket: z.string().default('').describe('S3 bucket (store: s3), e.g. mahavishnu-backups.'),
+  prefix: z
+    .string()
+    .default('')
+    .describe('S3 key prefix (e.g. prod/); empty puts archives at the bucket root.'),
+  region: z.string().default('us-east-1').describe('S3 region.'),
+  endpoint: z.string().default('').describe('S3-compatible endpoint URL (MinIO, …). Empty: AWS.'),
+  force_path_style: z.boolean().default(false).describe('Path-style S3 URLs (most S3-compatible servers).'),
+  part_size_mb: z.number().int().min(5).max(512).default(8).describe('S3 multipart part size, MiB.'),
+  max_restore_bytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(20 * 1024 ** 3)
+    .describe('Largest total uncompressed size a restore accepts (guards against archive bombs).'),
+  max_restore_entries: z.number().int().min(1).default(100_000).describe('Most entries a restore accepts.'),
+  stale_after_hours: z
+    .number()
+    .min(0)
+    .default(24)
+    .describe('A backup still "running" on another host after this long is treated as crashed and cleaned.'),
+});
+
+export const DrConfig = group({
+  rpo_hours: z
+    .number()
+    .positive()
+    .default(24)
+    .describe('Recovery point objective: dr check fails when the newest backup is older than this.'),
+});
 
 export const ConfigSchema = z.strictObject({
   server: ServerConfig,
@@ -129,6 +182,8 @@ export const ConfigSchema = z.strictObject({
   policy: PolicyConfig,
   auth: AuthConfig,
   adapters: AdaptersConfig,
+  backup: BackupConfig,
+  dr: DrConfig,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -53,6 +53,26 @@ export const MIGRATIONS: Migration[] = [
     },
   },
   {
+    version: 20,
+    name: 'backup catalog',
+    sql: `
+      CREATE TABLE backup_catalog (
+        id TEXT PRIMARY KEY, type TEXT NOT NULL, status TEXT NOT NULL, store TEXT NOT NULL,
+        location TEXT NOT NULL, size_bytes BIGINT, created_at BIGINT NOT NULL, completed_at BIGINT,
+        duration_ms BIGINT, host TEXT NOT NULL, pid INTEGER NOT NULL, schema_version INTEGER NOT NULL,
+        verified_at BIGINT, verified_ok INTEGER, error TEXT);
+      CREATE INDEX backup_catalog_status ON backup_catalog (status, created_at);`,
+  },
+  {
+    version: 21,
+    name: 'disaster recovery checks',
+    sql: `
+      CREATE TABLE dr_checks (
+        id TEXT PRIMARY KEY, at BIGINT NOT NULL, ok INTEGER NOT NULL, backup_id TEXT,
+        rpo_seconds BIGINT, restore_ms BIGINT, report TEXT NOT NULL);
+      CREATE INDEX dr_checks_at ON dr_checks (ok, at);`,
+  },
+  {
     version: 30,
     name: 'token signing keys',
     // private_key holds a JWK; the backup helper's secret-column registry encrypts it in backups

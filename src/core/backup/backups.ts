@@ -1,0 +1,381 @@
+import { hostname } from 'node:os';
+import type { Readable } from 'node:stream';
+import type { Config } from '../config/schema.js';
+import { AppError, notFound } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Db } from '../store/db.js';
+import { SCHEMA_VERSION } from '../store/migrations.js';
+import type { BlobConfig, BlobStore, BlobStoreFactory } from './blob.js';
+import { Catalog, type CatalogRow } from './catalog.js';
+import { archiveName, type BackupType, backupId, idTime, keyId, type Manifest } from './manifest.js';
+import type { BackupMetrics } from './metrics.js';
+import { type ReadLimits, readArchive } from './read.js';
+import { incompatibility, restoreInto } from './restore.js';
+import { stateTables } from './schema-info.js';
+import { scrubbedSettings } from './scrub.js';
+import { archiveStream } from './write.js';
+
+export interface BackupsDeps {
+  db: Db;
+  log: Logger;
+  version: string;
+  config: () => Config;
+  /** Settings files in force (copied, secrets removed, into each archive). */
+  sources: () => string[];
+  openBlobStore: BlobStoreFactory;
+  metrics: BackupMetrics;
+}
+
+export interface BackupSummary {
+  id: string;
+  type: string;
+  size_bytes: number;
+  created: string;
+  location: string;
+  last_verified: string | null;
+  verified_ok: boolean | null;
+}
+
+export interface VerifyReport {
+  id: string;
+  ok: true;
+  created: string;
+  type: string;
+  schema_version: number;
+  entries: number;
+  tables: number;
+  rows: number;
+  uncompressed_bytes: number;
+}
+
+export type OnProgress = (done: number, total: number, message: string) => void;
+
+const MIN_KEY = 32;
+const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Creating, listing, verifying, pruning and restoring archives of the whole state store. */
+export class Backups {
+  readonly catalog: Catalog;
+  private blobFor: { cfg: Config['backup']; dir: string; store: Promise<BlobStore> } | undefined;
+
+  constructor(private readonly d: BackupsDeps) {
+    this.catalog = new Catalog(d.db);
+  }
+
+  private get cfg() {
+    return this.d.config().backup;
+  }
+
+  private blobConfig(): BlobConfig {
+    const cfg = this.cfg;
+    return {
+      store: cfg.store,
+      dir: cfg.dir || `${this.d.config().data.dir}/backups`,
+      bucket: cfg.bucket,
+      prefix: cfg.prefix,
+      region: cfg.region,
+      endpoint: cfg.endpoint,
+      forcePathStyle: cfg.force_path_style,
+      partSizeBytes: cfg.part_size_mb * 1024 * 1024,
+    };
+  }
+
+  /** The blob store of the settings in force (rebuilt when they change). */
+  blob(): Promise<BlobStore> {
+    const cfg = this.cfg;
+    const dir = cfg.dir || `${this.d.config().data.dir}/backups`;
+    if (this.blobFor?.cfg !== cfg || this.blobFor.dir !== dir) {
+      if (cfg.store === 's3' && !cfg.bucket)
+        throw new AppError(
+          'invalid_input',
+          'backup.store is s3 but backup.bucket is empty; set backup.bucket',
+        );
+      this.blobFor = { cfg, dir, store: this.d.openBlobStore(this.blobConfig()) };
+    }
+    return this.blobFor.store;
+  }
+
+  limits(): ReadLimits {
+    return { maxBytes: this.cfg.max_restore_bytes, maxEntries: this.cfg.max_restore_entries };
+  }
+
+  signingKey(): string {
+    const key = this.cfg.signing_key;
+    if (key.length < MIN_KEY) {
+      throw new AppError(
+        'invalid_input',
+        `no backup signing key is set (backup.signing_key, at least ${MIN_KEY} characters): backups are signed so a ` +
+          'tampered archive is never restored. Set it outside the store, e.g. ' +
+          'MAHAVISHNU_BACKUP__SIGNING_KEY=$(openssl rand -hex 32), and keep a copy with your recovery documents.',
+      );
+    }
+    return key;
+  }
+
+  /** Mark backups whose process died (or that are stale on another host) failed, and discard their partial archives. */
+  async cleanupInterrupted(): Promise<string[]> {
+    const blob = await this.blob();
+    const cleaned: string[] = [];
+    const host = hostname();
+    const staleMs = this.cfg.stale_after_hours * 3600_000;
+    for (const r of await this.catalog.running()) {
+      const dead = r.host === host ? !alive(r.pid) : Date.now() - r.created_at > staleMs;
+      if (!dead) continue;
+      await blob
+        .discardPartial(archiveName(r.id))
+        .catch((e) =>
+          this.d.log.warn(
+            { err: e, id: r.id },
+            'could not discard the partial archive; it is not listed anyway',
+          ),
+        );
+      await this.catalog.fail(r.id, 'interrupted: the process ended before the archive was complete');
+      cleaned.push(r.id);
+    }
+    if (cleaned.length) this.d.log.warn({ cleaned }, 'cleaned up interrupted backups');
+    return cleaned;
+  }
+
+  async create(o: { type: BackupType; progress?: OnProgress; signal?: AbortSignal }): Promise<
+    BackupSummary & {
+      duration_seconds: number;
+      tables: number;
+      rows: number;
+      cleaned_up: string[];
+      store: string;
+    }
+  > {
+    const signingKey = this.signingKey();
+    const started = performance.now();
+    const blob = await this.blob();
+    const cleaned = await this.cleanupInterrupted();
+    const now = new Date();
+    let id = '';
+    for (let n = 1; n < 1000 && !id; n++) {
+      const candidate = backupId(now, n);
+      if (await blob.stat(archiveName(candidate))) continue;
+      const claimed = await this.catalog.claim({
+        id: candidate,
+        type: o.type,
+        store: blob.kind,
+        location: blob.locate(archiveName(candidate)),
+        host: hostname(),
+        pid: process.pid,
+        schema_version: SCHEMA_VERSION,
+      });
+      if (claimed) id = candidate;
+    }
+    if (!id) throw new AppError('conflict', 'no free backup id for this second; retry');
+    const name = archiveName(id);
+    let archive: ReturnType<typeof archiveStream> | undefined;
+    try {
+      archive = archiveStream({
+        db: this.d.db,
+        id,
+        type: o.type,
+        host: hostname(),
+        version: this.d.version,
+        schemaVersion: SCHEMA_VERSION,
+        signingKey,
+        encryptionKey: this.cfg.encryption_key,
+        settings: scrubbedSettings(this.d.sources()),
+        progress: (done, total) => o.progress?.(done, total, `backup ${id}: ${done}/${total} rows`),
+      });
+      const { stream, manifest } = archive;
+      const [m, put] = await Promise.all([manifest, blob.put(name, stream, o.signal)]);
+      const seconds = (performance.now() - started) / 1000;
+      await this.catalog.complete(id, put.size, seconds * 1000);
+      this.d.metrics.backupDone(put.size, seconds);
+      this.d.log.info({ id, size: put.size, seconds, location: blob.locate(name) }, 'backup complete');
+      return {
+        id,
+        type: o.type,
+        size_bytes: put.size,
+        created: m.created,
+        location: blob.locate(name),
+        last_verified: null,
+        verified_ok: null,
+        duration_seconds: Math.round(seconds * 1000) / 1000,
+        tables: m.tables.length,
+        rows: m.tables.reduce((a, t) => a + t.rows, 0),
+        cleaned_up: cleaned,
+        store: this.d.db.location,
+      };
+    } catch (e) {
+      // stop the producer and let its read transaction end before touching the store again
+      archive?.stream.destroy();
+      await archive?.manifest.catch(() => {});
+      await blob.discardPartial(name).catch(() => {});
+      await this.catalog.fail(id, (e as Error).message ?? String(e)).catch(() => {});
+      if (e instanceof AppError) throw e;
+      this.d.log.error({ err: e, id }, 'backup failed');
+      throw new AppError(
+        'unavailable',
+        `backup ${id} failed and was discarded: ${(e as Error).message}; fix the cause and retry`,
+      );
+    }
+  }
+
+  /** Complete archives (those under their final name), newest first, with what the catalog knows of them. */
+  async list(): Promise<BackupSummary[]> {
+    const blob = await this.blob();
+    const rows = new Map((await this.catalog.all()).map((r) => [r.id, r]));
+    const out: BackupSummary[] = [];
+    for (const b of await blob.list()) {
+      const id = b.name.replace(/\.tar\.gz$/, '');
+      const r = rows.get(id);
+      out.push({
+        id,
+        type: r?.type ?? 'unknown',
+        size_bytes: b.size,
+        created: iso(r?.created_at ?? idTime(id))!,
+        location: blob.locate(b.name),
+        last_verified: iso(r?.verified_at),
+        verified_ok: r?.verified_ok === null || r?.verified_ok === undefined ? null : r.verified_ok === 1,
+      });
+    }
+    return out.sort((a, b) => b.created.localeCompare(a.created) || b.id.localeCompare(a.id));
+  }
+
+  /**
+   * The store holding an archive: the configured one, else (when that is S3) the local backup
+   * folder, where the runbook's `aws s3 cp … /opt/mahavishnu/backups/` puts a downloaded archive.
+   */
+  private async holder(id: string): Promise<BlobStore> {
+    const blob = await this.blob();
+    const local =
+      blob.kind === 's3' ? await this.d.openBlobStore({ ...this.blobConfig(), store: 'local' }) : undefined;
+    let reachError: unknown;
+    try {
+      if (await blob.stat(archiveName(id))) return blob;
+    } catch (e) {
+      if (!local) throw e;
+      reachError = e;
+    }
+    if (local && (await local.stat(archiveName(id)))) return local;
+    if (reachError) throw reachError;
+    throw notFound(
+      `backup ${id} is not in ${blob.location}${local ? ` nor in ${local.location}` : ''}; run \`mahavishnu backup list\`, ` +
+        `or copy the archive there (e.g. aws s3 cp s3://…/${archiveName(id)} ${local?.location ?? blob.location}/)`,
+    );
+  }
+
+  private async source(id: string, from: BlobStore): Promise<Readable> {
+    const s = await from.get(archiveName(id));
+    if (!s) throw notFound(`backup ${id} disappeared from ${from.location} during the call`);
+    return s;
+  }
+
+  /** Read the whole archive: signature, every checksum, to the end. Records the outcome in the catalog. */
+  async verify(
+    id: string,
+    progress?: OnProgress,
+  ): Promise<VerifyReport & { manifest: Manifest; bytes: Buffer }> {
+    const key = this.signingKey();
+    const holder = await this.holder(id);
+    const total = (await holder.stat(archiveName(id)))?.size ?? 0;
+    const src = await this.source(id, holder);
+    let read = 0;
+    try {
+      const r = await readArchive(src, {
+        id,
+        signingKey: key,
+        limits: this.limits(),
+        onBytes: (n) => {
+          read += n;
+          progress?.(read, total, `verify ${id}`);
+        },
+      });
+      await this.catalog.verified(id, true);
+      const m = r.manifest;
+      return {
+        id,
+        ok: true,
+        created: m.created,
+        type: m.type,
+        schema_version: m.schema_version,
+        entries: r.entries,
+        tables: m.tables.length,
+        rows: m.tables.reduce((a, t) => a + t.rows, 0),
+        uncompressed_bytes: r.uncompressed,
+        manifest: m,
+        bytes: r.bytes,
+      };
+    } catch (e) {
+      await this.catalog.verified(id, false).catch(() => {});
+      throw e;
+    }
+  }
+
+  /**
+   * Verify, check the backup fits this store, then restore into `db` (the live store unless a
+   * scratch one is given) in one transaction. Nothing is touched before every check has passed.
+   */
+  async restore(
+    id: string,
+    o: { db?: Db; before?: () => Promise<void>; progress?: OnProgress } = {},
+  ): Promise<{
+    id: string;
+    tables: number;
+    rows: number;
+    settings: Map<string, Buffer>;
+    seconds: number;
+    manifest: Manifest;
+  }> {
+    const started = performance.now();
+    const db = o.db ?? this.d.db;
+    let stage = 'refused';
+    try {
+      const v = await this.verify(id, o.progress);
+      const why = incompatibility(v.manifest, await stateTables(db), SCHEMA_VERSION);
+      if (why) throw new AppError('invalid_input', `backup ${id} is refused: ${why}. Nothing was changed.`);
+      const enc = v.manifest.encryption;
+      if (enc && keyId(this.cfg.encryption_key) !== enc.key_id)
+        throw new AppError(
+          'invalid_input',
+          `backup ${id} is refused: its secrets are encrypted with key id ${enc.key_id} and backup.encryption_key ` +
+            `has key id ${keyId(this.cfg.encryption_key)}; set the key the backup was made with. Nothing was changed.`,
+        );
+      stage = 'failed';
+      await o.before?.();
+      const total = v.uncompressed_bytes;
+      let read = 0;
+      const holder = await this.holder(id);
+      const r = await restoreInto(db, () => this.source(id, holder), {
+        id,
+        pinned: { manifest: v.manifest, bytes: v.bytes },
+        signingKey: this.signingKey(),
+        encryptionKey: this.cfg.encryption_key,
+        limits: this.limits(),
+        onBytes: (n) => {
+          read += n;
+          o.progress?.(read, total, `restore ${id}`);
+        },
+      });
+      if (!o.db) this.d.metrics.restored('ok');
+      return { id, ...r, seconds: (performance.now() - started) / 1000, manifest: v.manifest };
+    } catch (e) {
+      if (!o.db) this.d.metrics.restored(stage);
+      throw e;
+    }
+  }
+
+  /** Remove an archive and its catalog row. */
+  async remove(id: string): Promise<void> {
+    await (await this.blob()).delete(archiveName(id));
+    await this.catalog.remove(id);
+  }
+
+  rowOf(id: string): Promise<CatalogRow | undefined> {
+    return this.catalog.get(id);
+  }
+}

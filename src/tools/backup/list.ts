@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { defineTool } from '../define.js';
+import { BackupOut } from './shared.js';
+
+export const backupList = defineTool({
+  name: 'backup_list',
+  title: 'List backups',
+  description:
+    'List the complete backups in the backup store, newest first: id, type, size, created, location and when ' +
+    'each was last verified. Interrupted backups are never listed. Use it to pick a backup to verify or restore.',
+  role: 'viewer',
+  hints: { readOnly: true, destructive: false, idempotent: true, openWorld: false },
+  input: z.strictObject({}),
+  output: z.strictObject({ backups: z.array(BackupOut) }),
+  run: async (_input, { core }) => ({ backups: await core.backups.list() }),
+});

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { BackupId } from '../../core/backup/manifest.js';
+import { defineTool } from '../define.js';
+
+export const drRecover = defineTool({
+  name: 'dr_recover',
+  title: 'Recover from a disaster',
+  description:
+    'Run the whole recovery procedure from one backup: verify it, take a safety backup of the current state, ' +
+    'restore it in one transaction while in maintenance, reconnect to the store, pass the health gate, and ' +
+    'record it in the audit log. Use it after data loss or corruption (dr_check first). Returns each step and ' +
+    'whether it passed.',
+  role: 'admin',
+  hints: { readOnly: false, destructive: true, idempotent: false, openWorld: false },
+  input: z.strictObject({ backup: BackupId }),
+  output: z.strictObject({
+    ok: z.boolean().describe('Every step passed.'),
+    backup_id: z.string(),
+    safety_backup: z.string().nullable(),
+    steps: z.array(z.strictObject({ step: z.string(), ok: z.boolean(), detail: z.string() })),
+  }),
+  plan: ({ backup }, { core }) => [
+    `verify ${backup}`,
+    'enter maintenance (other writes refused)',
+    'take a safety backup of the current state',
+    `restore ${backup} into ${core.db.location} in one transaction`,
+    'leave maintenance, reconnect, run the health gate',
+    'record the recovery in the audit log',
+  ],
+  run: async ({ backup }, ctx) =>
+    ctx.core.dr.recover(backup, { principal: ctx.principal, callId: ctx.callId, tool: 'dr_recover' }),
+});

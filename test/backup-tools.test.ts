@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Core } from '../src/core/core.js';
+import type { Progress } from '../src/tools/define.js';
+import { toolByName } from '../src/tools/index.js';
+import { invoke } from '../src/tools/invoke.js';
+import { backupSettings, snapshot } from './helpers/backup.js';
+import { admin, testCore } from './helpers/core.js';
+import { tempDir } from './helpers/tmp.js';
+
+const call = (
+  core: Core,
+  name: string,
+  input: Record<string, unknown> = {},
+  progress?: (p: Progress) => void,
+) => invoke(toolByName.get(name)!, input, { core, principal: admin, ...(progress ? { progress } : {}) });
+
+async function metric(core: Core, name: string): Promise<number> {
+  const text = await core.metrics.registry.metrics();
+  const line = text.split('\n').find((l) => l.startsWith(name));
+  return line ? Number(line.split(' ').at(-1)) : Number.NaN;
+}
+
+describe('backup and DR tools through invoke', () => {
+  let core: Core;
+  let cleanup: () => Promise<void>;
+  const archives = tempDir('mahavishnu-tools-');
+  beforeAll(async () => {
+    ({ core, cleanup } = await testCore('sqlite', backupSettings(archives.path)));
+    // only tables the migrations create: the DR check restores into a freshly migrated scratch store
+    for (const u of ['carol', 'dave'])
+      await call(core, 'auth_create_user', { username: u, role: 'operator' });
+  });
+  afterAll(async () => {
+    await cleanup();
+    archives.remove();
+  });
+
+  it('reports backup_storage healthy, beyond the RPO degraded; metrics follow', async () => {
+    const health = async () => (await core.health.components(true)).find((c) => c.name === 'backup_storage')!;
+    expect((await health()).message).toContain('no backup yet');
+    expect(await metric(core, 'mahavishnu_backup_last_success_timestamp_seconds')).toBe(0);
+    const seen: Progress[] = [];
+    const b = (await call(core, 'backup_create', { type: 'full' }, (p) => seen.push(p))) as {
+      id: string;
+      size_bytes: number;
+    };
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.at(-1)!.progress).toBe(seen.at(-1)!.total);
+    expect((await health()).status).toBe('healthy');
+    const c = core.config;
+    core.applySettings({ ...core.settings, config: { ...c, dr: { rpo_hours: 1e-9 } } });
+    expect((await health()).status).toBe('degraded');
+    core.applySettings({ ...core.settings, config: c });
+    expect(await metric(core, 'mahavishnu_backup_last_success_timestamp_seconds')).toBeGreaterThan(
+      Date.now() / 1000 - 60,
+    );
+    expect(await metric(core, 'mahavishnu_backup_size_bytes')).toBe(b.size_bytes);
+  });
+
+  it('refuses state-changing tools during maintenance, still serves read-only ones', async () => {
+    await core.maintenance.enter('test maintenance');
+    try {
+      await expect(
+        call(core, 'auth_create_user', { username: 'blocked', role: 'viewer' }),
+      ).rejects.toMatchObject({
+        code: 'unavailable',
+        message: expect.stringContaining('maintenance (test maintenance'),
+      });
+      await expect(call(core, 'backup_list')).resolves.toBeDefined();
+    } finally {
+      core.maintenance.exit();
+    }
+    await expect(
+      call(core, 'auth_create_user', { username: 'allowed.after', role: 'viewer' }),
+    ).resolves.toBeDefined();
+  });
+
+  it('maintenance waits for the writes already running', async () => {
+    const release = core.maintenance.track();
+    let entered = false;
+    const entering = core.maintenance.enter('waits').then(() => (entered = true));
+    await new Promise((r) => setImmediate(r));
+    expect(entered).toBe(false);
+    release();
+    await entering;
+    expect(entered).toBe(true);
+    core.maintenance.exit();
+  });
+
+  it('backup_restore takes a safety backup, restores, leaves maintenance and counts the outcome', async () => {
+    const { id } = (await call(core, 'backup_create', { type: 'full' })) as { id: string };
+    const before = await snapshot(core.db);
+    await call(core, 'auth_create_user', { username: 'gone.after.restore', role: 'viewer' });
+    const r = (await call(core, 'backup_restore', { backup_id: id })) as { safety_backup: string };
+    expect(r.safety_backup).toMatch(/^backup_/);
+    expect(core.maintenance.active).toBeUndefined();
+    const after = await snapshot(core.db);
+    expect(after.users).toEqual(before.users);
+    // the restored audit log goes on: this call's record chains onto it
+    expect((await core.audit.verify()).ok).toBe(true);
+    expect(await metric(core, 'mahavishnu_restore_total{outcome="ok"}')).toBe(1);
+    const plan = (await call(core, 'backup_restore', { backup_id: id, dry_run: true })) as { plan: string[] };
+    expect(plan.plan.join('\n')).toContain('safety backup');
+  });
+
+  it('dr_check passes every level, measures RPO and restore time, and sets its metric', async () => {
+    const r = (await call(core, 'dr_check')) as {
+      ok: boolean;
+      levels: { level: string; ok: boolean }[];
+      measured_rpo_seconds: number;
+      measured_restore_seconds: number;
+    };
+    expect(
+      r.levels.map((l) => [l.level, l.ok]),
+      JSON.stringify(r.levels),
+    ).toEqual([
+      ['exists', true],
+      ['verify', true],
+      ['restore', true],
+    ]);
+    expect(r.measured_rpo_seconds).toBeGreaterThanOrEqual(0);
+    expect(r.measured_restore_seconds).toBeGreaterThan(0);
+    expect(await metric(core, 'mahavishnu_dr_check_last_success_timestamp_seconds')).toBeGreaterThan(0);
+  });
+
+  it('dr_check fails the first level when the newest backup is older than the RPO', async () => {
+    const c = core.config;
+    core.applySettings({ ...core.settings, config: { ...c, dr: { rpo_hours: 1e-9 } } });
+    try {
+      const r = (await call(core, 'dr_check')) as {
+        ok: boolean;
+        levels: { level: string; message: string }[];
+      };
+      expect(r.ok).toBe(false);
+      expect(r.levels).toHaveLength(1);
+      expect(r.levels[0]!.message).toContain('beyond');
+    } finally {
+      core.applySettings({ ...core.settings, config: c });
+    }
+  });
+
+  it('dr_recover says what it did, step by step', async () => {
+    const id = (
+      (await call(core, 'backup_list')) as { backups: { id: string; type: string }[] }
+    ).backups.find((b) => b.type === 'full')!.id;
+    const r = (await call(core, 'dr_recover', { backup: id })) as {
+      ok: boolean;
+      steps: { step: string; ok: boolean }[];
+    };
+    expect(r.ok).toBe(true);
+    expect(r.steps.map((s) => s.step)).toEqual([
+      'verify',
+      'safety backup',
+      'restore',
+      'maintenance',
+      'reconnect',
+      'health gate',
+      'audit',
+    ]);
+    const audit = await core.audit.list({ limit: 5, tool: 'dr_recover' });
+    expect(audit.length).toBeGreaterThan(0);
+  });
+});
