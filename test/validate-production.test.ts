@@ -12,8 +12,22 @@ describe('mahavishnu validate-production', () => {
   const tmp = tempDir();
   afterAll(() => tmp.remove());
 
-  it('passes with warnings on a fresh local install (exit 0), every check with a reason', () => {
-    const r = cli(['validate-production', '--json'], childEnv(tmp.path));
+  it('fails a fresh install for want of a verified backup, then passes with warnings once there is one', () => {
+    const fresh = cli(['validate-production', '--json'], childEnv(tmp.path));
+    expect(fresh.code).toBe(1);
+    const before = JSON.parse(fresh.stdout) as Report;
+    expect(before.checks.find((c) => c.name === 'backup_recent')).toMatchObject({ status: 'fail' });
+    expect(before.checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual(['backup_recent']);
+
+    const key = 'validate-production-test-key-0123456789';
+    const env = childEnv(tmp.path, {
+      MAHAVISHNU_BACKUP__SIGNING_KEY: key,
+      MAHAVISHNU_BACKUP__ENCRYPTION_KEY: key,
+    });
+    const created = cli(['backup', 'create', '--type', 'full', '--json'], env);
+    expect(created.code).toBe(0);
+    expect(cli(['backup', 'verify', JSON.parse(created.stdout).id], env).code).toBe(0);
+    const r = cli(['validate-production', '--json'], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as Report;
@@ -34,7 +48,7 @@ describe('mahavishnu validate-production', () => {
     expect(byName.state_store_kind).toMatchObject({ status: 'warn' });
     expect(byName.metrics_exposure).toMatchObject({ status: 'pass' });
     for (const c of report.checks) expect(c.reason.length).toBeGreaterThan(10);
-  });
+  }, 60_000);
 
   it('fails (exit 1) when /metrics is open beyond localhost and a user has a guessable password', () => {
     const env = childEnv(tmp.path, { MAHAVISHNU_SERVER__HOST: '0.0.0.0' });

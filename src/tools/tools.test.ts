@@ -15,7 +15,8 @@ describe('every tool', () => {
   let core: Core;
   let cleanup: () => Promise<void>;
   beforeAll(async () => {
-    ({ core, cleanup } = await testCore('sqlite'));
+    const key = 'tools-test-key-0123456789abcdef0123456789';
+    ({ core, cleanup } = await testCore('sqlite', { backup: { signing_key: key, encryption_key: key } }));
     for (const f of Object.values(FIXTURES)) await f.setup?.(core);
   });
   afterAll(async () => cleanup());

@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { openCore } from '../../src/app.js';
 import { ConfigSchema } from '../../src/core/config/schema.js';
 import type { Core } from '../../src/core/core.js';
@@ -21,7 +24,10 @@ export async function testCore(
     log: { level: 'silent' },
   };
   const config = ConfigSchema.parse(raw);
-  const core = await openCore({ loaded: { config, sources: [], dir: tmp.path } });
+  // the same settings on disk, so a reload (config_reload, SIGHUP) reads back what the test set
+  const file = join(tmp.path, 'mahavishnu.yaml');
+  writeFileSync(file, stringify(raw));
+  const core = await openCore({ loaded: { config, sources: [file], dir: tmp.path } });
   return {
     core,
     dir: tmp.path,
