@@ -6,6 +6,7 @@ import { authCreateUser } from './auth/create-user.js';
 import { authListUsers } from './auth/list-users.js';
 import { configValidate } from './config/validate.js';
 import type { Tool } from './define.js';
+import { securityRotateJwtSecret } from './security/rotate-jwt-secret.js';
 import { TEST_TOOLS } from './test/index.js';
 
 /** Every runbook action. The MCP tools, the CLI commands and the HTTP routes are generated from this list. */
@@ -16,6 +17,7 @@ export const TOOLS: readonly Tool[] = [
   auditVerify,
   auditList,
   configValidate,
+  securityRotateJwtSecret,
 ];
 
 export const toolByName = new Map(TOOLS.map((t) => [t.name, t]));
