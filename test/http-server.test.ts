@@ -104,6 +104,15 @@ describe('probes and metrics over a real socket', () => {
     expect(text).not.toMatch(/^up[ {]/m);
   });
 
+  it('/ready answers 503 while migrations are pending', async () => {
+    const other = await startTestServer();
+    await other.core.db.query('DELETE FROM schema_migrations WHERE version = 30');
+    const r = await fetch(`${other.url}/ready`);
+    expect(r.status).toBe(503);
+    expect((await json(r)).reasons[0]).toMatch(/migrations pending: schema 1, this build needs \d+/);
+    await other.stop();
+  });
+
   it('/ready answers 503 with the reason when the state store does not answer', async () => {
     const other = await startTestServer();
     await other.core.db.close();
