@@ -109,7 +109,7 @@ describe('probes and metrics over a real socket', () => {
     await other.core.db.query('DELETE FROM schema_migrations WHERE version = 30');
     const r = await fetch(`${other.url}/ready`);
     expect(r.status).toBe(503);
-    expect((await json(r)).reasons[0]).toMatch(/migrations pending: schema 1, this build needs \d+/);
+    expect((await json(r)).reasons[0]).toMatch(/migrations pending: 30;/);
     await other.stop();
   });
 
