@@ -59,6 +59,18 @@ describe.each(['sqlite', 'postgres'] as const)('signing keys and tokens on %s', 
     expect((await core.keys.jwks()).keys.map((k) => k.kid)).toEqual([revoked.kid]);
   });
 
+  it('signs with the new key after another process rotated', async () => {
+    const { kid } = await core.tokens.mint('erin', 60);
+    // another process: its own SigningKeys over the same store
+    const { SigningKeys } = await import('./keys.js');
+    const rotated = await new SigningKeys(core.db).rotate(true);
+    await new Promise((r) => setTimeout(r, 1100)); // this process's key cache lives 1 s
+    const next = await core.tokens.mint('erin', 60);
+    expect(next.kid).not.toBe(kid);
+    expect(next.kid).toBe(rotated.kid);
+    expect((await core.tokens.verify(next.token)).username).toBe('erin');
+  });
+
   it('stores the private key only in the private_key column, never in JWKS', async () => {
     const rows = await core.db.query<{ private_key: string }>('SELECT private_key FROM signing_keys');
     expect(rows.length).toBeGreaterThan(0);
