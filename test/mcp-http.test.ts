@@ -130,6 +130,19 @@ describe('MCP over HTTP sessions', () => {
     await client.close();
   });
 
+  it('refuses a session beyond server.max_mcp_sessions with 503', async () => {
+    const small = await startTestServer({ server: { max_mcp_sessions: 1 } });
+    try {
+      const token = await small.tokenFor('viewer');
+      const first = await connect('streamable', small.url, token);
+      const second = new Client({ name: 'test', version: '1.0.0' });
+      await expect(second.connect(transport('sse', small.url, token))).rejects.toThrow();
+      await first.close();
+    } finally {
+      await small.stop();
+    }
+  });
+
   it('refuses new sessions once draining, and /ready turns 503', async () => {
     const token = await t.tokenFor('admin');
     t.server.state.draining = true;

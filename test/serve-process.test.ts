@@ -83,6 +83,23 @@ describe('`mahavishnu serve` as a process: the CLI remote path', () => {
     expect(human.stdout).toContain('MAHAVISHNU_TOKEN');
   });
 
+  it('test --smoke passes every step with a token, and fails the MCP step without one', async () => {
+    const ok = await cliAsync(['test', '--smoke', '--server', s.url], {
+      ...env,
+      MAHAVISHNU_TOKEN: s.adminToken(),
+    });
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('smoke test passed');
+    expect(ok.stdout.match(/^ok {2}/gm)).toHaveLength(5);
+    const bad = await cliAsync(['test', '--smoke', '--server', s.url, '--json'], env);
+    expect(bad.code).toBe(7);
+    const out = JSON.parse(bad.stdout);
+    expect(out.ok).toBe(false);
+    expect(out.steps.filter((x: { ok: boolean }) => !x.ok).map((x: { name: string }) => x.name)).toEqual([
+      'MCP audit_verify',
+    ]);
+  });
+
   it('mcp status exits 7 when the server is down', async () => {
     const r = await cliAsync(['mcp', 'status', '--server', 'http://127.0.0.1:9'], env);
     expect(r.code).toBe(7);

@@ -1,7 +1,7 @@
 import { openCore } from '../app.js';
 import { exampleSettings } from '../core/config/example.js';
 import { type Globals, loadOpts } from './globals.js';
-import { SERVE_USAGE, STATUS_USAGE } from './usage.js';
+import { SERVE_USAGE, SMOKE_USAGE, STATUS_USAGE } from './usage.js';
 
 export { type Globals, loadOpts };
 
@@ -36,6 +36,12 @@ export const BUILTINS: Builtin[] = [
     summary: 'Check a running server: health, readiness, MCP initialize and tools/list',
     usage: STATUS_USAGE,
     run: async (args, g) => (await import('./status.js')).runStatus(args, g),
+  },
+  {
+    path: ['test'],
+    summary: 'Smoke-test a running server: probes, metrics, MCP initialize and a tool call',
+    usage: SMOKE_USAGE,
+    run: async (args, g) => (await import('./smoke.js')).runSmoke(args, g),
   },
   {
     path: ['mcp', 'start'],

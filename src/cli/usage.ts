@@ -16,3 +16,10 @@ Check a running server (--server, else server.url, else http://127.0.0.1:<server
 GET /ready, GET /health/components, then an MCP initialize and tools/list over /mcp with the token in
 MAHAVISHNU_TOKEN. Prints the version, uptime, tool count and each component's state.
 Exit code: 0 when all is well; 7 when the server is down or not ready; 3 when the token is refused.`;
+
+export const SMOKE_USAGE = `Usage: mahavishnu test --smoke [--server URL] [--tool NAME] [--json]
+
+Smoke-test a running server (after a deploy, as the runbook does): GET /health, /ready and
+/health/components, a /metrics scrape, then an MCP initialize and one read-only tool call (default
+audit_verify) over /mcp with the token in MAHAVISHNU_TOKEN. Prints each step; exit 0 when all pass,
+7 when any fails.`;

@@ -11,6 +11,14 @@ function requestHistogram(core: Core): Histogram<'route' | 'method' | 'status_cl
   const existing = registry.getSingleMetric(NAME);
   if (existing) return existing as Histogram<'route' | 'method' | 'status_class'>;
   collectDefaultMetrics({ register: registry });
+  // prom-client names these gauges *_total, which Prometheus reserves for counters (promtool
+  // check metrics rejects them); the per-type nodejs_active_handles/resources gauges remain
+  for (const name of [
+    'nodejs_active_handles_total',
+    'nodejs_active_requests_total',
+    'nodejs_active_resources_total',
+  ])
+    registry.removeSingleMetric(name);
   return new Histogram({
     name: NAME,
     help: 'HTTP request latency in seconds (until the response starts; streams are not timed to their end), by route pattern, method and status class.',

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Core } from '../core/core.js';
 import { Health } from '../core/health/health.js';
-import { currentSchemaVersion, SCHEMA_VERSION } from '../core/store/migrations.js';
+import { MIGRATIONS } from '../core/store/migrations.js';
 import type { ServerState } from './state.js';
 
 /**
@@ -11,14 +11,13 @@ import type { ServerState } from './state.js';
  */
 export function probes(core: Core, state: ServerState): Hono {
   const app = new Hono();
-  let schema: { at: number; version: Promise<number> } | undefined;
-  // cached like the component checks, so a probe storm does not become a database storm
-  const schemaVersion = () => {
+  // Readiness looks at the state store only (a slow backup bucket must not take the pod out of
+  // the load balancer), cached like the component checks so a probe storm is not a database storm.
+  let cached: { at: number; value: Promise<string[]> } | undefined;
+  const storeProblems = () => {
     const now = Date.now();
-    if (!schema || now - schema.at > 2000) {
-      schema = { at: now, version: currentSchemaVersion(core.db).catch(() => -1) };
-    }
-    return schema.version;
+    if (!cached || now - cached.at > 2000) cached = { at: now, value: checkStore(core) };
+    return cached.value;
   };
 
   app.get('/health', (c) =>
@@ -32,18 +31,7 @@ export function probes(core: Core, state: ServerState): Hono {
   app.get('/ready', async (c) => {
     const reasons: string[] = [];
     if (state.draining) reasons.push('the server is shutting down (draining)');
-    else {
-      const [version, components] = await Promise.all([schemaVersion(), core.health.components()]);
-      if (version < SCHEMA_VERSION)
-        reasons.push(
-          version < 0
-            ? 'the schema version cannot be read'
-            : `migrations pending: schema ${version}, this build needs ${SCHEMA_VERSION}`,
-        );
-      const store = components.find((x) => x.name === 'state_store');
-      if (!store || store.status === 'unhealthy')
-        reasons.push(`state store: ${store?.message ?? 'no state_store component registered'}`);
-    }
+    else reasons.push(...(await storeProblems()));
     if (reasons.length > 0) return c.json({ status: 'not_ready', reasons }, 503);
     return c.json({ status: 'ready' });
   });
@@ -66,4 +54,29 @@ export function probes(core: Core, state: ServerState): Hono {
   });
 
   return app;
+}
+
+async function checkStore(core: Core): Promise<string[]> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      core.db.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no answer within 3 s')), 3000);
+      }),
+    ]);
+  } catch (e) {
+    return [`state store: ${(e as Error).message}`];
+  } finally {
+    clearTimeout(timer);
+  }
+  // every migration this build knows must be applied (versions are spaced by domain, so the
+  // highest one says nothing about the others)
+  const rows = await core.db
+    .query<{ version: number }>('SELECT version FROM schema_migrations')
+    .catch(() => undefined);
+  if (!rows) return ['the applied migrations cannot be read'];
+  const applied = new Set(rows.map((r) => Number(r.version)));
+  const pending = MIGRATIONS.filter((m) => !applied.has(m.version)).map((m) => m.version);
+  return pending.length > 0 ? [`migrations pending: ${pending.join(', ')}; restart to apply them`] : [];
 }

@@ -38,7 +38,12 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
   const host = opts.host ?? cfg.host;
   const state: ServerState = { draining: false };
   const tools = opts.tools ?? servedToolList(core.config);
-  const mcp = new McpHttp(core, { tools, accepting: () => !state.draining });
+  const mcp = new McpHttp(core, {
+    tools,
+    accepting: () => !state.draining,
+    maxSessions: cfg.max_mcp_sessions,
+    idleMs: cfg.mcp_session_idle_ms,
+  });
   const app = createApp({ core, state, mcp, tools });
   const server = serve({
     fetch: app.fetch,

@@ -43,6 +43,8 @@ export interface McpHttpOptions {
   idleMs?: number;
   /** False while the server drains: new sessions are refused, existing ones finish their calls. */
   accepting?: () => boolean;
+  /** Most open sessions; a new one beyond it is refused with 503. */
+  maxSessions?: number;
 }
 
 /**
@@ -58,6 +60,7 @@ export class McpHttp {
   private readonly tools: readonly Tool[];
   private readonly sweeper: NodeJS.Timeout;
   private readonly accepting: () => boolean;
+  private readonly maxSessions: number;
   private closed = false;
 
   constructor(
@@ -66,6 +69,7 @@ export class McpHttp {
   ) {
     this.tools = opts.tools ?? TOOLS;
     this.accepting = opts.accepting ?? (() => true);
+    this.maxSessions = opts.maxSessions ?? 1000;
     const idleMs = opts.idleMs ?? 30 * 60_000;
     this.sweeper = setInterval(() => this.sweep(idleMs), Math.min(idleMs, 60_000));
     this.sweeper.unref();
@@ -80,8 +84,19 @@ export class McpHttp {
   }
 
   private refuseNew(): Response | undefined {
-    if (this.accepting() && !this.closed) return undefined;
-    return rpcError(503, -32000, 'the server is shutting down; connect to another replica or retry shortly');
+    if (!this.accepting() || this.closed)
+      return rpcError(
+        503,
+        -32000,
+        'the server is shutting down; connect to another replica or retry shortly',
+      );
+    if (this.sessionCount >= this.maxSessions)
+      return rpcError(
+        503,
+        -32000,
+        'too many open MCP sessions (server.max_mcp_sessions); close idle sessions or retry later',
+      );
+    return undefined;
   }
 
   /** One Streamable HTTP request (POST, GET or DELETE /mcp). */

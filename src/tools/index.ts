@@ -17,6 +17,7 @@ import type { Tool } from './define.js';
 import { drCheck } from './dr/check.js';
 import { drRecover } from './dr/recover.js';
 import { ecosystemRestartDatabase } from './ecosystem/restart-database.js';
+import { securityRotateJwtSecret } from './security/rotate-jwt-secret.js';
 import { TEST_TOOLS } from './test/index.js';
 import { validateProductionTool } from './validate/production.js';
 
@@ -40,6 +41,7 @@ export const TOOLS: readonly Tool[] = [
   backupRestore,
   drCheck,
   drRecover,
+  securityRotateJwtSecret,
 ];
 
 export const toolByName = new Map(TOOLS.map((t) => [t.name, t]));

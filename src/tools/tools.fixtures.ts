@@ -48,6 +48,10 @@ export const FIXTURES: Record<string, Fixture> = {
         'listed.user',
       ),
   },
+  security_rotate_jwt_secret: {
+    valid: {},
+    check: (out) => expect(out).toMatchObject({ kid: expect.any(String), revoked: [] }),
+  },
   audit_verify: { valid: {}, check: (out) => expect(out).toMatchObject({ ok: true }) },
   audit_list: { valid: { limit: 5 } },
   config_validate: { valid: {}, check: (out) => expect(out).toMatchObject({ valid: true }) },

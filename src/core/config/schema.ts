@@ -39,6 +39,18 @@ export const ServerConfig = group({
     .describe('Host headers accepted besides localhost names (DNS-rebinding protection).'),
   allowed_origins: z.array(z.string()).default([]).describe('Origin headers accepted by /mcp and /sse.'),
   metrics_require_token: z.boolean().default(false).describe('Put /metrics behind a bearer token.'),
+  max_mcp_sessions: z
+    .number()
+    .int()
+    .min(1)
+    .default(1000)
+    .describe('Most open MCP sessions (Streamable HTTP and SSE together); more are refused with 503.'),
+  mcp_session_idle_ms: z
+    .number()
+    .int()
+    .min(1000)
+    .default(1_800_000)
+    .describe('An MCP session unused this long is closed (clients that vanished without closing it).'),
 });
 
 export const DataConfig = group({

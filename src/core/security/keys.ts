@@ -81,7 +81,12 @@ export class SigningKeys {
 
   /** The key new tokens are signed with; created on first use. */
   async active(): Promise<{ kid: string; key: CryptoKey }> {
-    if (this.signer) return this.signer;
+    if (this.signer) {
+      // another process (the CLI, another replica) may have rotated or revoked it meanwhile
+      const row = (await this.load()).get(this.signer.kid)?.row;
+      if (row && row.retired_at === null) return this.signer;
+      this.signer = undefined;
+    }
     const row = await this.db.tx(async (t) => {
       await t.lock('signing_keys');
       const found = await t.query<KeyRow>(

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseTtl } from '../../core/security/tokens.js';
 import { defineTool } from '../define.js';
+import { Username } from './shared.js';
 
 export const authCreateToken = defineTool({
   name: 'auth_create_token',
@@ -13,11 +14,7 @@ export const authCreateToken = defineTool({
   role: 'admin',
   hints: { readOnly: false, destructive: false, idempotent: false, openWorld: false },
   input: z.strictObject({
-    username: z
-      .string()
-      .min(1)
-      .max(64)
-      .describe('The user the token speaks for (must exist and be enabled).'),
+    username: Username.describe('The user the token speaks for (must exist and be enabled).'),
     ttl: z
       .string()
       .optional()

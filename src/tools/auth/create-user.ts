@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Role } from '../../core/config/schema.js';
 import { defineTool } from '../define.js';
-import { UserOut } from './shared.js';
+import { Username, UserOut } from './shared.js';
 
 export const authCreateUser = defineTool({
   name: 'auth_create_user',
@@ -13,11 +13,7 @@ export const authCreateUser = defineTool({
   role: 'admin',
   hints: { readOnly: false, destructive: false, idempotent: false, openWorld: false },
   input: z.strictObject({
-    username: z
-      .string()
-      .min(1)
-      .max(64)
-      .describe('Login name: letters, digits, ".", "_" or "-" (e.g. john.doe).'),
+    username: Username.describe('Login name: letters, digits, ".", "_" or "-" (e.g. john.doe).'),
     role: Role.describe(
       'viewer reads; operator also runs actions; admin also manages users, keys and restores.',
     ),

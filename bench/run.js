@@ -1,0 +1,17 @@
+// `npm run bench`: build first, then run every benchmark in this folder in turn.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const here = import.meta.dirname;
+const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit', cwd: resolve(here, '..') });
+if (build.status !== 0) process.exit(build.status ?? 1);
+let failed = 0;
+for (const file of readdirSync(here).filter((f) => f.endsWith('.js') && f !== 'run.js')) {
+  console.log(`\n=== bench/${file}`);
+  const r = spawnSync(process.execPath, [resolve(here, file), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);
