@@ -2,6 +2,7 @@ import { openCore } from '../app.js';
 import { exampleSettings } from '../core/config/example.js';
 import type { LoadOptions } from '../core/config/load.js';
 import { serveStdio } from '../mcp/stdio.js';
+import { runWorker } from './worker.js';
 
 export interface Globals {
   json: boolean;
@@ -45,5 +46,14 @@ export const BUILTINS: Builtin[] = [
       }
       return 0;
     },
+  },
+  {
+    path: ['worker'],
+    summary: 'Run the workers of one pool against the shared state store (for extra hosts)',
+    usage:
+      'Usage: mahavishnu worker --pool NAME [--min N --max N]\n\nRun worker processes for pool NAME until SIGTERM or SIGINT: claims steps from the\n' +
+      'shared store (PostgreSQL for several hosts) under leases, keeps the pool at its desired size, and\n' +
+      'reclaims steps of hosts that died. With --min and --max, the pool is created if it does not exist.',
+    run: (args, g) => runWorker(args, g),
   },
 ];

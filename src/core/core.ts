@@ -4,9 +4,12 @@ import type { Config } from './config/schema.js';
 import { Health } from './health/health.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
+import { PoolMetrics } from './pools/metrics.js';
+import { PoolService } from './pools/service.js';
 import type { Db } from './store/db.js';
 import { Users } from './users/users.js';
 import { VERSION } from './version.js';
+import { WorkflowService } from './workflows/service.js';
 
 export interface CoreDeps {
   loaded: Loaded;
@@ -27,6 +30,10 @@ export class Core {
   readonly users: Users;
   readonly audit: AuditLog;
   readonly health = new Health();
+  readonly poolMetrics: PoolMetrics;
+  readonly workflows: WorkflowService;
+  /** Pools in the store; `pools.runtime` is set where a long-running process runs workers. */
+  readonly pools: PoolService;
   private loaded: Loaded;
   private readonly closers: Array<() => Promise<void> | void> = [];
 
@@ -37,6 +44,13 @@ export class Core {
     this.metrics = new Metrics(VERSION);
     this.users = new Users(this.db);
     this.audit = new AuditLog(this.db);
+    this.poolMetrics = new PoolMetrics(this.metrics.registry);
+    this.workflows = new WorkflowService(
+      this.db,
+      () => this.config,
+      () => this.pools,
+    );
+    this.pools = new PoolService(this.db, this.workflows.runs, () => this.config);
     this.health.register({
       name: 'state_store',
       critical: true,
