@@ -1,7 +1,9 @@
+type Maybe<T> = T | undefined | null | false;
+
 /** Poll until fn returns a truthy value (or throw after timeoutMs, naming what was awaited). */
 export async function waitFor<T>(
   what: string,
-  fn: () => Promise<T> | T,
+  fn: () => Promise<Maybe<T>> | Maybe<T>,
   timeoutMs = 20_000,
   everyMs = 50,
 ): Promise<T> {
