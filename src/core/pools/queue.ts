@@ -157,12 +157,4 @@ export class StepQueue {
     );
     return rows.length;
   }
-
-  async running(poolId: string): Promise<number> {
-    const r = await this.db.query<{ c: number }>(
-      "SELECT COUNT(*) AS c FROM workflow_steps WHERE pool_id = $1 AND state = 'running'",
-      [poolId],
-    );
-    return Number(r[0]?.c ?? 0);
-  }
 }

@@ -17,9 +17,10 @@ export interface RuntimeDeps {
   metrics: PoolMetrics;
   log: Logger;
   config: () => Config;
-  /** Run time of the whole store's active workflows, for the gauge. */
+  /** Runs queued or running in the whole store, for the gauge. */
   activeRuns: () => Promise<number>;
-  queueDepth: (poolId: string) => Promise<number>;
+  /** Steps of a pool in a state (queued: queue depth; running). */
+  countSteps: (poolId: string, state: 'queued' | 'running') => Promise<number>;
   /** Only this pool (by name): `mahavishnu worker --pool NAME`. */
   only?: string | undefined;
 }
@@ -109,11 +110,11 @@ export class PoolRuntime extends EventEmitter {
     }
     lp.row = row;
     lp.prevDepth = lp.depth;
-    lp.depth = await this.deps.queueDepth(row.id);
+    lp.depth = await this.deps.countSteps(row.id, 'queued');
     this.deps.metrics.queueDepth.set({ pool: row.name }, lp.depth);
     if (row.state === 'closing') {
       for (const w of lp.workers.values()) if (!w.stopping) w.stop();
-      if (lp.workers.size === 0 && (await this.deps.queue.running(row.id)) === 0) {
+      if (lp.workers.size === 0 && (await this.deps.countSteps(row.id, 'running')) === 0) {
         await this.deps.pools.markClosed(row.id);
         await this.forget(row.id, lp);
       }

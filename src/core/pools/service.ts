@@ -25,16 +25,11 @@ export interface PoolSummary {
 }
 
 export interface PoolDetail extends PoolSummary {
-  members: Array<{
-    owner: string;
-    host: string;
-    pid: number;
-    starting: number;
-    idle: number;
-    busy: number;
-    draining: number;
-    heartbeat_age_ms: number;
-  }>;
+  members: Array<
+    Pick<MemberRow, 'owner' | 'host' | 'pid' | 'starting' | 'idle' | 'busy' | 'draining'> & {
+      heartbeat_age_ms: number;
+    }
+  >;
 }
 
 /**
@@ -85,8 +80,8 @@ export class PoolService {
       desired: row.desired,
       autoscale: row.autoscale === 1,
       workers,
-      queue_depth: await this.runs.queueDepth(row.id),
-      running_steps: await this.queue.running(row.id),
+      queue_depth: await this.runs.countSteps(row.id, 'queued'),
+      running_steps: await this.runs.countSteps(row.id, 'running'),
       steps_last_minute: Number(done[0]?.c ?? 0),
       hosts: m.length,
       created_at: new Date(row.created_at).toISOString(),
@@ -104,15 +99,9 @@ export class PoolService {
     const now = Date.now();
     return {
       ...(await this.summary(row, members)),
-      members: members.map((x) => ({
-        owner: x.owner,
-        host: x.host,
-        pid: x.pid,
-        starting: x.starting,
-        idle: x.idle,
-        busy: x.busy,
-        draining: x.draining,
-        heartbeat_age_ms: now - x.heartbeat_at,
+      members: members.map(({ pool_id: _p, steps_done: _s, heartbeat_at, ...x }) => ({
+        ...x,
+        heartbeat_age_ms: now - heartbeat_at,
       })),
     };
   }
@@ -171,7 +160,7 @@ export class PoolService {
         if ((await this.store.get(row.id)).state === 'closed' || Date.now() > deadline) break;
         await new Promise((r) => setTimeout(r, 50));
       }
-    } else if ((await this.queue.running(row.id)) === 0) {
+    } else if ((await this.runs.countSteps(row.id, 'running')) === 0) {
       // no process holds a step of it: nothing to drain
       await this.store.markClosed(row.id);
     }

@@ -13,7 +13,7 @@ export async function startPools(core: Core, only?: string): Promise<PoolRuntime
     log: core.log.child({ component: 'pools' }),
     config: () => core.config,
     activeRuns: () => core.workflows.runs.activeRuns(),
-    queueDepth: (id) => core.workflows.runs.queueDepth(id),
+    countSteps: (id, state) => core.workflows.runs.countSteps(id, state),
     only,
   });
   core.pools.runtime = runtime;

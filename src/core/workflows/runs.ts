@@ -189,10 +189,11 @@ export class RunStore {
     });
   }
 
-  async queueDepth(poolId: string): Promise<number> {
+  /** Steps of a pool in one state (queued: the queue depth). */
+  async countSteps(poolId: string, state: StepState): Promise<number> {
     const r = await this.db.query<{ c: number }>(
-      "SELECT COUNT(*) AS c FROM workflow_steps WHERE pool_id = $1 AND state = 'queued'",
-      [poolId],
+      'SELECT COUNT(*) AS c FROM workflow_steps WHERE pool_id = $1 AND state = $2',
+      [poolId, state],
     );
     return Number(r[0]?.c ?? 0);
   }
