@@ -1,14 +1,10 @@
 import { openCore } from '../app.js';
 import { exampleSettings } from '../core/config/example.js';
-import type { LoadOptions } from '../core/config/load.js';
-import { serveStdio } from '../mcp/stdio.js';
+import { type Globals, loadOpts } from './globals.js';
+import { SERVE_USAGE, STATUS_USAGE } from './usage.js';
 import { runWorker } from './worker.js';
 
-export interface Globals {
-  json: boolean;
-  server?: string | undefined;
-  configDir?: string | undefined;
-}
+export { type Globals, loadOpts };
 
 /** Commands that are not tools: they run the process itself (serve, mcp start) or talk to a server. */
 export interface Builtin {
@@ -18,8 +14,6 @@ export interface Builtin {
   /** Resolves with the exit code. */
   run: (args: string[], globals: Globals) => Promise<number>;
 }
-
-export const loadOpts = (g: Globals): LoadOptions => (g.configDir ? { dir: g.configDir } : {});
 
 export const BUILTINS: Builtin[] = [
   {
@@ -32,12 +26,26 @@ export const BUILTINS: Builtin[] = [
     },
   },
   {
+    path: ['serve'],
+    summary: 'Run the server: MCP over HTTP and SSE, the action API, probes and metrics',
+    usage: SERVE_USAGE,
+    // loaded on use: the server code (Hono, the MCP SDK) would slow every other command's start
+    run: async (args, g) => (await import('./serve.js')).runServe(args, g),
+  },
+  {
+    path: ['mcp', 'status'],
+    summary: 'Check a running server: health, readiness, MCP initialize and tools/list',
+    usage: STATUS_USAGE,
+    run: async (args, g) => (await import('./status.js')).runStatus(args, g),
+  },
+  {
     path: ['mcp', 'start'],
     summary: 'Serve every tool over MCP on stdin/stdout',
     usage:
       'Usage: mahavishnu mcp start\n\nServe the MCP tools, resources and prompts over stdio, for an MCP client that spawns\n' +
       'this command. The caller acts as mcp.stdio_principal from the settings. Logs go to stderr.',
     run: async (_args, g) => {
+      const { serveStdio } = await import('../mcp/stdio.js');
       const core = await openCore(loadOpts(g));
       try {
         await serveStdio(core);

@@ -1,7 +1,7 @@
 import { openCore } from '../app.js';
 import { invalid, isAppError } from '../core/errors.js';
 import { startPools } from '../core/pools/start.js';
-import { type Globals, loadOpts } from './builtins.js';
+import { type Globals, loadOpts } from './globals.js';
 
 function flags(args: string[]): { pool: string; min?: number; max?: number } {
   const out: Record<string, string> = {};

@@ -6,6 +6,8 @@ import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { PoolMetrics } from './pools/metrics.js';
 import { PoolService } from './pools/service.js';
+import { SigningKeys } from './security/keys.js';
+import { Tokens } from './security/tokens.js';
 import type { Db } from './store/db.js';
 import { Users } from './users/users.js';
 import { VERSION } from './version.js';
@@ -34,6 +36,8 @@ export class Core {
   readonly workflows: WorkflowService;
   /** Pools in the store; `pools.runtime` is set where a long-running process runs workers. */
   readonly pools: PoolService;
+  readonly keys: SigningKeys;
+  readonly tokens: Tokens;
   private loaded: Loaded;
   private readonly closers: Array<() => Promise<void> | void> = [];
 
@@ -51,6 +55,11 @@ export class Core {
       () => this.pools,
     );
     this.pools = new PoolService(this.db, this.workflows.runs, () => this.config);
+    this.keys = new SigningKeys(this.db);
+    this.tokens = new Tokens(this.keys, this.users, () => ({
+      audience: this.config.auth.token_audience,
+      issuer: this.config.auth.token_issuer,
+    }));
     this.health.register({
       name: 'state_store',
       critical: true,

@@ -17,7 +17,7 @@ export function createMcpServer(
 ): McpServer {
   const server = new McpServer(
     { name: 'mahavishnu', title: 'mahavishnu ops control plane', version: core.version },
-    { instructions: INSTRUCTIONS },
+    { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
   );
   registerTools(server, core, tools, principalOf);
   return server;

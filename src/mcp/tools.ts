@@ -2,6 +2,8 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
   CallToolRequestSchema,
   type CallToolResult,
+  CreateMessageResultSchema,
+  ElicitResultSchema,
   ErrorCode,
   ListToolsRequestSchema,
   McpError,
@@ -11,7 +13,7 @@ import { z } from 'zod';
 import { closest } from '../core/config/zod-issues.js';
 import type { Core } from '../core/core.js';
 import type { Principal } from '../core/principal.js';
-import type { Tool } from '../tools/define.js';
+import type { ClientChannel, Tool } from '../tools/define.js';
 import { invoke } from '../tools/invoke.js';
 import { servedTools } from '../tools/policy.js';
 
@@ -42,6 +44,11 @@ export function describeTool(tool: Tool): McpTool {
     },
   };
 }
+
+const RESULT_SCHEMAS: Record<string, z.ZodType> = {
+  'sampling/createMessage': CreateMessageResultSchema,
+  'elicitation/create': ElicitResultSchema,
+};
 
 export type PrincipalOf = (extra: {
   authInfo?: { extra?: Record<string, unknown> } | undefined;
@@ -85,24 +92,45 @@ export function registerTools(
       );
     }
     const token = request.params._meta?.progressToken;
-    let last = 0;
+    const client: ClientChannel = {
+      log: (level, data) =>
+        extra.sendNotification({ method: 'notifications/message', params: { level, data } }).catch(() => {}),
+      request: async (method, params) =>
+        (await extra.sendRequest(
+          { method, params } as Parameters<typeof extra.sendRequest>[0],
+          RESULT_SCHEMAS[method] ?? z.looseObject({}),
+        )) as Record<string, unknown>,
+    };
+    let last = Number.NEGATIVE_INFINITY;
+    let sent: Promise<void> = Promise.resolve();
     try {
       const result = await invoke(tool, request.params.arguments ?? {}, {
         core,
         principal: principalOf(extra),
         signal: extra.signal,
+        client,
         progress: (p) => {
           if (token === undefined) return;
           // progress must increase; drop reports that do not
           if (p.progress <= last) return;
           last = p.progress;
-          void extra
-            .sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...p } })
-            .catch(() => {});
+          // chained, and awaited before the result, so no report arrives after the response
+          sent = sent.then(() =>
+            extra
+              .sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...p } })
+              .catch(() => {}),
+          );
         },
       });
+      await sent;
+      // The SDK client runs notification handlers a microtask late but handles a response at
+      // once, dropping progress that arrives in the same read as the result; a macrotask gap
+      // lets the last report go out in its own write.
+      if (last !== Number.NEGATIVE_INFINITY) await new Promise((r) => setImmediate(r));
       return {
-        content: [{ type: 'text', text: JSON.stringify(result) }],
+        content: tool.content
+          ? (tool.content(result) as CallToolResult['content'])
+          : [{ type: 'text', text: JSON.stringify(result) }],
         structuredContent: result as Record<string, unknown>,
       };
     } catch (e) {

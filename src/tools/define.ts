@@ -16,6 +16,21 @@ export interface Progress {
   message?: string;
 }
 
+/** An MCP content block (text, image, audio, embedded resource), for tools that show more than JSON. */
+export type ContentBlock =
+  | { type: 'text'; text: string }
+  | { type: 'image' | 'audio'; data: string; mimeType: string }
+  | { type: 'resource'; resource: { uri: string; mimeType?: string; text?: string; blob?: string } };
+
+/**
+ * The caller's side of the conversation, when the face has one (MCP): log messages to it, and ask
+ * it things (sampling/createMessage, elicitation/create). Absent on the CLI and the action API.
+ */
+export interface ClientChannel {
+  log(level: 'debug' | 'info' | 'notice' | 'warning' | 'error', data: unknown): Promise<void>;
+  request(method: string, params: Record<string, unknown>): Promise<Record<string, unknown>>;
+}
+
 export interface ToolContext {
   core: Core;
   principal: Principal;
@@ -25,6 +40,7 @@ export interface ToolContext {
   /** Report progress of long work (MCP progress notifications, a CLI progress line). */
   progress: (p: Progress) => void;
   log: Logger;
+  client?: ClientChannel | undefined;
 }
 
 /** What a destructive tool returns for `dry_run: true`: the steps it would take, nothing done. */
@@ -59,6 +75,8 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodType> {
   run: (input: z.output<I>, ctx: ToolContext) => Promise<z.input<O>> | z.input<O>;
   /** Required for destructive tools: what `dry_run: true` reports, without doing anything. */
   plan?: (input: z.output<I>, ctx: ToolContext) => Promise<string[]> | string[];
+  /** How MCP shows the result, when a JSON text block is not enough (default: the JSON). */
+  content?: (output: z.output<O>) => ContentBlock[];
 }
 
 export interface Tool {
@@ -76,6 +94,7 @@ export interface Tool {
   positional: string[];
   run: (input: Record<string, unknown>, ctx: ToolContext) => Promise<unknown>;
   plan?: (input: Record<string, unknown>, ctx: ToolContext) => Promise<string[]>;
+  content?: (output: unknown) => ContentBlock[];
 }
 
 export const TOOL_NAME = /^[a-z][a-z0-9]*(_[a-z0-9]+)+$/;
@@ -113,5 +132,6 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodType>(spec: Too
     positional: spec.cli?.positional ?? [],
     run: async (i, ctx) => spec.run(i as z.output<I>, ctx),
     plan: spec.plan && (async (i, ctx) => spec.plan!(i as z.output<I>, ctx)),
+    ...(spec.content ? { content: (o: unknown) => spec.content!(o as z.output<O>) } : {}),
   };
 }

@@ -4,7 +4,7 @@ import type { Core } from '../core/core.js';
 import { AppError, isAppError } from '../core/errors.js';
 import { redact } from '../core/log.js';
 import { type Principal, roleAllows } from '../core/principal.js';
-import type { Progress, Tool, ToolContext } from './define.js';
+import type { ClientChannel, Progress, Tool, ToolContext } from './define.js';
 import { policyBlocks } from './policy.js';
 
 export interface CallOptions {
@@ -13,6 +13,7 @@ export interface CallOptions {
   signal?: AbortSignal;
   progress?: (p: Progress) => void;
   callId?: string;
+  client?: ClientChannel;
 }
 
 const commandOf = (tool: Tool) => `mahavishnu ${tool.cliPath.join(' ')}`;
@@ -66,6 +67,7 @@ export async function invoke(tool: Tool, rawInput: unknown, opts: CallOptions): 
       signal: opts.signal ?? new AbortController().signal,
       progress: opts.progress ?? (() => {}),
       log: core.log,
+      client: opts.client,
     };
     const result =
       input.dry_run === true && tool.plan

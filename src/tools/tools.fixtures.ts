@@ -22,6 +22,14 @@ export const FIXTURES: Record<string, Fixture> = {
     valid: { username: 'fixture.user', role: 'operator' },
     check: (out) => expect(out).toMatchObject({ user: { username: 'fixture.user', role: 'operator' } }),
   },
+  auth_create_token: {
+    setup: async (core) => {
+      await core.users.create({ username: 'token.user', role: 'viewer' });
+    },
+    valid: { username: 'token.user', ttl: '5m' },
+    check: (out) =>
+      expect(out).toMatchObject({ username: 'token.user', token: expect.stringMatching(/^ey/) }),
+  },
   auth_list_users: {
     setup: async (core) => {
       await core.users.create({ username: 'listed.user', role: 'viewer' });

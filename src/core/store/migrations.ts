@@ -81,6 +81,15 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX workflow_steps_queue ON workflow_steps (pool_id, state, queued_at);
       CREATE INDEX workflow_steps_lease ON workflow_steps (state, lease_expires);`,
   },
+  {
+    version: 30,
+    name: 'token signing keys',
+    // private_key holds a JWK; the backup helper's secret-column registry encrypts it in backups
+    sql: `
+      CREATE TABLE signing_keys (
+        kid TEXT PRIMARY KEY, alg TEXT NOT NULL, public_key TEXT NOT NULL, private_key TEXT NOT NULL,
+        created_at BIGINT NOT NULL, retired_at BIGINT, revoked INTEGER NOT NULL DEFAULT 0);`,
+  },
 ];
 
 /** Latest schema version this build knows. */

@@ -1,0 +1,91 @@
+import { openCore } from '../app.js';
+import type { Core } from '../core/core.js';
+import { invalid } from '../core/errors.js';
+import { startServer } from '../http/server.js';
+import { startServices } from '../services.js';
+import { type Globals, loadOpts } from './globals.js';
+
+function parseServeArgs(args: string[]): { host?: string; port?: number } {
+  const out: { host?: string; port?: number } = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a];
+    const value = () => {
+      const v = inline ?? args[++i];
+      if (v === undefined) throw invalid(`${flag} needs a value`);
+      return v;
+    };
+    if (flag === '--port') {
+      const v = value();
+      const port = Number(v);
+      if (!/^\d+$/.test(v) || port > 65535) throw invalid(`--port takes a number 0–65535, got "${v}"`);
+      out.port = port;
+    } else if (flag === '--host') out.host = value();
+    else throw invalid(`unknown option ${flag} for serve; run \`mahavishnu serve --help\``);
+  }
+  return out;
+}
+
+/** Settings reload on SIGHUP, when the build has it (src/core/config/reload.ts). */
+async function reload(core: Core): Promise<void> {
+  // HOOK(reload): reloadSettings(core) from src/core/config/reload.ts; loaded by name so this
+  // builds before that module exists. Replace with a static import once it is merged.
+  const path = '../core/config/reload.js';
+  try {
+    const mod = (await import(path)) as { reloadSettings?: (core: Core) => Promise<unknown> };
+    if (!mod.reloadSettings) throw new Error('reloadSettings is missing');
+    await mod.reloadSettings(core);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND')
+      core.log.warn('SIGHUP: settings reload is not in this build; restart to apply new settings');
+    else core.log.error({ err: e }, 'SIGHUP: settings reload failed; the previous settings stay in force');
+  }
+}
+
+export async function runServe(args: string[], g: Globals): Promise<number> {
+  const opts = parseServeArgs(args);
+  const core = await openCore(loadOpts(g));
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    await startServices(core);
+    server = await startServer(core, opts);
+  } catch (e) {
+    await core.close();
+    throw e;
+  }
+  process.stderr.write(`mahavishnu ${core.version} listening on ${server.url}\n`);
+  core.log.info({ url: server.url, host: server.host, port: server.port }, 'listening');
+
+  let signals = 0;
+  const done = new Promise<number>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        core.log.warn({ signal }, 'second signal: exiting without waiting');
+        process.exit(1);
+      }
+      process.stderr.write(
+        `mahavishnu: ${signal}: draining (${server.inFlight()} requests in flight, up to ${core.config.server.drain_timeout_ms} ms); send it again to exit at once\n`,
+      );
+      core.log.info({ signal, inFlight: server.inFlight() }, 'shutting down: draining');
+      void server
+        .shutdown()
+        .then(({ drained, abandoned }) => {
+          if (!drained) core.log.warn({ abandoned }, 'drain timeout: calls still in flight were cut');
+          return core.close();
+        })
+        .then(() => resolve(0))
+        .catch((e) => {
+          core.log.error({ err: e }, 'error while shutting down');
+          resolve(1);
+        });
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGHUP', () => void reload(core));
+  });
+  const code = await done;
+  // a handle some library left open must not keep a stopped server alive
+  setTimeout(() => process.exit(code), 2000).unref();
+  return code;
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { AppError, invalid, notFound } from '../errors.js';
+import type { Principal, Transport } from '../principal.js';
+import type { Users } from '../users/users.js';
+import { ALG, type SigningKeys } from './keys.js';
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+const MAX_TTL_S = 366 * 86_400;
+
+/** "90s", "15m", "1h", "7d" → seconds. */
+export function parseTtl(ttl: string): number {
+  const m = /^(\d+)\s*([smhd])$/.exec(ttl.trim());
+  const seconds = m ? Number(m[1]) * UNITS[m[2]!]! : Number.NaN;
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_TTL_S) {
+    throw invalid(`ttl "${ttl}" is not a duration up to 366d: write a number and a unit, e.g. 15m, 1h or 7d`);
+  }
+  return seconds;
+}
+
+export interface TokenSettings {
+  audience: string;
+  issuer: string;
+}
+
+interface Verified {
+  username: string;
+  kid: string;
+  exp: number;
+}
+
+const unauthenticated = (why: string) =>
+  new AppError(
+    'unauthenticated',
+    `${why}; mint a new token with \`mahavishnu auth create-token --username NAME\``,
+  );
+
+/**
+ * Bearer tokens: JWTs signed by the active key (kid in the header), with sub = username, aud, iss,
+ * iat, exp and a jti. A token says who the caller is, never what it may do: the role is read from
+ * the user record on every request, so disabling a user or changing a role takes effect at once.
+ */
+export class Tokens {
+  /** Signature checks are the costly part of a request; remember good ones until they expire. */
+  private readonly verified = new Map<string, Verified>();
+
+  constructor(
+    private readonly keys: SigningKeys,
+    private readonly users: Users,
+    private readonly settings: () => TokenSettings,
+  ) {}
+
+  async mint(
+    username: string,
+    ttlSeconds: number,
+  ): Promise<{ token: string; kid: string; expires_at: string }> {
+    const user = await this.users.get(username);
+    if (!user) throw notFound(`user "${username}" does not exist; create it first with auth_create_user`);
+    if (user.disabled) throw invalid(`user "${username}" is disabled; enable it before minting a token`);
+    const { kid, key } = await this.keys.active();
+    const { audience, issuer } = this.settings();
+    const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: ALG, kid, typ: 'JWT' })
+      .setSubject(username)
+      .setAudience(audience)
+      .setIssuer(issuer)
+      .setIssuedAt()
+      .setExpirationTime(exp)
+      .setJti(randomUUID())
+      .sign(key);
+    return { token, kid, expires_at: new Date(exp * 1000).toISOString() };
+  }
+
+  /** Check signature, kid, aud, iss and exp; the username the token speaks for. */
+  async verify(token: string): Promise<Verified> {
+    const now = Date.now() / 1000;
+    const hit = this.verified.get(token);
+    if (hit) {
+      if (hit.exp <= now) {
+        this.verified.delete(token);
+        throw unauthenticated('the token has expired');
+      }
+      // the key may have been revoked since
+      if (!(await this.keys.verifierFor(hit.kid)))
+        throw unauthenticated('the token was signed by a revoked key');
+      return hit;
+    }
+    let kid: string | undefined;
+    try {
+      kid = decodeProtectedHeader(token).kid;
+    } catch {
+      throw unauthenticated('the bearer token is not a JWT');
+    }
+    if (!kid) throw unauthenticated('the token has no key id (kid)');
+    const key = await this.keys.verifierFor(kid);
+    if (!key) throw unauthenticated('the token was signed by an unknown or revoked key');
+    const { audience, issuer } = this.settings();
+    try {
+      const { payload } = await jwtVerify(token, key, { audience, issuer, algorithms: [ALG] });
+      if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number')
+        throw unauthenticated('the token has no subject or expiry');
+      const v = { username: payload.sub, kid, exp: payload.exp };
+      if (this.verified.size >= 10_000) this.verified.clear();
+      this.verified.set(token, v);
+      return v;
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      if (e instanceof joseErrors.JWTExpired) throw unauthenticated('the token has expired');
+      if (e instanceof joseErrors.JWTClaimValidationFailed)
+        throw unauthenticated(`the token's ${e.claim} claim is not accepted by this server`);
+      throw unauthenticated('the token signature is not valid');
+    }
+  }
+
+  /** The caller a token speaks for, with the role the store gives that user now. */
+  async principal(token: string, transport: Transport): Promise<Principal> {
+    const { username } = await this.verify(token);
+    const user = await this.users.get(username);
+    if (!user) throw unauthenticated(`the token's user "${username}" no longer exists`);
+    if (user.disabled) throw new AppError('unauthenticated', `user "${username}" is disabled`);
+    return { username, role: user.role, transport };
+  }
+}

@@ -1,0 +1,73 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Core } from '../core/core.js';
+import { AppError } from '../core/errors.js';
+import type { McpHttp } from '../mcp/http.js';
+import type { Tool } from '../tools/define.js';
+import { actionApi } from './api.js';
+import { bearer, type Env, errorResponse } from './auth.js';
+import { hostGuard } from './guard.js';
+import { metricsResponse, requestMetrics } from './metrics.js';
+import { probes } from './probes.js';
+import type { ServerState } from './state.js';
+
+export interface AppDeps {
+  core: Core;
+  state: ServerState;
+  mcp: McpHttp;
+  tools: readonly Tool[];
+}
+
+/**
+ * The one HTTP app: open probes, /metrics, the JWKS; then, behind the Host/Origin guard, the body
+ * limit and bearer auth, MCP over Streamable HTTP (/mcp) and legacy SSE (/sse + /messages) and the
+ * action API (/api/v1/tools/<name>).
+ */
+export function createApp({ core, state, mcp, tools }: AppDeps): Hono<Env> {
+  const app = new Hono<Env>();
+  app.use('*', requestMetrics(core));
+  app.route('/', probes(core, state));
+
+  const metricsAuth = bearer(core, 'api');
+  app.get(
+    '/metrics',
+    (c, next) => (core.config.server.metrics_require_token ? metricsAuth(c, next) : next()),
+    () => metricsResponse(core),
+  );
+  app.get('/.well-known/jwks.json', async (c) => c.json(await core.keys.jwks()));
+
+  const guard = hostGuard(() => core.config.server);
+  const limit = bodyLimit({
+    maxSize: core.config.server.body_limit_bytes,
+    onError: (c) =>
+      c.json(
+        {
+          ok: false,
+          error: {
+            code: 'invalid_input',
+            message: `the request body is larger than server.body_limit_bytes (${core.config.server.body_limit_bytes})`,
+            retryable: false,
+          },
+        },
+        413,
+        // the rest of the body is never read, so this connection cannot carry another request
+        { connection: 'close' },
+      ),
+  });
+  app.use('/mcp', guard, limit, bearer(core, 'http'));
+  app.use('/sse', guard, bearer(core, 'sse'));
+  app.use('/messages', guard, limit, bearer(core, 'sse'));
+  app.use('/api/*', guard, limit, bearer(core, 'api'));
+
+  app.on(['GET', 'POST', 'DELETE'], '/mcp', (c) => mcp.streamable(c.req.raw, c.get('principal')));
+  app.get('/sse', (c) => mcp.openSse(c.get('principal'), '/messages'));
+  app.post('/messages', (c) => mcp.postSse(c.req.raw, c.get('principal')));
+  app.route('/', actionApi(core, tools, state));
+
+  app.notFound((c) => errorResponse(c, new AppError('not_found', `no route ${c.req.method} ${c.req.path}`)));
+  app.onError((e, c) => {
+    core.log.error({ err: e, path: c.req.path }, 'unhandled error in an HTTP handler');
+    return errorResponse(c, new AppError('internal', 'internal error; the details are in the server log'));
+  });
+  return app;
+}

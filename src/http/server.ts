@@ -1,0 +1,103 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Core } from '../core/core.js';
+import { McpHttp } from '../mcp/http.js';
+import type { Tool } from '../tools/define.js';
+import { servedToolList } from '../tools/index.js';
+import { createApp } from './app.js';
+import type { ServerState } from './state.js';
+
+export interface ServerOptions {
+  host?: string;
+  port?: number;
+  tools?: readonly Tool[];
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  host: string;
+  state: ServerState;
+  /** Requests being answered now, long-lived event streams (GET /sse, GET /mcp) excepted. */
+  inFlight: () => number;
+  /**
+   * Graceful stop: /ready answers 503 and new sessions and calls are refused at once; calls in
+   * flight get up to drainMs to finish; then sessions close and the socket closes. Resolves with
+   * whether everything finished in time. The core is not closed here (its owner closes it).
+   */
+  shutdown: (drainMs?: number) => Promise<{ drained: boolean; abandoned: number }>;
+}
+
+const isStream = (method: string | undefined, url: string | undefined) =>
+  method === 'GET' && (url?.startsWith('/sse') || url?.startsWith('/mcp'));
+
+/** Listen with the Hono app on @hono/node-server, with explicit timeouts from settings `server.*`. */
+export async function startServer(core: Core, opts: ServerOptions = {}): Promise<RunningServer> {
+  const cfg = core.config.server;
+  const host = opts.host ?? cfg.host;
+  const state: ServerState = { draining: false };
+  const tools = opts.tools ?? servedToolList(core.config);
+  const mcp = new McpHttp(core, { tools, accepting: () => !state.draining });
+  const app = createApp({ core, state, mcp, tools });
+  const server = serve({
+    fetch: app.fetch,
+    port: opts.port ?? cfg.port,
+    hostname: host,
+    serverOptions: {
+      // slowloris: headers and the whole request body must arrive within these bounds;
+      // a response stream (SSE) is not bound by them once the request is in
+      headersTimeout: cfg.headers_timeout_ms,
+      requestTimeout: cfg.request_timeout_ms,
+      keepAliveTimeout: cfg.keep_alive_timeout_ms,
+    },
+  }) as Server;
+  server.headersTimeout = cfg.headers_timeout_ms;
+  server.requestTimeout = cfg.request_timeout_ms;
+  server.keepAliveTimeout = cfg.keep_alive_timeout_ms;
+
+  let inFlight = 0;
+  const idle: Array<() => void> = [];
+  server.on('request', (req, res) => {
+    if (isStream(req.method, req.url)) return;
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      if (inFlight === 0) for (const fn of idle.splice(0)) fn();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    if (server.listening) return resolve();
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown}:${port}`;
+
+  let stopping: Promise<{ drained: boolean; abandoned: number }> | undefined;
+  const shutdown = (drainMs = cfg.drain_timeout_ms) =>
+    (stopping ??= (async () => {
+      state.draining = true;
+      let drained = true;
+      if (inFlight > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        drained = await Promise.race([
+          new Promise<boolean>((r) => idle.push(() => r(true))),
+          new Promise<boolean>((r) => {
+            timer = setTimeout(() => r(false), drainMs);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
+      const abandoned = inFlight;
+      await mcp.closeAll();
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await closed;
+      return { drained, abandoned };
+    })());
+
+  return { url, port, host, state, inFlight: () => inFlight, shutdown };
+}

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Core } from '../core/core.js';
+import { AppError } from '../core/errors.js';
+import type { Principal } from '../core/principal.js';
+import type { Tool } from '../tools/define.js';
+import { TOOLS } from '../tools/index.js';
+import { createMcpServer } from './server.js';
+import { SseTransport } from './sse.js';
+import type { PrincipalOf } from './tools.js';
+
+interface Session<T extends Transport> {
+  transport: T;
+  server: McpServer;
+  /** Only the user who opened a session may use it (a session id is not a credential). */
+  username: string;
+  lastSeen: number;
+}
+
+const rpcError = (status: number, code: number, message: string) =>
+  Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status });
+
+/** The verified caller of one HTTP request travels to the tools in the SDK's authInfo. */
+const authInfo = (principal: Principal) => ({
+  token: '',
+  clientId: principal.username,
+  scopes: [principal.role],
+  extra: { principal },
+});
+
+export const principalFromAuthInfo: PrincipalOf = (extra) => {
+  const p = extra.authInfo?.extra?.principal as Principal | undefined;
+  if (!p) throw new AppError('unauthenticated', 'no verified caller on this request');
+  return p;
+};
+
+export interface McpHttpOptions {
+  tools?: readonly Tool[];
+  /** Sessions unused for this long are closed (clients that vanished without DELETE). */
+  idleMs?: number;
+  /** False while the server drains: new sessions are refused, existing ones finish their calls. */
+  accepting?: () => boolean;
+}
+
+/**
+ * MCP over HTTP: Streamable HTTP (/mcp) and legacy HTTP+SSE (/sse + /messages), one McpServer per
+ * session. The caller is authenticated by the HTTP layer on every request and handed over in
+ * authInfo, so a role change or a disabled user takes effect on the next message, not the next
+ * session. Uses the SDK's web-standard transport, which takes a Request and returns a Response and
+ * so fits the Hono app (and its metrics, limits and timeouts) with no node-specific detour.
+ */
+export class McpHttp {
+  private readonly streams = new Map<string, Session<WebStandardStreamableHTTPServerTransport>>();
+  private readonly sse = new Map<string, Session<SseTransport>>();
+  private readonly tools: readonly Tool[];
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly accepting: () => boolean;
+  private closed = false;
+
+  constructor(
+    private readonly core: Core,
+    opts: McpHttpOptions = {},
+  ) {
+    this.tools = opts.tools ?? TOOLS;
+    this.accepting = opts.accepting ?? (() => true);
+    const idleMs = opts.idleMs ?? 30 * 60_000;
+    this.sweeper = setInterval(() => this.sweep(idleMs), Math.min(idleMs, 60_000));
+    this.sweeper.unref();
+  }
+
+  get sessionCount(): number {
+    return this.streams.size + this.sse.size;
+  }
+
+  private newServer(): McpServer {
+    return createMcpServer(this.core, principalFromAuthInfo, this.tools);
+  }
+
+  private refuseNew(): Response | undefined {
+    if (this.accepting() && !this.closed) return undefined;
+    return rpcError(503, -32000, 'the server is shutting down; connect to another replica or retry shortly');
+  }
+
+  /** One Streamable HTTP request (POST, GET or DELETE /mcp). */
+  async streamable(req: Request, principal: Principal): Promise<Response> {
+    const id = req.headers.get('mcp-session-id');
+    if (id) {
+      const s = this.streams.get(id);
+      if (!s || s.username !== principal.username)
+        return rpcError(404, -32001, 'session not found; start a new one with initialize');
+      s.lastSeen = Date.now();
+      return s.transport.handleRequest(req, { authInfo: authInfo(principal) });
+    }
+    if (req.method !== 'POST')
+      return rpcError(400, -32000, 'no mcp-session-id header; start a session with an initialize POST');
+    let body: unknown;
+    try {
+      body = await req.json();
+    } catch {
+      return rpcError(400, -32700, 'the body is not valid JSON');
+    }
+    const init = Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body);
+    if (!init) return rpcError(400, -32000, 'no mcp-session-id header; start a session with initialize');
+    const refused = this.refuseNew();
+    if (refused) return refused;
+    const server = this.newServer();
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: randomUUID,
+      onsessioninitialized: (sid) => {
+        this.streams.set(sid, { transport, server, username: principal.username, lastSeen: Date.now() });
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) this.streams.delete(transport.sessionId);
+    };
+    await server.connect(transport);
+    return transport.handleRequest(req, { parsedBody: body, authInfo: authInfo(principal) });
+  }
+
+  /** GET /sse: open a legacy SSE session; its messages are POSTed to `endpoint`. */
+  async openSse(principal: Principal, endpoint: string): Promise<Response> {
+    const refused = this.refuseNew();
+    if (refused) return refused;
+    const transport = new SseTransport(endpoint);
+    const server = this.newServer();
+    transport.onclose = () => this.sse.delete(transport.sessionId);
+    this.sse.set(transport.sessionId, {
+      transport,
+      server,
+      username: principal.username,
+      lastSeen: Date.now(),
+    });
+    await server.connect(transport);
+    return transport.response;
+  }
+
+  /** POST /messages?sessionId=…: one client message of a legacy SSE session. */
+  async postSse(req: Request, principal: Principal): Promise<Response> {
+    const id = new URL(req.url).searchParams.get('sessionId') ?? '';
+    const s = this.sse.get(id);
+    if (!s || s.username !== principal.username)
+      return new Response('session not found; open a new one with GET /sse', { status: 404 });
+    s.lastSeen = Date.now();
+    let body: unknown;
+    try {
+      body = await req.json();
+    } catch {
+      return new Response('Invalid message: the body is not JSON', { status: 400 });
+    }
+    return s.transport.handlePost(body, authInfo(principal), req);
+  }
+
+  private sweep(idleMs: number) {
+    const cutoff = Date.now() - idleMs;
+    for (const map of [this.streams, this.sse] as Map<string, Session<Transport>>[])
+      for (const s of map.values()) if (s.lastSeen < cutoff) void s.server.close().catch(() => {});
+  }
+
+  /** Close every session (their open streams end); used at shutdown. */
+  async closeAll(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.closed = true;
+    const all = [...this.streams.values(), ...this.sse.values()];
+    await Promise.all(all.map((s) => s.server.close().catch(() => {})));
+    this.streams.clear();
+    this.sse.clear();
+  }
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { parseTtl } from '../../core/security/tokens.js';
+import { defineTool } from '../define.js';
+
+export const authCreateToken = defineTool({
+  name: 'auth_create_token',
+  title: 'Mint a bearer token',
+  description:
+    'Mint a signed bearer token (JWT) for an existing, enabled user, for the HTTP API, /mcp and /sse ' +
+    '(send it as `Authorization: Bearer <token>`; the CLI reads it from MAHAVISHNU_TOKEN). The token names ' +
+    'the user only: the role is read from the user record on every request. The token is shown once and ' +
+    'never stored or logged; mint a new one if it is lost. Returns the token, its key id and expiry.',
+  role: 'admin',
+  hints: { readOnly: false, destructive: false, idempotent: false, openWorld: false },
+  input: z.strictObject({
+    username: z
+      .string()
+      .min(1)
+      .max(64)
+      .describe('The user the token speaks for (must exist and be enabled).'),
+    ttl: z
+      .string()
+      .optional()
+      .describe('Lifetime: a number and a unit s/m/h/d, e.g. 15m, 1h, 7d (default: auth.default_token_ttl).'),
+  }),
+  output: z.strictObject({
+    token: z.string().describe('The bearer token. Shown only now.'),
+    username: z.string(),
+    kid: z.string().describe('Id of the signing key (JWT header kid).'),
+    expires_at: z.string().describe('ISO 8601 expiry time.'),
+  }),
+  run: async ({ username, ttl }, { core }) => {
+    const seconds = parseTtl(ttl ?? core.config.auth.default_token_ttl);
+    return { username, ...(await core.tokens.mint(username, seconds)) };
+  },
+});

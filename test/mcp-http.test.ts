@@ -1,0 +1,151 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Progress } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, startTestServer, type TestServer } from './helpers/server.js';
+
+type Kind = 'streamable' | 'sse';
+
+function transport(kind: Kind, url: string, token: string): Transport {
+  const headers = bearer(token);
+  if (kind === 'streamable') {
+    return new StreamableHTTPClientTransport(new URL('/mcp', url), { requestInit: { headers } });
+  }
+  return new SSEClientTransport(new URL('/sse', url), {
+    requestInit: { headers },
+    eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...init?.headers, ...headers } }) },
+  });
+}
+
+async function connect(kind: Kind, url: string, token: string): Promise<Client> {
+  const client = new Client({ name: 'test', version: '1.0.0' });
+  await client.connect(transport(kind, url, token));
+  return client;
+}
+
+describe.each(['streamable', 'sse'] as const)('MCP over HTTP (%s) with the SDK client', (kind) => {
+  let t: TestServer;
+  let client: Client;
+  let adminToken: string;
+  beforeAll(async () => {
+    t = await startTestServer({ mcp: { test_tools: true } });
+    adminToken = await t.tokenFor('admin');
+    client = await connect(kind, t.url, adminToken);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await t.stop();
+  });
+
+  it('lists the same tools as stdio, plus the test fixtures when mcp.test_tools is on', async () => {
+    const { tools } = await client.listTools();
+    const names = tools.map((x) => x.name);
+    expect(names).toEqual(expect.arrayContaining(['auth_list_users', 'auth_create_token', 'test_slow']));
+    expect(tools.find((x) => x.name === 'auth_list_users')?.annotations?.readOnlyHint).toBe(true);
+  });
+
+  it('calls a tool as the token’s user and returns structured content', async () => {
+    const r = await client.callTool({
+      name: 'auth_create_user',
+      arguments: { username: `u-${kind}`, role: 'viewer' },
+    });
+    expect(r.isError).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({ user: { username: `u-${kind}` } });
+  });
+
+  it('delivers progress notifications while a tool runs', async () => {
+    const seen: Progress[] = [];
+    const r = await client.callTool({ name: 'test_slow', arguments: { ms: 80, steps: 4 } }, undefined, {
+      onprogress: (p) => seen.push(p),
+    });
+    expect(r.structuredContent).toMatchObject({ waited_ms: expect.any(Number) });
+    expect(seen.map((p) => p.progress)).toEqual([1, 2, 3, 4]);
+    expect(seen[0]).toMatchObject({ total: 4, message: 'step 1 of 4' });
+  });
+
+  it('passes cancellation to the tool (its signal aborts and the call ends as cancelled)', async () => {
+    const abort = new AbortController();
+    const started = client
+      .callTool({ name: 'test_slow', arguments: { ms: 20_000, steps: 2 } }, undefined, {
+        signal: abort.signal,
+      })
+      .catch((e: Error) => e);
+    // wait until the call is running on the server, then cancel
+    const before = await t.core.metrics.toolCalls.get();
+    const count = (v: typeof before) =>
+      v.values.find((x) => x.labels.tool === 'test_slow' && x.labels.outcome === 'timeout')?.value ?? 0;
+    await new Promise((r) => setTimeout(r, 100));
+    abort.abort();
+    expect(await started).toBeInstanceOf(Error);
+    for (let i = 0; i < 50 && count(await t.core.metrics.toolCalls.get()) === count(before); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(count(await t.core.metrics.toolCalls.get())).toBe(count(before) + 1);
+  });
+
+  it('applies the role from the store on every message of a session', async () => {
+    const token = await t.tokenFor('viewer', `dave-${kind}`);
+    const viewer = await connect(kind, t.url, token);
+    try {
+      let r = await viewer.callTool({ name: 'auth_list_users', arguments: {} });
+      expect(r.isError).toBe(true);
+      expect(JSON.stringify(r.content)).toContain('needs role operator');
+      await t.core.db.query("UPDATE users SET role = 'operator' WHERE username = $1", [`dave-${kind}`]);
+      r = await viewer.callTool({ name: 'auth_list_users', arguments: {} });
+      expect(r.isError).toBeFalsy();
+    } finally {
+      await viewer.close();
+    }
+  });
+});
+
+describe('MCP over HTTP sessions', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ mcp: { test_tools: true } });
+  });
+  afterAll(async () => t.stop());
+
+  it('does not let another user use a session id', async () => {
+    const a = await t.tokenFor('admin', 'alice');
+    const b = await t.tokenFor('admin', 'bob');
+    const tr = new StreamableHTTPClientTransport(new URL('/mcp', t.url), {
+      requestInit: { headers: bearer(a) },
+    });
+    const client = new Client({ name: 'test', version: '1.0.0' });
+    await client.connect(tr);
+    const r = await fetch(`${t.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        ...bearer(b),
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': tr.sessionId!,
+        'mcp-protocol-version': '2025-06-18',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }),
+    });
+    expect(r.status).toBe(404);
+    await client.close();
+  });
+
+  it('refuses new sessions once draining, and /ready turns 503', async () => {
+    const token = await t.tokenFor('admin');
+    t.server.state.draining = true;
+    try {
+      expect((await fetch(`${t.url}/ready`)).status).toBe(503);
+      const r = await fetch(`${t.url}/api/v1/tools/auth_list_users`, {
+        method: 'POST',
+        headers: bearer(token),
+      });
+      expect(r.status).toBe(503);
+      const client = new Client({ name: 'test', version: '1.0.0' });
+      await expect(client.connect(transport('streamable', t.url, token))).rejects.toThrow(
+        /shutting down|503/,
+      );
+    } finally {
+      t.server.state.draining = false;
+    }
+  });
+});
