@@ -39,11 +39,11 @@ steps:
 `,
       nap: `
 name: nap
-description: two seconds of work
+description: a few seconds of work
 pool: prod
 steps:
   - name: nap
-    argv: [sleep, "2"]
+    argv: [sleep, "5"]
 retries: 1
 `,
     });
@@ -125,10 +125,14 @@ retries: 1
   });
 
   it('after a SIGKILL, a new server restores the pool and ends every in-flight run', async () => {
-    const runs = [1, 2].map(() => json(cli(['workflow', 'run', 'nap', '--json'], env)).id as string);
-    await waitFor('both naps to run', () =>
-      runs.every((id) => json(cli(['workflow', 'status', id, '--json'], env)).state === 'running'),
-    );
+    // queued at the same time (a CLI process can take seconds to start on a loaded machine)
+    const runs = (
+      await Promise.all([1, 2].map(() => cliAsync(['workflow', 'run', 'nap', '--json'], env)))
+    ).map((r) => json(r).id as string);
+    await waitFor('both naps to run', () => {
+      const recent = json(cli(['workflow', 'status', '--json'], env)).runs as { id: string; state: string }[];
+      return runs.every((id) => recent.find((r) => r.id === id)?.state === 'running');
+    });
     s.proc.kill('SIGKILL');
     await s.exited;
 

@@ -46,6 +46,14 @@ steps:
   - name: never
     argv: [echo, never]
 `,
+      long: `
+name: long
+description: holds a worker
+pool: tiny
+steps:
+  - name: sleep
+    argv: [sleep, "30"]
+`,
       hang: `
 name: hang
 description: outlives its timeout
@@ -155,6 +163,18 @@ retries: 1
     expect(text).toContain('mahavishnu_pool_queue_depth{pool="wf"} 0');
     expect(text).toContain('mahavishnu_step_failures_total{pool="wf"} 1');
     expect(text).toContain('mahavishnu_active_workflows');
+  });
+
+  it('reports an exhausted pool (at max, all busy, queue not shrinking) as degraded', async () => {
+    await call(core, 'pool_spawn', { name: 'tiny', min: 1, max: 1, autoscale: false });
+    for (let i = 0; i < 3; i++) await call(core, 'workflow_run', { name: 'long' });
+    const health = await waitFor('pool_tiny to be degraded', async () => {
+      const c = (await core.health.components(true)).find((x) => x.name === 'pool_tiny');
+      return c?.status === 'degraded' && c;
+    });
+    expect(health.message).toContain('pool exhausted');
+    const closed = (await call(core, 'pool_close', { pool: 'tiny', force: true })) as { state: string };
+    expect(closed.state).toBe('closed');
   });
 
   it('closes with --force: running steps are killed and recorded cancelled', async () => {

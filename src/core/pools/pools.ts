@@ -174,6 +174,11 @@ export class PoolStore {
     await this.db.query('DELETE FROM pool_members WHERE pool_id = $1 AND owner = $2', [poolId, owner]);
   }
 
+  /** Forget processes that stopped reporting long ago (dead hosts). */
+  async pruneMembers(olderThanMs: number): Promise<void> {
+    await this.db.query('DELETE FROM pool_members WHERE heartbeat_at < $1', [Date.now() - olderThanMs]);
+  }
+
   /** Members that reported within `freshMs` (others are dead hosts, shown nowhere). */
   async members(poolId: string, freshMs: number): Promise<MemberRow[]> {
     const rows = await this.db.query<MemberRow>(

@@ -90,6 +90,7 @@ export class PoolRuntime extends EventEmitter {
       await this.reconcile(row);
     }
     for (const [id, lp] of this.live) if (!seen.has(id)) await this.forget(id, lp);
+    await pools.pruneMembers(10 * 60_000);
     await queue.renew(this.owner, this.cfg.lease_ms);
     for (const { step, result } of await queue.reap()) this.record(step, result, 0, true);
     for (const id of await queue.cancelRequested(this.owner)) this.cancelLocal(id);
