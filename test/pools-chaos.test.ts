@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../src/core/core.js';
 import type { PoolRuntime, StepEvent } from '../src/core/pools/runtime.js';
@@ -33,13 +35,16 @@ steps:
 retries: 3
 timeout_ms: 10000
 `,
+      // the first attempt hangs (until killed); a retry ends at once
       slow: `
 name: slow
-description: a step long enough to be killed mid-run
+description: a step that is killed mid-run
 pool: chaos
+params:
+  marker: { type: string, description: file marking the first attempt }
 steps:
-  - name: nap
-    argv: [sleep, "2"]
+  - name: hang-once
+    argv: [node, -e, "const fs = require('fs'); const f = process.argv[1]; if (!fs.existsSync(f)) { fs.writeFileSync(f, ''); setTimeout(() => {}, 60000); }", "{{marker}}"]
 retries: 3
 `,
     });
@@ -62,7 +67,11 @@ retries: 3
     });
     expect(pool.workers.idle).toBe(1);
     await core.pools.scale('chaos', 3);
-    const slow = await core.workflows.run({ name: 'slow', params: {}, timeout_ms: 1, retries: 0 }, 't');
+    const marker = join(wfDir.path, 'marker');
+    const slow = await core.workflows.run(
+      { name: 'slow', params: { marker }, timeout_ms: 1, retries: 0 },
+      't',
+    );
     for (let i = 1; i < STEPS; i++)
       await core.workflows.run({ name: 'tick', params: {}, timeout_ms: 1, retries: 0 }, 't');
 
@@ -70,8 +79,9 @@ retries: 3
     // kill the worker that holds the slow step, mid-run
     const live = () => [...runtime.live.values()][0]!;
     const slowStep = `${slow.id}.0`;
-    const busy = await waitFor('the slow step to run', () =>
-      [...live().workers.values()].find((w) => w.step?.id === slowStep),
+    const busy = await waitFor(
+      'the slow step to run',
+      () => existsSync(marker) && [...live().workers.values()].find((w) => w.step?.id === slowStep),
     );
     const killedStep = busy.step!.id;
     process.kill(busy.pid!, 'SIGKILL');

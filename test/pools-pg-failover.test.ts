@@ -35,8 +35,9 @@ retries: 2
     ({ core, cleanup } = await testCore('postgres', { workflows: { dir } }));
     env = childEnv(tmp.path, {
       MAHAVISHNU_DATABASE__URL: core.config.database.url,
-      MAHAVISHNU_POOLS__LEASE_MS: '1500',
+      MAHAVISHNU_POOLS__LEASE_MS: '3000',
       MAHAVISHNU_POOLS__TICK_MS: '100',
+      MAHAVISHNU_POOLS__DRAIN_TIMEOUT_MS: '1000',
       MAHAVISHNU_WORKFLOWS__DIR: dir,
     });
     await core.pools.store.create({ name: 'shared', type: 'mahavishnu', min: 2, max: 2, autoscale: false });
@@ -63,14 +64,24 @@ retries: 2
 
     for (let i = 0; i < RUNS; i++)
       await core.workflows.run({ name: 'nap', params: {}, timeout_ms: 1, retries: 0 }, 't');
-    const heldByA = await waitFor('process A to hold steps', async () => {
-      const rows = await core.db.query<{ id: string }>(
+    await waitFor('process A to hold steps', async () => {
+      const rows = await core.db.query(
         "SELECT id FROM workflow_steps WHERE state = 'running' AND lease_owner LIKE $1",
         [`%:${a.pid}:%`],
       );
-      return rows.length > 0 ? rows.map((r) => r.id) : undefined;
+      return rows.length > 0;
     });
+    const gone = new Promise((r) => a.once('exit', r));
     a.kill('SIGKILL');
+    await gone;
+    // what A held when it died can only be finished by B, after A's leases expire
+    const heldByA = (
+      await core.db.query<{ id: string }>(
+        "SELECT id FROM workflow_steps WHERE state = 'running' AND lease_owner LIKE $1",
+        [`%:${a.pid}:%`],
+      )
+    ).map((r) => r.id);
+    expect(heldByA.length).toBeGreaterThan(0);
 
     await waitFor('every run to end', () => allRunsEnded(core), 40_000);
     expect(await stepStates(core), b.log()).toEqual({ succeeded: RUNS });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../src/core/core.js';
 import { childEnv } from './helpers/cli.js';
@@ -23,11 +24,13 @@ describe('restart recovery on the embedded store', () => {
     const dir = writeWorkflows(tmp.path, {
       work: `
 name: work
-description: one second of work
+description: hangs on its first attempt, ends at once on a retry
 pool: rp
+params:
+  marker: { type: string, description: file marking the first attempt }
 steps:
-  - name: nap
-    argv: [sleep, "1"]
+  - name: hang-once
+    argv: [node, -e, "const fs = require('fs'); const f = process.argv[1]; if (!fs.existsSync(f)) { fs.writeFileSync(f, ''); setTimeout(() => {}, 60000); }", "{{marker}}"]
 `,
       quick: `
 name: quick
@@ -40,7 +43,11 @@ steps:
     });
     const data = `${tmp.path}/data`;
     ({ core, cleanup } = await testCore('sqlite', { data: { dir: data }, workflows: { dir } }));
-    env = childEnv(data, { MAHAVISHNU_POOLS__LEASE_MS: '1500', MAHAVISHNU_POOLS__TICK_MS: '100' });
+    env = childEnv(data, {
+      MAHAVISHNU_POOLS__LEASE_MS: '1500',
+      MAHAVISHNU_POOLS__TICK_MS: '100',
+      MAHAVISHNU_POOLS__DRAIN_TIMEOUT_MS: '1000',
+    });
     await core.pools.store.create({ name: 'rp', type: 'mahavishnu', min: 3, max: 3, autoscale: false });
   });
   afterAll(async () => {
@@ -61,15 +68,18 @@ steps:
     // the first two runs have a retry left, the third has none
     const runs = [];
     for (let i = 0; i < 3; i++)
-      runs.push(await core.workflows.run({ name: 'work', params: {}, timeout_ms: 1, retries: 0 }, 't'));
+      runs.push(
+        await core.workflows.run(
+          { name: 'work', params: { marker: `${tmp.path}/m${i}` }, timeout_ms: 1, retries: 0 },
+          't',
+        ),
+      );
     await core.db.query('UPDATE workflow_steps SET max_attempts = 2 WHERE run_id IN ($1, $2)', [
       runs[0]!.id,
       runs[1]!.id,
     ]);
-    await waitFor('three steps running', async () => {
-      const r = await core.db.query("SELECT id FROM workflow_steps WHERE state = 'running'");
-      return r.length === 3;
-    });
+    // each first attempt has started its command (it wrote its marker) and hangs
+    await waitFor('three steps running', () => [0, 1, 2].every((i) => existsSync(`${tmp.path}/m${i}`)));
     first.kill('SIGKILL');
 
     const second = startWorker('rp', env);

@@ -50,6 +50,7 @@ retries: 1
     env = childEnv(tmp.path, {
       MAHAVISHNU_WORKFLOWS__DIR: dir,
       MAHAVISHNU_POOLS__TICK_MS: '100',
+      MAHAVISHNU_POOLS__DRAIN_TIMEOUT_MS: '1000',
       MAHAVISHNU_POOLS__LEASE_MS: '1500',
     });
     s = await spawnServe(env);

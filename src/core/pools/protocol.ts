@@ -16,6 +16,8 @@ export type ToWorker = RunMessage | { type: 'cancel'; stepId: string } | { type:
 export type FromWorker =
   | { type: 'ready'; pid: number }
   | { type: 'heartbeat'; stepId?: string | undefined }
+  /** The command started, as the leader of its own process group (so the group can be killed). */
+  | { type: 'started'; stepId: string; pid: number }
   | {
       type: 'done';
       stepId: string;

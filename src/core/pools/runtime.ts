@@ -236,7 +236,9 @@ export class PoolRuntime extends EventEmitter {
   }
 
   private onMessage(w: WorkerHandle, m: FromWorker): void {
+    if (m.type === 'started' && w.step?.id === m.stepId) w.commandPid = m.pid;
     if (m.type !== 'done' || !w.step || w.step.id !== m.stepId) return;
+    w.commandPid = undefined;
     const outcome: Outcome = m.cancelled
       ? { kind: 'cancelled', output: m.output }
       : {
@@ -291,6 +293,13 @@ export class PoolRuntime extends EventEmitter {
   private async onExit(w: WorkerHandle, code: number | null, signal: string | null): Promise<void> {
     const lp = this.live.get(w.poolId);
     lp?.workers.delete(w.id);
+    if (w.commandPid) {
+      // the worker died (e.g. SIGKILL) and left its command running: stop it before the retry
+      try {
+        process.kill(-w.commandPid, 'SIGKILL');
+      } catch {}
+      w.commandPid = undefined;
+    }
     if (w.step) {
       this.deps.log.warn(
         { pool: lp?.row.name, worker: w.id, code, signal, step: w.step.id },

@@ -25,6 +25,8 @@ export class WorkerHandle {
   state: WorkerState = 'starting';
   /** The step in hand (set from the claim until its result is recorded). */
   step: StepRow | undefined;
+  /** Process group of the command running the step (killed if this worker dies first). */
+  commandPid: number | undefined;
   /** A claim is in flight for this worker. */
   claiming = false;
   /** Asked to exit after its current step (scale down, close, shutdown). */

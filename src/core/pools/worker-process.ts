@@ -13,11 +13,20 @@ const send = (m: FromWorker) => {
   if (process.connected) process.send?.(m);
 };
 
+/** Signal the command's whole process group (what it started too), falling back to the command. */
+function signal(child: ChildProcess, sig: NodeJS.Signals) {
+  try {
+    if (child.pid) process.kill(-child.pid, sig);
+  } catch {
+    child.kill(sig);
+  }
+}
+
 function kill(child: ChildProcess) {
-  child.kill('SIGTERM');
+  signal(child, 'SIGTERM');
   // a command that ignores SIGTERM still stops
   setTimeout(
-    () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'),
+    () => child.exitCode === null && child.signalCode === null && signal(child, 'SIGKILL'),
     2000,
   ).unref();
 }
@@ -36,6 +45,8 @@ function run(msg: RunMessage) {
       cwd: msg.cwd,
       env: msg.env,
       shell: false,
+      // its own process group, so a cancel or a dead worker stops everything it started
+      detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   } catch (e) {
@@ -44,6 +55,7 @@ function run(msg: RunMessage) {
   }
   const state = { msg, child, cancelled: false, timedOut: false };
   current = state;
+  if (child.pid) send({ type: 'started', stepId: msg.stepId, pid: child.pid });
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const timer = setTimeout(() => {
@@ -94,7 +106,7 @@ process.on('message', (m: ToWorker) => {
 
 // the runtime is gone: stop the command and leave (its lease will expire and be reclaimed)
 process.on('disconnect', () => {
-  if (current) current.child.kill('SIGKILL');
+  if (current) signal(current.child, 'SIGKILL');
   process.exit(0);
 });
 
