@@ -55,7 +55,7 @@ async function viaPool(core, round, n) {
       [poolId],
     );
     if (Number(r.c) === 0) break;
-    await new Promise((res) => setTimeout(res, 5));
+    await new Promise((res) => setTimeout(res, 50));
   }
   const wall = (performance.now() - t) / 1000;
   const [span] = await core.db.query(

@@ -12,6 +12,8 @@ export interface Finished {
   state: 'queued' | 'succeeded' | 'failed' | 'cancelled';
   retried: boolean;
   runEnded?: string | undefined;
+  /** The step claimed next for the same worker, when asked for. */
+  next?: StepRow | undefined;
 }
 
 /**
@@ -23,10 +25,14 @@ export class StepQueue {
   constructor(private readonly db: Db) {}
 
   /** Take the oldest queued step of a pool (PostgreSQL skips rows other claimers hold). */
-  async claim(poolId: string, owner: string, leaseMs: number): Promise<StepRow | undefined> {
+  claim(poolId: string, owner: string, leaseMs: number): Promise<StepRow | undefined> {
+    return this.db.tx((t) => this.claimIn(t, poolId, owner, leaseMs));
+  }
+
+  private async claimIn(t: Db, poolId: string, owner: string, leaseMs: number): Promise<StepRow | undefined> {
     const now = Date.now();
-    const lock = this.db.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
-    return this.db.tx(async (t) => {
+    const lock = t.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
+    {
       const rows = await t.query<StepRow>(
         `UPDATE workflow_steps SET state = 'running', lease_owner = $1, lease_expires = $2,
            attempts = attempts + 1, started_at = $3
@@ -43,18 +49,20 @@ export class StepQueue {
           [now, step.run_id],
         );
       return step;
-    });
+    }
   }
 
   /**
    * Record what happened to a claimed step; undefined when the claim was no longer ours. With
-   * `expiredBefore` (the reaper), only a lease that is still expired is taken over.
+   * `expiredBefore` (the reaper), only a lease that is still expired is taken over. With `next`,
+   * the worker's next step is claimed in the same transaction (one commit per step, not two).
    */
   async finish(
     step: StepRow,
     owner: string,
     out: Outcome,
     expiredBefore?: number,
+    next?: { poolId: string; leaseMs: number },
   ): Promise<Finished | undefined> {
     const now = Date.now();
     const lock = this.db.dialect === 'postgres' ? 'FOR UPDATE' : '';
@@ -90,7 +98,11 @@ export class StepQueue {
              error = $2, exit_code = $3, output = $4 WHERE id = $5`,
           [now, `attempt ${step.attempts}: ${error}`, exitCode, output, step.id],
         );
-        return { state: 'queued', retried: true };
+        return {
+          state: 'queued',
+          retried: true,
+          next: next && (await this.claimIn(t, next.poolId, owner, next.leaseMs)),
+        };
       }
       await t.query(
         `UPDATE workflow_steps SET state = $1, lease_owner = NULL, lease_expires = NULL, finished_at = $2,
@@ -108,8 +120,23 @@ export class StepQueue {
           [`not run: step ${step.name} ${state}`, now, step.run_id],
         );
       }
-      return { state, retried: false, runEnded: await settleRun(t, step.run_id) };
+      const runEnded = await settleRun(t, step.run_id);
+      return {
+        state,
+        retried: false,
+        runEnded,
+        next: next && (await this.claimIn(t, next.poolId, owner, next.leaseMs)),
+      };
     });
+  }
+
+  /** Give back a claim that was never handed to a worker (it stopped meanwhile): no attempt is used. */
+  async release(step: StepRow, owner: string): Promise<void> {
+    await this.db.query(
+      `UPDATE workflow_steps SET state = 'queued', lease_owner = NULL, lease_expires = NULL, attempts = attempts - 1
+       WHERE id = $1 AND state = 'running' AND lease_owner = $2 AND attempts = $3`,
+      [step.id, owner, step.attempts],
+    );
   }
 
   /** Extend the leases of every step this runtime holds. */

@@ -53,7 +53,7 @@ export class PoolRuntime extends EventEmitter {
   private ticking: Promise<void> | undefined;
   private stopped = false;
   /** Results being recorded; shutdown waits for them before the store closes. */
-  private readonly recording = new Set<Promise<void>>();
+  private readonly recording = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: RuntimeDeps) {
     super();
@@ -207,25 +207,7 @@ export class PoolRuntime extends EventEmitter {
       .claim(w.poolId, this.owner, this.cfg.lease_ms)
       .then(async (step) => {
         w.claiming = false;
-        if (!step) return;
-        w.step = step;
-        w.state = 'busy';
-        const env = {
-          ...envSubset(JSON.parse(step.env_allow) as string[]),
-          ...(JSON.parse(step.env_set) as Record<string, string>),
-        };
-        const sent = w.send({
-          type: 'run',
-          stepId: step.id,
-          argv: JSON.parse(step.argv) as string[],
-          cwd: step.cwd,
-          env,
-          timeoutMs: step.timeout_ms,
-          maxOutputBytes: this.deps.config().workflows.max_output_bytes,
-        });
-        // the worker died between the claim and the hand-over: its exit handler records the loss
-        if (!sent && w.exited)
-          await this.settle(w, { kind: 'lost', reason: 'worker exited before the step started' });
+        if (step) await this.handOver(w, step);
       })
       .catch((e) => {
         w.claiming = false;
@@ -233,6 +215,33 @@ export class PoolRuntime extends EventEmitter {
       })
       .finally(() => this.recording.delete(p));
     this.recording.add(p);
+  }
+
+  /** Send a claimed step to its worker; a worker stopping or gone meanwhile gives the claim back. */
+  private async handOver(w: WorkerHandle, step: StepRow): Promise<void> {
+    if (w.stopping || w.exited || this.stopped) {
+      await this.deps.queue.release(step, this.owner);
+      if (w.stopping && !w.exited) w.state = 'draining';
+      return;
+    }
+    w.step = step;
+    w.state = 'busy';
+    const env = {
+      ...envSubset(JSON.parse(step.env_allow) as string[]),
+      ...(JSON.parse(step.env_set) as Record<string, string>),
+    };
+    const sent = w.send({
+      type: 'run',
+      stepId: step.id,
+      argv: JSON.parse(step.argv) as string[],
+      cwd: step.cwd,
+      env,
+      timeoutMs: step.timeout_ms,
+      maxOutputBytes: this.deps.config().workflows.max_output_bytes,
+    });
+    // the worker died between the claim and the hand-over: record the loss (its exit handler may not run after)
+    if (!sent && w.exited)
+      await this.settle(w, { kind: 'lost', reason: 'worker exited before the step started' });
   }
 
   private onMessage(w: WorkerHandle, m: FromWorker): void {
@@ -248,31 +257,42 @@ export class PoolRuntime extends EventEmitter {
           timedOut: m.timedOut,
           output: m.spawnError ? `cannot start ${JSON.parse(w.step.argv)[0]}: ${m.spawnError}` : m.output,
         };
-    void this.settle(w, outcome).then(() => {
+    // the result and the worker's next claim share one transaction
+    const claimNext = !w.stopping && !this.stopped && this.live.get(w.poolId)?.row.state === 'active';
+    void this.settle(w, outcome, claimNext).then(async (next) => {
+      if (next) return this.handOver(w, next);
       if (w.stopping) w.state = 'draining';
       else {
         w.state = 'idle';
-        this.dispatch(w);
+        // an empty queue needs no second look now: the next pass or a wake-up claims
+        if (!claimNext) this.dispatch(w);
       }
     });
   }
 
   /** Record the outcome of the worker's step (guarded by our lease) and free the worker. */
-  private settle(w: WorkerHandle, outcome: Outcome): Promise<void> {
+  private settle(w: WorkerHandle, outcome: Outcome, claimNext = false): Promise<StepRow | undefined> {
     const step = w.step;
-    if (!step) return Promise.resolve();
+    if (!step) return Promise.resolve(undefined);
     w.step = undefined;
-    const p = this.recordResult(w, step, outcome).finally(() => this.recording.delete(p));
+    const p = this.recordResult(w, step, outcome, claimNext).finally(() => this.recording.delete(p));
     this.recording.add(p);
     return p;
   }
 
-  private async recordResult(w: WorkerHandle, step: StepRow, outcome: Outcome): Promise<void> {
+  private async recordResult(
+    w: WorkerHandle,
+    step: StepRow,
+    outcome: Outcome,
+    claimNext: boolean,
+  ): Promise<StepRow | undefined> {
     const lp = this.live.get(w.poolId);
     try {
-      const result = await this.deps.queue.finish(step, this.owner, outcome);
+      const next = claimNext ? { poolId: w.poolId, leaseMs: this.cfg.lease_ms } : undefined;
+      const result = await this.deps.queue.finish(step, this.owner, outcome, undefined, next);
       if (lp) lp.stepsDone++;
       if (result) this.record(step, result, Date.now() - (step.started_at ?? Date.now()), false);
+      return result?.next;
     } catch (e) {
       // the store is unreachable: the lease will expire and another pass (or host) reclaims the step
       this.deps.log.error({ err: e, step: step.id }, 'could not record a step result');
