@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { envSubset } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { StepRow } from '../workflows/runs.js';
@@ -224,21 +223,7 @@ export class PoolRuntime extends EventEmitter {
       if (w.stopping && !w.exited) w.state = 'draining';
       return;
     }
-    w.step = step;
-    w.state = 'busy';
-    const env = {
-      ...envSubset(JSON.parse(step.env_allow) as string[]),
-      ...(JSON.parse(step.env_set) as Record<string, string>),
-    };
-    const sent = w.send({
-      type: 'run',
-      stepId: step.id,
-      argv: JSON.parse(step.argv) as string[],
-      cwd: step.cwd,
-      env,
-      timeoutMs: step.timeout_ms,
-      maxOutputBytes: this.deps.config().workflows.max_output_bytes,
-    });
+    const sent = w.run(step, this.deps.config().workflows.max_output_bytes);
     // the worker died between the claim and the hand-over: record the loss (its exit handler may not run after)
     if (!sent && w.exited)
       await this.settle(w, { kind: 'lost', reason: 'worker exited before the step started' });

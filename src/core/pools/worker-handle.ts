@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { envSubset } from '../config/load.js';
 import type { StepRow } from '../workflows/runs.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
@@ -72,6 +73,25 @@ export class WorkerHandle {
     } catch {
       return false;
     }
+  }
+
+  /** Hand a claimed step to the worker process; false when it is gone. */
+  run(step: StepRow, maxOutputBytes: number): boolean {
+    this.step = step;
+    this.state = 'busy';
+    return this.send({
+      type: 'run',
+      stepId: step.id,
+      argv: JSON.parse(step.argv) as string[],
+      cwd: step.cwd,
+      // the allowlisted variables of this host, then the workflow's fixed ones
+      env: {
+        ...envSubset(JSON.parse(step.env_allow) as string[]),
+        ...(JSON.parse(step.env_set) as Record<string, string>),
+      },
+      timeoutMs: step.timeout_ms,
+      maxOutputBytes,
+    });
   }
 
   /** Drain: exit after the current step (at once when idle). */
