@@ -2,6 +2,7 @@ import { openCore } from '../app.js';
 import { exampleSettings } from '../core/config/example.js';
 import { type Globals, loadOpts } from './globals.js';
 import { SERVE_USAGE, SMOKE_USAGE, STATUS_USAGE } from './usage.js';
+import { runWorker } from './worker.js';
 
 export { type Globals, loadOpts };
 
@@ -59,5 +60,14 @@ export const BUILTINS: Builtin[] = [
       }
       return 0;
     },
+  },
+  {
+    path: ['worker'],
+    summary: 'Run the workers of one pool against the shared state store (for extra hosts)',
+    usage:
+      'Usage: mahavishnu worker --pool NAME [--min N --max N]\n\nRun worker processes for pool NAME until SIGTERM or SIGINT: claims steps from the\n' +
+      'shared store (PostgreSQL for several hosts) under leases, keeps the pool at its desired size, and\n' +
+      'reclaims steps of hosts that died. With --min and --max, the pool is created if it does not exist.',
+    run: (args, g) => runWorker(args, g),
   },
 ];

@@ -15,11 +15,14 @@ import { Health } from './health/health.js';
 import type { Logger } from './log.js';
 import { Maintenance } from './maintenance.js';
 import { Metrics } from './metrics.js';
+import { PoolMetrics } from './pools/metrics.js';
+import { PoolService } from './pools/service.js';
 import { SigningKeys } from './security/keys.js';
 import { Tokens } from './security/tokens.js';
 import type { Db } from './store/db.js';
 import { Users } from './users/users.js';
 import { VERSION } from './version.js';
+import { WorkflowService } from './workflows/service.js';
 
 export interface CoreDeps {
   loaded: Loaded;
@@ -54,6 +57,10 @@ export class Core {
   readonly maintenance = new Maintenance();
   readonly backups: Backups;
   readonly dr: DisasterRecovery;
+  readonly poolMetrics: PoolMetrics;
+  readonly workflows: WorkflowService;
+  /** Pools in the store; `pools.runtime` is set where a long-running process runs workers. */
+  readonly pools: PoolService;
   readonly keys: SigningKeys;
   readonly tokens: Tokens;
   private loaded: Loaded;
@@ -92,6 +99,13 @@ export class Core {
     });
     this.dr = new DisasterRecovery(this, this.backups, deps.scratchDb);
     registerBackupHealth(this.health, this.backups, () => this.config.dr.rpo_hours);
+    this.poolMetrics = new PoolMetrics(this.metrics.registry);
+    this.workflows = new WorkflowService(
+      this.db,
+      () => this.config,
+      () => this.pools,
+    );
+    this.pools = new PoolService(this.db, this.workflows.runs, () => this.config);
     this.keys = new SigningKeys(this.db);
     this.tokens = new Tokens(this.keys, this.users, () => ({
       audience: this.config.auth.token_audience,

@@ -17,9 +17,19 @@ import type { Tool } from './define.js';
 import { drCheck } from './dr/check.js';
 import { drRecover } from './dr/recover.js';
 import { ecosystemRestartDatabase } from './ecosystem/restart-database.js';
+import { poolClose } from './pool/close.js';
+import { poolList } from './pool/list.js';
+import { poolScale } from './pool/scale.js';
+import { poolSpawn } from './pool/spawn.js';
+import { poolStatus } from './pool/status.js';
 import { securityRotateJwtSecret } from './security/rotate-jwt-secret.js';
 import { TEST_TOOLS } from './test/index.js';
 import { validateProductionTool } from './validate/production.js';
+import { workflowCancel } from './workflow/cancel.js';
+import { workflowList } from './workflow/list.js';
+import { workflowLogs } from './workflow/logs.js';
+import { workflowRun } from './workflow/run.js';
+import { workflowStatus } from './workflow/status.js';
 
 /** Every runbook action. The MCP tools, the CLI commands and the HTTP routes are generated from this list. */
 export const TOOLS: readonly Tool[] = [
@@ -42,6 +52,16 @@ export const TOOLS: readonly Tool[] = [
   drCheck,
   drRecover,
   securityRotateJwtSecret,
+  poolList,
+  poolStatus,
+  poolSpawn,
+  poolScale,
+  poolClose,
+  workflowList,
+  workflowRun,
+  workflowStatus,
+  workflowLogs,
+  workflowCancel,
 ];
 
 export const toolByName = new Map(TOOLS.map((t) => [t.name, t]));

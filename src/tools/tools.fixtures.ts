@@ -23,6 +23,11 @@ async function withBackup(core: Core, name: string): Promise<void> {
     });
   backupIds[name] = (await core.backups.create({ type: 'full' })).id;
 }
+const pool = (core: Core, name: string, min = 0, max = 4) =>
+  core.pools.store.create({ name, type: 'mahavishnu', min, max, autoscale: false });
+/** Inputs that name state made in setup (filled in by it). */
+const logsInput = { id: '' };
+const cancelInput = { id: '' };
 
 /** One entry per tool in TOOLS: add yours with the tool. */
 export const FIXTURES: Record<string, Fixture> = {
@@ -103,5 +108,63 @@ export const FIXTURES: Record<string, Fixture> = {
       return { backup: backupIds.recover };
     },
     check: (out) => expect(out).toMatchObject({ ok: true }),
+  },
+  pool_list: {
+    setup: async (core) => {
+      await pool(core, 'listed');
+    },
+    valid: {},
+    check: (out) =>
+      expect((out as { pools: { name: string }[] }).pools.map((p) => p.name)).toContain('listed'),
+  },
+  pool_status: {
+    setup: async (core) => {
+      await pool(core, 'shown');
+    },
+    valid: { pool: 'shown' },
+    check: (out) => expect(out).toMatchObject({ name: 'shown', state: 'active', members: [] }),
+  },
+  pool_spawn: {
+    valid: { type: 'mahavishnu', name: 'spawned', min: 0, max: 3 },
+    check: (out) => expect(out).toMatchObject({ name: 'spawned', min: 0, max: 3, desired: 0 }),
+  },
+  pool_scale: {
+    setup: async (core) => {
+      await pool(core, 'scaled', 0, 5);
+    },
+    valid: { pool: 'scaled', target: '+2' },
+    check: (out) => expect(out).toMatchObject({ desired: 2 }),
+  },
+  pool_close: {
+    setup: async (core) => {
+      await pool(core, 'closed');
+    },
+    valid: { pool: 'closed' },
+    check: (out) => expect(out).toMatchObject({ state: 'closed' }),
+  },
+  workflow_list: {
+    valid: {},
+    check: (out) =>
+      expect((out as { workflows: { name: string }[] }).workflows.map((w) => w.name)).toContain('hello'),
+  },
+  workflow_run: {
+    setup: async (core) => {
+      await pool(core, 'default');
+      logsInput.id = (
+        await core.workflows.run({ name: 'hello', params: {}, timeout_ms: 1000, retries: 0 }, 'fx')
+      ).id;
+      cancelInput.id = (
+        await core.workflows.run({ name: 'hello', params: {}, timeout_ms: 1000, retries: 0 }, 'fx')
+      ).id;
+    },
+    valid: { name: 'hello', params: { who: 'fixture' } },
+    check: (out) =>
+      expect(out).toMatchObject({ workflow: 'hello', state: 'queued', params: { who: 'fixture' } }),
+  },
+  workflow_status: { valid: {} },
+  workflow_logs: { valid: logsInput },
+  workflow_cancel: {
+    valid: cancelInput,
+    check: (out) => expect(out).toMatchObject({ state: 'cancelled' }),
   },
 };

@@ -123,3 +123,16 @@ export function loadConfig(opts: LoadOptions = {}): Loaded {
 export function readToken(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env.MAHAVISHNU_TOKEN || undefined;
 }
+
+/** The named variables of this process's environment (a workflow step's env allowlist). */
+export function envSubset(
+  names: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of names) {
+    const v = env[n];
+    if (v !== undefined) out[n] = v;
+  }
+  return out;
+}

@@ -184,6 +184,51 @@ export const DrConfig = group({
     .describe('Recovery point objective: dr check fails when the newest backup is older than this.'),
 });
 
+export const WorkflowsConfig = group({
+  dir: z
+    .string()
+    .default('./workflows')
+    .describe('Folder of reviewed workflow files (*.yaml), relative to the working directory.'),
+  adhoc_executables: z
+    .array(z.string())
+    .default([])
+    .describe('Executables (argv[0]) that `workflow run --command` may run ad hoc; empty: none.'),
+  max_output_bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(65_536)
+    .describe('Captured stdout+stderr kept per step (the tail), bytes.'),
+});
+
+export const PoolsConfig = group({
+  enabled: z.boolean().default(true).describe('Run pool workers in `mahavishnu serve`.'),
+  lease_ms: z
+    .number()
+    .int()
+    .min(500)
+    .default(15_000)
+    .describe('Lease of a claimed step; a step whose lease expires (dead host) is reclaimed.'),
+  tick_ms: z
+    .number()
+    .int()
+    .min(50)
+    .default(500)
+    .describe('How often a runtime reconciles pools, renews leases, reaps and autoscales.'),
+  ready_timeout_ms: z
+    .number()
+    .int()
+    .min(100)
+    .default(10_000)
+    .describe('How long `pool spawn` and `pool scale` wait for new workers to be ready.'),
+  drain_timeout_ms: z
+    .number()
+    .int()
+    .min(0)
+    .default(30_000)
+    .describe('How long `pool close` and shutdown wait for running steps to finish.'),
+});
+
 export const ConfigSchema = z.strictObject({
   server: ServerConfig,
   data: DataConfig,
@@ -196,6 +241,8 @@ export const ConfigSchema = z.strictObject({
   adapters: AdaptersConfig,
   backup: BackupConfig,
   dr: DrConfig,
+  workflows: WorkflowsConfig,
+  pools: PoolsConfig,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -73,6 +73,35 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX dr_checks_at ON dr_checks (ok, at);`,
   },
   {
+    version: 10,
+    name: 'worker pools, workflow runs and their step queue',
+    sql: `
+      CREATE TABLE pools (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+        min_workers INTEGER NOT NULL, max_workers INTEGER NOT NULL, desired INTEGER NOT NULL,
+        autoscale INTEGER NOT NULL DEFAULT 1, state TEXT NOT NULL, force_close INTEGER NOT NULL DEFAULT 0,
+        created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
+      CREATE TABLE pool_members (
+        pool_id TEXT NOT NULL, owner TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
+        starting INTEGER NOT NULL, idle INTEGER NOT NULL, busy INTEGER NOT NULL, draining INTEGER NOT NULL,
+        steps_done BIGINT NOT NULL, heartbeat_at BIGINT NOT NULL, PRIMARY KEY (pool_id, owner));
+      CREATE TABLE workflow_runs (
+        id TEXT PRIMARY KEY, workflow TEXT NOT NULL, pool_id TEXT NOT NULL, params TEXT NOT NULL,
+        state TEXT NOT NULL, cancel_requested INTEGER NOT NULL DEFAULT 0, requested_by TEXT NOT NULL,
+        created_at BIGINT NOT NULL, started_at BIGINT, finished_at BIGINT);
+      CREATE INDEX workflow_runs_state ON workflow_runs (state, created_at);
+      CREATE TABLE workflow_steps (
+        id TEXT PRIMARY KEY, run_id TEXT NOT NULL, idx INTEGER NOT NULL, name TEXT NOT NULL,
+        pool_id TEXT NOT NULL, argv TEXT NOT NULL, cwd TEXT NOT NULL, env_allow TEXT NOT NULL,
+        env_set TEXT NOT NULL, timeout_ms INTEGER NOT NULL, max_attempts INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL, cancel_requested INTEGER NOT NULL DEFAULT 0,
+        lease_owner TEXT, lease_expires BIGINT, queued_at BIGINT NOT NULL, started_at BIGINT,
+        finished_at BIGINT, exit_code INTEGER, error TEXT, output TEXT NOT NULL DEFAULT '',
+        UNIQUE (run_id, idx));
+      CREATE INDEX workflow_steps_queue ON workflow_steps (pool_id, state, queued_at);
+      CREATE INDEX workflow_steps_lease ON workflow_steps (state, lease_expires);`,
+  },
+  {
     version: 30,
     name: 'token signing keys',
     // private_key holds a JWK; the backup helper's secret-column registry encrypts it in backups

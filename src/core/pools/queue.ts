@@ -1,0 +1,187 @@
+import type { Db } from '../store/db.js';
+import { type StepRow, settleRun, stepOf } from '../workflows/runs.js';
+
+export type Outcome =
+  | { kind: 'exited'; exitCode: number | null; signal: string | null; timedOut: boolean; output: string }
+  | { kind: 'cancelled'; output: string }
+  /** The worker process died or the lease expired: the step's result is unknown. */
+  | { kind: 'lost'; reason: string };
+
+export interface Finished {
+  /** The step's new state: queued again (a retry) or terminal. */
+  state: 'queued' | 'succeeded' | 'failed' | 'cancelled';
+  retried: boolean;
+  runEnded?: string | undefined;
+  /** The step claimed next for the same worker, when asked for. */
+  next?: StepRow | undefined;
+}
+
+/**
+ * The step queue. A claim is a lease: `running`, owned by one runtime until `lease_expires`,
+ * renewed while its worker heartbeats. Every change to a claimed step names the owner and the
+ * attempt it expects, so a runtime whose lease was taken over cannot overwrite the result.
+ */
+export class StepQueue {
+  constructor(private readonly db: Db) {}
+
+  /** Take the oldest queued step of a pool (PostgreSQL skips rows other claimers hold). */
+  claim(poolId: string, owner: string, leaseMs: number): Promise<StepRow | undefined> {
+    return this.db.tx((t) => this.claimIn(t, poolId, owner, leaseMs));
+  }
+
+  private async claimIn(t: Db, poolId: string, owner: string, leaseMs: number): Promise<StepRow | undefined> {
+    const now = Date.now();
+    const lock = t.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
+    {
+      const rows = await t.query<StepRow>(
+        `UPDATE workflow_steps SET state = 'running', lease_owner = $1, lease_expires = $2,
+           attempts = attempts + 1, started_at = $3
+         WHERE id = (SELECT id FROM workflow_steps WHERE pool_id = $4 AND state = 'queued'
+                     ORDER BY queued_at, id LIMIT 1 ${lock})
+           AND state = 'queued'
+         RETURNING *`,
+        [owner, now + leaseMs, now, poolId],
+      );
+      const step = rows[0] && stepOf(rows[0]);
+      if (step)
+        await t.query(
+          "UPDATE workflow_runs SET state = 'running', started_at = $1 WHERE id = $2 AND state = 'queued'",
+          [now, step.run_id],
+        );
+      return step;
+    }
+  }
+
+  /**
+   * Record what happened to a claimed step; undefined when the claim was no longer ours. With
+   * `expiredBefore` (the reaper), only a lease that is still expired is taken over. With `next`,
+   * the worker's next step is claimed in the same transaction (one commit per step, not two).
+   */
+  async finish(
+    step: StepRow,
+    owner: string,
+    out: Outcome,
+    expiredBefore?: number,
+    next?: { poolId: string; leaseMs: number },
+  ): Promise<Finished | undefined> {
+    const now = Date.now();
+    const lock = this.db.dialect === 'postgres' ? 'FOR UPDATE' : '';
+    return this.db.tx(async (t) => {
+      const cur = (
+        await t.query<{ cancel_requested: number }>(
+          `SELECT cancel_requested FROM workflow_steps
+           WHERE id = $1 AND state = 'running' AND lease_owner = $2 AND attempts = $3 ${expiredBefore ? 'AND lease_expires < $4' : ''} ${lock}`,
+          expiredBefore ? [step.id, owner, step.attempts, expiredBefore] : [step.id, owner, step.attempts],
+        )
+      )[0];
+      if (!cur) return undefined;
+      const cancelled = out.kind === 'cancelled' || Number(cur.cancel_requested) === 1;
+      const ok = out.kind === 'exited' && out.exitCode === 0 && !out.timedOut;
+      const state = ok ? 'succeeded' : cancelled ? 'cancelled' : 'failed';
+      const output = out.kind === 'lost' ? '' : out.output;
+      const error =
+        out.kind === 'lost'
+          ? out.reason
+          : out.kind === 'cancelled'
+            ? 'cancelled by request'
+            : out.timedOut
+              ? `timed out after ${step.timeout_ms} ms`
+              : ok
+                ? null
+                : out.signal
+                  ? `killed by ${out.signal}`
+                  : `exited with code ${out.exitCode}`;
+      const exitCode = out.kind === 'exited' ? out.exitCode : null;
+      if (state === 'failed' && step.attempts < step.max_attempts) {
+        await t.query(
+          `UPDATE workflow_steps SET state = 'queued', lease_owner = NULL, lease_expires = NULL, queued_at = $1,
+             error = $2, exit_code = $3, output = $4 WHERE id = $5`,
+          [now, `attempt ${step.attempts}: ${error}`, exitCode, output, step.id],
+        );
+        return {
+          state: 'queued',
+          retried: true,
+          next: next && (await this.claimIn(t, next.poolId, owner, next.leaseMs)),
+        };
+      }
+      await t.query(
+        `UPDATE workflow_steps SET state = $1, lease_owner = NULL, lease_expires = NULL, finished_at = $2,
+           error = $3, exit_code = $4, output = $5 WHERE id = $6`,
+        [state, now, error, exitCode, output, step.id],
+      );
+      if (state === 'succeeded') {
+        await t.query(
+          "UPDATE workflow_steps SET state = 'queued', queued_at = $1 WHERE run_id = $2 AND idx = $3 AND state = 'pending'",
+          [now, step.run_id, step.idx + 1],
+        );
+      } else {
+        await t.query(
+          "UPDATE workflow_steps SET state = 'cancelled', error = $1, finished_at = $2 WHERE run_id = $3 AND state = 'pending'",
+          [`not run: step ${step.name} ${state}`, now, step.run_id],
+        );
+      }
+      const runEnded = await settleRun(t, step.run_id);
+      return {
+        state,
+        retried: false,
+        runEnded,
+        next: next && (await this.claimIn(t, next.poolId, owner, next.leaseMs)),
+      };
+    });
+  }
+
+  /** Give back a claim that was never handed to a worker (it stopped meanwhile): no attempt is used. */
+  async release(step: StepRow, owner: string): Promise<void> {
+    await this.db.query(
+      `UPDATE workflow_steps SET state = 'queued', lease_owner = NULL, lease_expires = NULL, attempts = attempts - 1
+       WHERE id = $1 AND state = 'running' AND lease_owner = $2 AND attempts = $3`,
+      [step.id, owner, step.attempts],
+    );
+  }
+
+  /** Extend the leases of every step this runtime holds. */
+  async renew(owner: string, leaseMs: number): Promise<void> {
+    await this.db.query(
+      "UPDATE workflow_steps SET lease_expires = $1 WHERE lease_owner = $2 AND state = 'running'",
+      [Date.now() + leaseMs, owner],
+    );
+  }
+
+  /** Steps whose lease expired (their host died): retried or failed, as a crash would be. */
+  async reap(limit = 50): Promise<Array<{ step: StepRow; result: Finished }>> {
+    const expired = await this.db.query<StepRow>(
+      `SELECT * FROM workflow_steps WHERE state = 'running' AND lease_expires < $1 ORDER BY lease_expires LIMIT $2`,
+      [Date.now(), limit],
+    );
+    const out: Array<{ step: StepRow; result: Finished }> = [];
+    for (const raw of expired) {
+      const step = stepOf(raw);
+      const result = await this.finish(
+        step,
+        step.lease_owner!,
+        { kind: 'lost', reason: `lease of ${step.lease_owner} expired (host gone?)` },
+        Date.now(),
+      );
+      if (result) out.push({ step, result });
+    }
+    return out;
+  }
+
+  /** Running steps this runtime holds that someone asked to cancel. */
+  async cancelRequested(owner: string): Promise<string[]> {
+    const rows = await this.db.query<{ id: string }>(
+      "SELECT id FROM workflow_steps WHERE lease_owner = $1 AND state = 'running' AND cancel_requested = 1",
+      [owner],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Flag every running step of a pool for cancellation (pool close --force). */
+  async cancelRunning(poolId: string): Promise<number> {
+    const rows = await this.db.query(
+      "UPDATE workflow_steps SET cancel_requested = 1 WHERE pool_id = $1 AND state = 'running' RETURNING id",
+      [poolId],
+    );
+    return rows.length;
+  }
+}

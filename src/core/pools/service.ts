@@ -1,0 +1,191 @@
+import type { Config } from '../config/schema.js';
+import { invalid } from '../errors.js';
+import type { HealthStatus } from '../health/health.js';
+import type { Db } from '../store/db.js';
+import type { RunStore } from '../workflows/runs.js';
+import { type MemberRow, type PoolRow, PoolStore, resolveTarget } from './pools.js';
+import { StepQueue } from './queue.js';
+import type { PoolRuntime } from './runtime.js';
+
+export interface PoolSummary {
+  id: string;
+  name: string;
+  type: string;
+  state: PoolRow['state'];
+  min: number;
+  max: number;
+  desired: number;
+  autoscale: boolean;
+  workers: { starting: number; idle: number; busy: number; draining: number; total: number };
+  queue_depth: number;
+  running_steps: number;
+  steps_last_minute: number;
+  hosts: number;
+  created_at: string;
+}
+
+export interface PoolDetail extends PoolSummary {
+  members: Array<
+    Pick<MemberRow, 'owner' | 'host' | 'pid' | 'starting' | 'idle' | 'busy' | 'draining'> & {
+      heartbeat_age_ms: number;
+    }
+  >;
+}
+
+/**
+ * What the pool tools call. Desired state lives in the store; when this process runs a pool
+ * runtime (serve, worker), changes take effect at once and calls wait for the workers, otherwise
+ * the next runtime pass of a serving process applies them.
+ */
+export class PoolService {
+  readonly store: PoolStore;
+  readonly queue: StepQueue;
+  runtime: PoolRuntime | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly runs: RunStore,
+    private readonly config: () => Config,
+  ) {
+    this.store = new PoolStore(db);
+    this.queue = new StepQueue(db);
+  }
+
+  private get freshMs() {
+    return Math.max(3 * this.config().pools.tick_ms, 3000);
+  }
+
+  async summary(row: PoolRow, members?: MemberRow[]): Promise<PoolSummary> {
+    const m = members ?? (await this.store.members(row.id, this.freshMs));
+    const sum = (k: 'starting' | 'idle' | 'busy' | 'draining') => m.reduce((a, x) => a + x[k], 0);
+    const workers = {
+      starting: sum('starting'),
+      idle: sum('idle'),
+      busy: sum('busy'),
+      draining: sum('draining'),
+      total: 0,
+    };
+    workers.total = workers.starting + workers.idle + workers.busy + workers.draining;
+    const done = await this.db.query<{ c: number }>(
+      'SELECT COUNT(*) AS c FROM workflow_steps WHERE pool_id = $1 AND finished_at >= $2',
+      [row.id, Date.now() - 60_000],
+    );
+    return {
+      id: row.id,
+      name: row.name,
+      type: row.type,
+      state: row.state,
+      min: row.min_workers,
+      max: row.max_workers,
+      desired: row.desired,
+      autoscale: row.autoscale === 1,
+      workers,
+      queue_depth: await this.runs.countSteps(row.id, 'queued'),
+      running_steps: await this.runs.countSteps(row.id, 'running'),
+      steps_last_minute: Number(done[0]?.c ?? 0),
+      hosts: m.length,
+      created_at: new Date(row.created_at).toISOString(),
+    };
+  }
+
+  async list(includeClosed: boolean): Promise<PoolSummary[]> {
+    const rows = await this.store.list(includeClosed);
+    return Promise.all(rows.map((r) => this.summary(r)));
+  }
+
+  async status(ref: string): Promise<PoolDetail> {
+    const row = await this.store.find(ref);
+    const members = await this.store.members(row.id, this.freshMs);
+    const now = Date.now();
+    return {
+      ...(await this.summary(row, members)),
+      members: members.map(({ pool_id: _p, steps_done: _s, heartbeat_at, ...x }) => ({
+        ...x,
+        heartbeat_age_ms: now - heartbeat_at,
+      })),
+    };
+  }
+
+  /** Apply the store's new desired state here now, and wait for new workers to be ready. */
+  private async applyNow(poolId: string): Promise<void> {
+    if (!this.runtime) return;
+    await this.runtime.tick();
+    await this.runtime.waitReady(poolId, this.config().pools.ready_timeout_ms);
+    await this.runtime.tick();
+  }
+
+  async spawn(input: {
+    name: string;
+    type: string;
+    min: number;
+    max: number;
+    autoscale: boolean;
+  }): Promise<PoolSummary> {
+    const row = await this.store.create(input);
+    await this.applyNow(row.id);
+    return this.summary(await this.store.get(row.id));
+  }
+
+  async scale(ref: string, target: number | string): Promise<PoolSummary> {
+    const row = await this.store.find(ref);
+    if (row.state !== 'active')
+      throw invalid(`pool ${row.name} is ${row.state}; only an active pool can be scaled`);
+    const desired = resolveTarget(row, target);
+    await this.store.setDesired(row.id, desired);
+    await this.applyNow(row.id);
+    return this.summary(await this.store.get(row.id));
+  }
+
+  async closePlan(ref: string, force: boolean): Promise<string[]> {
+    const s = await this.summary(await this.store.find(ref));
+    return [
+      `mark pool ${s.name} (${s.id}) closing, so no new step is claimed`,
+      `cancel ${s.queue_depth} queued step(s) of the pool (their runs end cancelled)`,
+      force
+        ? `kill the ${s.running_steps} running step(s) now; they are recorded cancelled`
+        : `let the ${s.running_steps} running step(s) finish, then stop the ${s.workers.total} worker(s)`,
+      'mark the pool closed once no step of it is running',
+    ];
+  }
+
+  async close(ref: string, force: boolean): Promise<PoolSummary> {
+    const row = await this.store.find(ref);
+    await this.store.markClosing(row.id, force);
+    await this.runs.cancelQueued(row.id, `pool ${row.name} closed`);
+    if (force) await this.queue.cancelRunning(row.id);
+    if (this.runtime) {
+      const deadline = Date.now() + this.config().pools.drain_timeout_ms;
+      for (;;) {
+        await this.runtime.tick();
+        if ((await this.store.get(row.id)).state === 'closed' || Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } else if ((await this.runs.countSteps(row.id, 'running')) === 0) {
+      // no process holds a step of it: nothing to drain
+      await this.store.markClosed(row.id);
+    }
+    return this.summary(await this.store.get(row.id));
+  }
+
+  /** The "pool exhausted" signal: at max size, every worker busy, and the queue not shrinking. */
+  healthOf(
+    name: string,
+  ): { status: HealthStatus; message: string; details: Record<string, unknown> } | undefined {
+    const lp = [...(this.runtime?.live.values() ?? [])].find((x) => x.row.name === name);
+    if (!lp || !this.runtime) return undefined;
+    const c = this.runtime.counts(lp);
+    const details = { ...c, desired: lp.row.desired, max: lp.row.max_workers, queue_depth: lp.depth };
+    const exhausted =
+      lp.row.desired >= lp.row.max_workers &&
+      c.idle + c.starting === 0 &&
+      lp.depth > 0 &&
+      lp.depth >= lp.prevDepth;
+    return exhausted
+      ? {
+          status: 'degraded',
+          message: `pool exhausted: ${c.busy}/${lp.row.max_workers} workers busy and ${lp.depth} steps queued; scale the pool or spawn another`,
+          details,
+        }
+      : { status: 'healthy', message: `${c.busy} busy, ${c.idle} idle, ${lp.depth} queued`, details };
+  }
+}

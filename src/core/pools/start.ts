@@ -1,0 +1,48 @@
+import type { Core } from '../core.js';
+import { PoolRuntime } from './runtime.js';
+
+/**
+ * Start the pool runtime of a long-running process (serve, or `worker --pool NAME` for one
+ * pool): workers to the pools' desired sizes, `pool_<name>` health components, stop at close.
+ */
+export async function startPools(core: Core, only?: string): Promise<PoolRuntime> {
+  const runtime = new PoolRuntime({
+    pools: core.pools.store,
+    queue: core.pools.queue,
+    metrics: core.poolMetrics,
+    log: core.log.child({ component: 'pools' }),
+    config: () => core.config,
+    activeRuns: () => core.workflows.runs.activeRuns(),
+    countSteps: (id, state) => core.workflows.runs.countSteps(id, state),
+    only,
+  });
+  core.pools.runtime = runtime;
+  const registered = new Set<string>();
+  runtime.on('pass', () => {
+    const names = new Set([...runtime.live.values()].map((lp) => lp.row.name));
+    for (const name of names) {
+      if (registered.has(name)) continue;
+      registered.add(name);
+      core.health.register({
+        name: `pool_${name}`,
+        critical: false,
+        check: async () =>
+          core.pools.healthOf(name) ?? {
+            status: 'healthy',
+            message: 'no workers of this pool in this process',
+          },
+      });
+    }
+    for (const name of registered)
+      if (!names.has(name)) {
+        registered.delete(name);
+        core.health.unregister(`pool_${name}`);
+      }
+  });
+  core.onClose(async () => {
+    await runtime.stop(core.config.pools.drain_timeout_ms);
+    core.pools.runtime = undefined;
+  });
+  await runtime.start();
+  return runtime;
+}

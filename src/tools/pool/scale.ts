@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { defineTool } from '../define.js';
+import { PoolRef, PoolSummary } from './shared.js';
+
+export const poolScale = defineTool({
+  name: 'pool_scale',
+  title: 'Scale a worker pool',
+  description:
+    'Set the desired number of workers of a pool, absolute (10) or relative ("+5", "-2"), within its ' +
+    '[min, max]. Scaling up waits for the new workers; scaling down drains: a busy worker finishes its ' +
+    'step before it exits, so no work is lost. Use it when a pool is exhausted (queue growing at max busy). ' +
+    'Returns the pool.',
+  role: 'operator',
+  hints: { readOnly: false, destructive: false, idempotent: true, openWorld: false },
+  scope: 'live',
+  cli: { positional: ['pool'] },
+  input: z.strictObject({
+    pool: PoolRef,
+    target: z
+      .union([z.number().int().min(0), z.string().regex(/^[+-]?\d+$/)])
+      .describe('Workers wanted: a number (10) or a change of the current desired size ("+5", "-2").'),
+  }),
+  output: PoolSummary,
+  run: async ({ pool, target }, { core }) => core.pools.scale(pool, target),
+});

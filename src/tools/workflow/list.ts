@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { defineTool } from '../define.js';
+
+export const workflowList = defineTool({
+  name: 'workflow_list',
+  title: 'List workflows',
+  description:
+    'List the reviewed workflows (files in workflows.dir): name, description, target pool, typed params ' +
+    '(required or with a default), steps as argv arrays, retries and timeout. Use it to find what ' +
+    'workflow_run can start and which --param values it needs.',
+  role: 'viewer',
+  hints: { readOnly: true, destructive: false, idempotent: true, openWorld: false },
+  input: z.strictObject({}),
+  output: z.strictObject({
+    workflows: z.array(
+      z.strictObject({
+        name: z.string(),
+        description: z.string(),
+        pool: z.string(),
+        params: z.array(
+          z.strictObject({
+            name: z.string(),
+            type: z.string(),
+            description: z.string(),
+            required: z.boolean(),
+            default: z.string().optional(),
+            choices: z.array(z.string()).optional(),
+          }),
+        ),
+        steps: z.array(z.strictObject({ name: z.string(), argv: z.array(z.string()) })),
+        retries: z.number().int(),
+        timeout_ms: z.number().int(),
+        file: z.string(),
+      }),
+    ),
+  }),
+  run: (_input, { core }) => ({ workflows: core.workflows.list() }),
+});

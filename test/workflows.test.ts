@@ -1,0 +1,198 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Core } from '../src/core/core.js';
+import { startPools } from '../src/core/pools/start.js';
+import type { RunStatus } from '../src/core/workflows/service.js';
+import { toolByName } from '../src/tools/index.js';
+import { invoke } from '../src/tools/invoke.js';
+import { admin, testCore } from './helpers/core.js';
+import { tempDir } from './helpers/tmp.js';
+import { waitFor } from './helpers/wait.js';
+import { writeWorkflows } from './helpers/workflows.js';
+
+const call = (core: Core, tool: string, input: unknown) =>
+  invoke(toolByName.get(tool)!, input, { core, principal: admin });
+
+/** Workflows through a real pool: literal params, timeouts, cancellation that kills, the ad hoc allowlist. */
+describe('workflows on a live pool', () => {
+  let core: Core;
+  let cleanup: () => Promise<void>;
+  const tmp = tempDir();
+  const pidFile = join(tmp.path, 'pid');
+
+  beforeAll(async () => {
+    const dir = writeWorkflows(tmp.path, {
+      args: `
+name: args
+description: print the arguments it gets, as JSON
+pool: wf
+params:
+  a: { type: string, description: first }
+  b: { type: string, description: second }
+steps:
+  - name: show
+    argv: [node, -e, "console.log(JSON.stringify(process.argv.slice(1)))", "{{a}}", "{{b}}"]
+`,
+      slow: `
+name: slow
+description: writes its pid, then sleeps long
+pool: wf
+params:
+  file: { type: string, description: where to write the pid }
+steps:
+  - name: sleep
+    argv: [node, -e, "require('fs').writeFileSync(process.argv[1], String(process.pid)); setTimeout(() => {}, 60000)", "{{file}}"]
+  - name: never
+    argv: [echo, never]
+`,
+      long: `
+name: long
+description: holds a worker
+pool: tiny
+steps:
+  - name: sleep
+    argv: [sleep, "30"]
+`,
+      hang: `
+name: hang
+description: outlives its timeout
+pool: wf
+steps:
+  - name: sleep
+    argv: [sleep, "30"]
+    timeout_ms: 300
+retries: 1
+`,
+    });
+    ({ core, cleanup } = await testCore('sqlite', {
+      workflows: { dir, adhoc_executables: ['echo'] },
+      pools: { tick_ms: 100 },
+    }));
+    await startPools(core);
+    await call(core, 'pool_spawn', { type: 'mahavishnu', name: 'wf', min: 2, max: 2, autoscale: false });
+  });
+  afterAll(async () => {
+    await cleanup();
+    tmp.remove();
+  });
+
+  const ended = (id: string) =>
+    waitFor(`run ${id} to end`, async () => {
+      const s = (await call(core, 'workflow_status', { id })) as RunStatus;
+      return ['succeeded', 'failed', 'cancelled'].includes(s.state) ? s : undefined;
+    });
+
+  it('passes a param like `; rm -rf /` or `$(id)` as one literal argument', async () => {
+    const run = (await call(core, 'workflow_run', {
+      name: 'args',
+      params: { a: '; rm -rf /', b: '$(id) `id` | cat' },
+    })) as RunStatus;
+    expect(['queued', 'running', 'succeeded']).toContain(run.state);
+    expect((await ended(run.id)).state).toBe('succeeded');
+    const logs = (await call(core, 'workflow_logs', { id: run.id })) as { steps: { output: string }[] };
+    expect(JSON.parse(logs.steps[0]!.output)).toEqual(['; rm -rf /', '$(id) `id` | cat']);
+  });
+
+  it('refuses unknown or missing params, naming them', async () => {
+    await expect(call(core, 'workflow_run', { name: 'args', params: { a: 'x' } })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('--param b='),
+    });
+    await expect(
+      call(core, 'workflow_run', { name: 'args', params: { a: 'x', b: 'y', c: 'z' } }),
+    ).rejects.toMatchObject({
+      message: expect.stringContaining('no param c'),
+    });
+  });
+
+  it('cancel kills the running process and cancels the steps after it', async () => {
+    const run = (await call(core, 'workflow_run', { name: 'slow', params: { file: pidFile } })) as RunStatus;
+    const pid = await waitFor('the pid file', () => {
+      try {
+        return Number(readFileSync(pidFile, 'utf8')) || undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    const out = (await call(core, 'workflow_cancel', { id: run.id })) as RunStatus;
+    expect(out.state).toBe('cancelled');
+    expect(out.steps.map((s) => s.state)).toEqual(['cancelled', 'cancelled']);
+    await waitFor('the process to be gone', () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    // a finished run is left as it is
+    const again = (await call(core, 'workflow_cancel', { id: run.id })) as RunStatus;
+    expect(again.finished_at).toBe(out.finished_at);
+  });
+
+  it('kills a step at its timeout and retries it up to the limit, then fails', async () => {
+    const run = (await call(core, 'workflow_run', { name: 'hang' })) as RunStatus;
+    const s = await ended(run.id);
+    expect(s.state).toBe('failed');
+    expect(s.steps[0]).toMatchObject({ state: 'failed', attempts: 2, max_attempts: 2 });
+    expect(s.steps[0]!.error).toContain('timed out after 300 ms');
+  });
+
+  it('runs an ad hoc command only when its executable is allowed', async () => {
+    const ok = (await call(core, 'workflow_run', {
+      command: ['echo', 'adhoc', '$HOME'],
+      pool: 'wf',
+    })) as RunStatus;
+    expect((await ended(ok.id)).state).toBe('succeeded');
+    const logs = (await call(core, 'workflow_logs', { id: ok.id })) as { steps: { output: string }[] };
+    expect(logs.steps[0]!.output).toBe('adhoc $HOME\n');
+    await expect(
+      call(core, 'workflow_run', { command: ['rm', '-rf', '/tmp/x'], pool: 'wf' }),
+    ).rejects.toMatchObject({
+      code: 'forbidden',
+      message: expect.stringContaining('workflows.adhoc_executables'),
+    });
+  });
+
+  it('shows the pool in health and metrics', async () => {
+    const comps = await core.health.components(true);
+    expect(comps.find((c) => c.name === 'pool_wf')).toMatchObject({ status: 'healthy', critical: false });
+    const text = await core.metrics.registry.metrics();
+    expect(text).toContain('mahavishnu_pool_workers{pool="wf",state="idle"}');
+    expect(text).toContain('mahavishnu_pool_queue_depth{pool="wf"} 0');
+    expect(text).toContain('mahavishnu_step_failures_total{pool="wf"} 1');
+    expect(text).toContain('mahavishnu_active_workflows');
+  });
+
+  it('reports an exhausted pool (at max, all busy, queue not shrinking) as degraded', async () => {
+    await call(core, 'pool_spawn', { name: 'tiny', min: 1, max: 1, autoscale: false });
+    for (let i = 0; i < 3; i++) await call(core, 'workflow_run', { name: 'long' });
+    const health = await waitFor('pool_tiny to be degraded', async () => {
+      const c = (await core.health.components(true)).find((x) => x.name === 'pool_tiny');
+      return c?.status === 'degraded' && c;
+    });
+    expect(health.message).toContain('pool exhausted');
+    const closed = (await call(core, 'pool_close', { pool: 'tiny', force: true })) as { state: string };
+    expect(closed.state).toBe('closed');
+  });
+
+  it('closes with --force: running steps are killed and recorded cancelled', async () => {
+    const run = (await call(core, 'workflow_run', {
+      name: 'slow',
+      params: { file: `${pidFile}2` },
+    })) as RunStatus;
+    await waitFor(
+      'the step to run',
+      async () =>
+        ((await call(core, 'workflow_status', { id: run.id })) as RunStatus).steps[0]!.state === 'running',
+    );
+    const plan = (await call(core, 'pool_close', { pool: 'wf', force: true, dry_run: true })) as {
+      plan: string[];
+    };
+    expect(plan.plan.join('\n')).toContain('kill the 1 running step');
+    const closed = (await call(core, 'pool_close', { pool: 'wf', force: true })) as { state: string };
+    expect(closed.state).toBe('closed');
+    expect(((await call(core, 'workflow_status', { id: run.id })) as RunStatus).state).toBe('cancelled');
+  });
+});
