@@ -8,6 +8,8 @@ export interface Fixture {
   valid: Record<string, unknown>;
   /** Further assertions on the result. */
   check?: (out: unknown) => void;
+  /** Runs after every other tool (it replaces the whole state, e.g. a restore). */
+  last?: boolean;
 }
 
 /** Backups made by the backup fixtures' setup, read by their `valid` getters. */
@@ -95,6 +97,7 @@ export const FIXTURES: Record<string, Fixture> = {
   },
   backup_prune: { valid: { keep_last: 100 }, check: (out) => expect(out).toMatchObject({ deleted: [] }) },
   backup_restore: {
+    last: true,
     setup: (core) => withBackup(core, 'restore'),
     get valid() {
       return { backup_id: backupIds.restore };
@@ -103,6 +106,7 @@ export const FIXTURES: Record<string, Fixture> = {
   },
   dr_check: { valid: {}, check: (out) => expect(out).toMatchObject({ ok: true }) },
   dr_recover: {
+    last: true,
     setup: (core) => withBackup(core, 'recover'),
     get valid() {
       return { backup: backupIds.recover };

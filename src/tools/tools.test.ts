@@ -25,7 +25,11 @@ describe('every tool', () => {
     expect(TOOLS.map((t) => t.name).filter((n) => !FIXTURES[n])).toEqual([]);
   });
 
-  describe.each(TOOLS.map((t) => [t.name, t] as [string, Tool]))('%s', (name, tool) => {
+  // tools that replace the whole state (restores) run after the rest
+  const ordered = [...TOOLS].sort(
+    (a, b) => Number(!!FIXTURES[a.name]?.last) - Number(!!FIXTURES[b.name]?.last),
+  );
+  describe.each(ordered.map((t) => [t.name, t] as [string, Tool]))('%s', (name, tool) => {
     const fx = () => FIXTURES[name]!;
 
     it('succeeds with valid input and returns output that matches its schema', async () => {
