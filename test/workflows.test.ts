@@ -94,6 +94,20 @@ retries: 1
     expect(JSON.parse(logs.steps[0]!.output)).toEqual(['; rm -rf /', '$(id) `id` | cat']);
   });
 
+  it('pauses while maintenance is active (a restore runs) and resumes when it ends', async () => {
+    await core.maintenance.enter('test restore');
+    let id = '';
+    try {
+      const input = toolByName.get('workflow_run')!.input.parse({ name: 'args', params: { a: '1', b: '2' } });
+      id = (await core.workflows.run(input as never, 'test')).id;
+      await new Promise((r) => setTimeout(r, 600)); // several passes at tick_ms 100
+      expect(((await call(core, 'workflow_status', { id })) as RunStatus).state).toBe('queued');
+    } finally {
+      core.maintenance.exit();
+    }
+    expect((await ended(id)).state).toBe('succeeded');
+  });
+
   it('refuses unknown or missing params, naming them', async () => {
     await expect(call(core, 'workflow_run', { name: 'args', params: { a: 'x' } })).rejects.toMatchObject({
       code: 'invalid_input',

@@ -22,6 +22,8 @@ export interface RuntimeDeps {
   countSteps: (poolId: string, state: 'queued' | 'running') => Promise<number>;
   /** Only this pool (by name): `mahavishnu worker --pool NAME`. */
   only?: string | undefined;
+  /** While true (maintenance: a restore is running) no pass runs and no step is claimed. */
+  paused?: () => boolean;
 }
 
 /** What the runtime knows of one pool between ticks. */
@@ -70,7 +72,7 @@ export class PoolRuntime extends EventEmitter {
 
   /** One reconcile pass; never two at once. */
   tick(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
+    if (this.stopped || this.deps.paused?.()) return Promise.resolve();
     if (!this.ticking)
       this.ticking = this.pass()
         .catch((e) => this.deps.log.warn({ err: e }, 'pool runtime pass failed'))
@@ -201,6 +203,7 @@ export class PoolRuntime extends EventEmitter {
     const lp = this.live.get(w.poolId);
     if (this.stopped || !lp || w.claiming || w.stopping || w.state !== 'idle' || lp.row.state !== 'active')
       return;
+    if (this.deps.paused?.()) return;
     w.claiming = true;
     const p: Promise<void> = this.deps.queue
       .claim(w.poolId, this.owner, this.cfg.lease_ms)
@@ -243,7 +246,11 @@ export class PoolRuntime extends EventEmitter {
           output: m.spawnError ? `cannot start ${JSON.parse(w.step.argv)[0]}: ${m.spawnError}` : m.output,
         };
     // the result and the worker's next claim share one transaction
-    const claimNext = !w.stopping && !this.stopped && this.live.get(w.poolId)?.row.state === 'active';
+    const claimNext =
+      !w.stopping &&
+      !this.stopped &&
+      !this.deps.paused?.() &&
+      this.live.get(w.poolId)?.row.state === 'active';
     void this.settle(w, outcome, claimNext).then(async (next) => {
       if (next) return this.handOver(w, next);
       if (w.stopping) w.state = 'draining';

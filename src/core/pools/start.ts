@@ -15,8 +15,13 @@ export async function startPools(core: Core, only?: string): Promise<PoolRuntime
     activeRuns: () => core.workflows.runs.activeRuns(),
     countSteps: (id, state) => core.workflows.runs.countSteps(id, state),
     only,
+    paused: () => core.maintenance.active !== undefined,
   });
   core.pools.runtime = runtime;
+  // a restore ended: pick up where the pause left off without waiting for the next pass
+  core.maintenance.onChange((m) => {
+    if (!m) void runtime.tick();
+  });
   const registered = new Set<string>();
   runtime.on('pass', () => {
     const names = new Set([...runtime.live.values()].map((lp) => lp.row.name));
