@@ -3,8 +3,7 @@ import { Health } from '../core/health/health.js';
 
 /**
  * Live state served as resources and gathered by the incident prompts. Everything is read from
- * the core in this process; a domain this build does not have is reported as absent, never
- * invented.
+ * the core in this process.
  */
 
 export async function healthState(core: Core) {
@@ -12,19 +11,8 @@ export async function healthState(core: Core) {
   return { status: Health.overall(components), checked_at: new Date().toISOString(), components };
 }
 
-type Lister = { list?: (...a: unknown[]) => Promise<unknown> | unknown };
-
-/** A domain's list() when the core has it (pools and backups arrive with their own branches). */
-async function domainList(core: Core, domain: 'pools' | 'backups'): Promise<Record<string, unknown>> {
-  const d = (core as unknown as Record<string, Lister | undefined>)[domain];
-  if (!d || typeof d.list !== 'function') {
-    return { available: false, note: `the ${domain} domain is not part of this build; nothing to show` };
-  }
-  return { available: true, [domain]: await d.list() };
-}
-
-export const poolsState = (core: Core) => domainList(core, 'pools');
-export const backupsState = (core: Core) => domainList(core, 'backups');
+export const poolsState = async (core: Core) => ({ pools: await core.pools.list(false) });
+export const backupsState = async (core: Core) => ({ backups: await core.backups.list() });
 
 type Sample = { labels: Record<string, string | number>; value: number; metricName?: string };
 
