@@ -18,6 +18,7 @@ import { drCheck } from './dr/check.js';
 import { drRecover } from './dr/recover.js';
 import { ecosystemRestartDatabase } from './ecosystem/restart-database.js';
 import { securityRotateJwtSecret } from './security/rotate-jwt-secret.js';
+import { securityRotateSecrets } from './security/rotate-secrets.js';
 import { TEST_TOOLS } from './test/index.js';
 import { validateProductionTool } from './validate/production.js';
 
@@ -42,6 +43,7 @@ export const TOOLS: readonly Tool[] = [
   drCheck,
   drRecover,
   securityRotateJwtSecret,
+  securityRotateSecrets,
 ];
 
 export const toolByName = new Map(TOOLS.map((t) => [t.name, t]));
