@@ -57,7 +57,9 @@ export const FIXTURES: Record<string, Fixture> = {
     check: (out) =>
       expect(out).toMatchObject({
         kid: expect.any(String),
-        secrets: expect.arrayContaining([expect.objectContaining({ secret: 'token signing key', action: 'rotated' })]),
+        secrets: expect.arrayContaining([
+          expect.objectContaining({ secret: 'token signing key', action: 'rotated' }),
+        ]),
       }),
   },
   audit_verify: { valid: {}, check: (out) => expect(out).toMatchObject({ ok: true }) },

@@ -8,7 +8,9 @@ describe('externalSecrets', () => {
       backup: { signing_key: 'sign-me-0123456789abcdef0123456789', store: 's3' },
       database: { url: 'postgres://app:db-pass-hunter2@db.example:5432/mv' },
       cache: { backend: 'redis', redis_url: 'redis://:redis-pass-xyzzy@cache.example:6379' },
-      adapters: { llamaindex: { type: 'http', base_url: 'http://svc:adapter-pass-plugh@engine.example:8000' } },
+      adapters: {
+        llamaindex: { type: 'http', base_url: 'http://svc:adapter-pass-plugh@engine.example:8000' },
+      },
     });
     const out = externalSecrets(config);
     const by = Object.fromEntries(out.map((s) => [s.secret, s]));
@@ -35,6 +37,9 @@ describe('externalSecrets', () => {
       database: { url: 'postgres://app@db.example:5432/mv' },
       cache: { backend: 'memory', redis_url: 'redis://:unused-pass@cache.example:6379' },
     });
-    expect(externalSecrets(config).map((s) => s.secret)).toEqual(['backup.signing_key', 'backup.encryption_key']);
+    expect(externalSecrets(config).map((s) => s.secret)).toEqual([
+      'backup.signing_key',
+      'backup.encryption_key',
+    ]);
   });
 });

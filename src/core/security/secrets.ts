@@ -34,11 +34,7 @@ function urlUser(url: string): { has: boolean; user: string } {
   }
 }
 
-function backupKey(
-  name: 'signing_key' | 'encryption_key',
-  value: string,
-  consequence: string,
-): SecretReport {
+function backupKey(name: 'signing_key' | 'encryption_key', value: string, consequence: string): SecretReport {
   const env = `MAHAVISHNU_BACKUP__${name.toUpperCase()}`;
   if (value === '')
     return {

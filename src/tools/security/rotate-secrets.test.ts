@@ -7,8 +7,12 @@ import { securityRotateSecrets } from './rotate-secrets.js';
 const SIGN = 'sign-me-0123456789abcdef0123456789abcdef';
 const SEAL = 'seal-me-0123456789abcdef0123456789abcdef';
 
-// biome-ignore lint/suspicious/noExplicitAny: results are read loosely and asserted on
-type Result = { kid: string; secrets: Array<{ secret: string; action: string; detail: string }> } & Record<string, any>;
+type Result = {
+  kid: string;
+  secrets: Array<{ secret: string; action: string; detail: string }>;
+  dry_run?: true;
+  plan: string[];
+};
 const rotate = (core: Core, input: Record<string, unknown> = {}) =>
   invoke(securityRotateSecrets, input, { core, principal: admin }) as Promise<Result>;
 const works = async (core: Core, token: string) =>

@@ -4,9 +4,15 @@ import { type RotateSecretsOptions, rotateSecrets, rotateSecretsPlan } from '../
 import { Username } from '../auth/shared.js';
 import { defineTool } from '../define.js';
 
-const options = (i: { revoke_previous: boolean; revoke_tokens: boolean; users: string[] }): RotateSecretsOptions => {
+const options = (i: {
+  revoke_previous: boolean;
+  revoke_tokens: boolean;
+  users: string[];
+}): RotateSecretsOptions => {
   if (i.users.length > 0 && !i.revoke_tokens)
-    throw invalid('users only says whose tokens to revoke: add revoke_tokens (--revoke-tokens), or drop users');
+    throw invalid(
+      'users only says whose tokens to revoke: add revoke_tokens (--revoke-tokens), or drop users',
+    );
   return { revokePrevious: i.revoke_previous, revokeTokens: i.revoke_tokens, users: i.users };
 };
 
@@ -28,7 +34,9 @@ export const securityRotateSecrets = defineTool({
     revoke_previous: z
       .boolean()
       .default(false)
-      .describe('Also revoke every older signing key: tokens they signed are refused at once (a leaked key).'),
+      .describe(
+        'Also revoke every older signing key: tokens they signed are refused at once (a leaked key).',
+      ),
     revoke_tokens: z
       .boolean()
       .default(false)
@@ -46,7 +54,9 @@ export const securityRotateSecrets = defineTool({
           secret: z.string().describe('Which secret (e.g. "token signing key", "backup.signing_key").'),
           action: z
             .enum(['rotated', 'revoked', 'external', 'not_rotated'])
-            .describe('rotated or revoked here; external: rotate it yourself as detail says; not_rotated: why not.'),
+            .describe(
+              'rotated or revoked here; external: rotate it yourself as detail says; not_rotated: why not.',
+            ),
           detail: z.string().describe('What was done, or the exact step to do; key ids only, never values.'),
         }),
       )
