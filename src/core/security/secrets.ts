@@ -186,14 +186,7 @@ export async function rotateSecretsPlan(
   for (const u of o.users)
     if (!(await d.users.get(u)))
       throw notFound(`user "${u}" does not exist; list users with \`mahavishnu auth list-users\``);
-  const keys = (await d.keys.list()).filter((k) => !k.revoked);
-  const active = keys.filter((k) => k.active).map((k) => k.kid);
-  const plan = [
-    'generate a new Ed25519 token signing key and make it sign new tokens',
-    o.revokePrevious
-      ? `revoke ${keys.length} key(s) (${keys.map((k) => k.kid).join(', ') || 'none'}): tokens they signed stop working at once`
-      : `retire the current key (${active.join(', ') || 'none'}): its tokens keep working until they expire`,
-  ];
+  const plan = await d.keys.rotationPlan(o.revokePrevious);
   if (o.revokeTokens)
     plan.push(
       `refuse every token issued so far to ${o.users.length ? o.users.join(', ') : 'every user'} (per-user revocation time in the store)`,

@@ -3,6 +3,7 @@ import { invalid } from '../../core/errors.js';
 import { type RotateSecretsOptions, rotateSecrets, rotateSecretsPlan } from '../../core/security/secrets.js';
 import { Username } from '../auth/shared.js';
 import { defineTool } from '../define.js';
+import { RevokePrevious } from './shared.js';
 
 const options = (i: {
   revoke_previous: boolean;
@@ -31,12 +32,7 @@ export const securityRotateSecrets = defineTool({
   role: 'admin',
   hints: { readOnly: false, destructive: true, idempotent: false, openWorld: false },
   input: z.strictObject({
-    revoke_previous: z
-      .boolean()
-      .default(false)
-      .describe(
-        'Also revoke every older signing key: tokens they signed are refused at once (a leaked key).',
-      ),
+    revoke_previous: RevokePrevious,
     revoke_tokens: z
       .boolean()
       .default(false)
