@@ -25,7 +25,9 @@ describe.each(['sqlite', 'postgres'] as const)('security rotate-secrets on %s', 
   let core: Core;
   let cleanup: () => Promise<void>;
   beforeAll(async () => {
-    ({ core, cleanup } = await testCore(kind, { backup: { signing_key: SIGN, encryption_key: SEAL } }));
+    ({ core, cleanup } = await testCore(kind, {
+      backup: { signing_key: SIGN, encryption_key: SEAL },
+    }));
     await core.users.create({ username: 'ann', role: 'admin' });
     await core.users.create({ username: 'bob', role: 'viewer', password: 'correct horse battery' });
   });
@@ -105,5 +107,15 @@ describe.each(['sqlite', 'postgres'] as const)('security rotate-secrets on %s', 
       expect(JSON.stringify(out)).not.toContain(s);
       expect(audit).not.toContain(s);
     }
+  });
+
+  it('the per-user revocation time travels in backups (the dump finds the column itself)', async () => {
+    await rotate(core, { revoke_tokens: true, users: ['ann'] });
+    const saved = (await core.users.tokenState('ann'))?.tokens_not_before;
+    expect(saved).toEqual(expect.any(Number));
+    const b = await core.backups.create({ type: 'full' });
+    await core.db.query('UPDATE users SET tokens_not_before = NULL');
+    await core.backups.restore(b.id);
+    expect((await core.users.tokenState('ann'))?.tokens_not_before).toBe(saved);
   });
 });
