@@ -23,6 +23,7 @@ import { poolScale } from './pool/scale.js';
 import { poolSpawn } from './pool/spawn.js';
 import { poolStatus } from './pool/status.js';
 import { securityRotateJwtSecret } from './security/rotate-jwt-secret.js';
+import { securityRotateSecrets } from './security/rotate-secrets.js';
 import { TEST_TOOLS } from './test/index.js';
 import { validateProductionTool } from './validate/production.js';
 import { workflowCancel } from './workflow/cancel.js';
@@ -62,6 +63,7 @@ export const TOOLS: readonly Tool[] = [
   workflowStatus,
   workflowLogs,
   workflowCancel,
+  securityRotateSecrets,
 ];
 
 export const toolByName = new Map(TOOLS.map((t) => [t.name, t]));

@@ -59,6 +59,16 @@ export const FIXTURES: Record<string, Fixture> = {
     valid: {},
     check: (out) => expect(out).toMatchObject({ kid: expect.any(String), revoked: [] }),
   },
+  security_rotate_secrets: {
+    valid: {},
+    check: (out) =>
+      expect(out).toMatchObject({
+        kid: expect.any(String),
+        secrets: expect.arrayContaining([
+          expect.objectContaining({ secret: 'token signing key', action: 'rotated' }),
+        ]),
+      }),
+  },
   audit_verify: { valid: {}, check: (out) => expect(out).toMatchObject({ ok: true }) },
   audit_list: { valid: { limit: 5 } },
   config_validate: { valid: {}, check: (out) => expect(out).toMatchObject({ valid: true }) },

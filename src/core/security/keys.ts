@@ -124,6 +124,18 @@ export class SigningKeys {
     return out;
   }
 
+  /** What rotate(revokePrevious) would do, for a dry run: nothing is changed. */
+  async rotationPlan(revokePrevious: boolean): Promise<string[]> {
+    const keys = (await this.list()).filter((k) => !k.revoked);
+    const active = keys.filter((k) => k.active).map((k) => k.kid);
+    return [
+      'generate a new Ed25519 key and make it sign new tokens',
+      revokePrevious
+        ? `revoke ${keys.length} key(s) (${keys.map((k) => k.kid).join(', ') || 'none'}): tokens they signed stop working at once`
+        : `retire the current key (${active.join(', ') || 'none'}): its tokens keep working until they expire`,
+    ];
+  }
+
   /** Every key that is not revoked, as a JSON Web Key Set (public parts only). */
   async jwks(): Promise<{ keys: JWK[] }> {
     const keys = await this.load();

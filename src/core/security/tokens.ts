@@ -27,6 +27,8 @@ interface Verified {
   username: string;
   kid: string;
   exp: number;
+  /** Issued-at, seconds (0 when the token has none: such a token is refused by any revocation). */
+  iat: number;
 }
 
 const unauthenticated = (why: string) =>
@@ -38,7 +40,8 @@ const unauthenticated = (why: string) =>
 /**
  * Bearer tokens: JWTs signed by the active key (kid in the header), with sub = username, aud, iss,
  * iat, exp and a jti. A token says who the caller is, never what it may do: the role is read from
- * the user record on every request, so disabling a user or changing a role takes effect at once.
+ * the user record on every request, so disabling a user, changing a role or revoking the user's
+ * tokens (users.tokens_not_before, set by security rotate-secrets --revoke-tokens) takes effect at once.
  */
 export class Tokens {
   /** Signature checks are the costly part of a request; remember good ones until they expire. */
@@ -54,18 +57,22 @@ export class Tokens {
     username: string,
     ttlSeconds: number,
   ): Promise<{ token: string; kid: string; expires_at: string }> {
-    const user = await this.users.get(username);
+    const user = await this.users.tokenState(username);
     if (!user) throw notFound(`user "${username}" does not exist; create it first with auth_create_user`);
     if (user.disabled) throw invalid(`user "${username}" is disabled; enable it before minting a token`);
     const { kid, key } = await this.keys.active();
     const { audience, issuer } = this.settings();
-    const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
+    const now = Math.floor(Date.now() / 1000);
+    // iat is in whole seconds and a revocation refuses iat < its (whole-second) time: a token
+    // minted within that second, after the revocation, carries the revocation's second instead
+    const iat = Math.max(now, Math.ceil((user.tokens_not_before ?? 0) / 1000));
+    const exp = now + ttlSeconds;
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: ALG, kid, typ: 'JWT' })
       .setSubject(username)
       .setAudience(audience)
       .setIssuer(issuer)
-      .setIssuedAt()
+      .setIssuedAt(iat)
       .setExpirationTime(exp)
       .setJti(randomUUID())
       .sign(key);
@@ -100,7 +107,7 @@ export class Tokens {
       const { payload } = await jwtVerify(token, key, { audience, issuer, algorithms: [ALG] });
       if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number')
         throw unauthenticated('the token has no subject or expiry');
-      const v = { username: payload.sub, kid, exp: payload.exp };
+      const v = { username: payload.sub, kid, exp: payload.exp, iat: payload.iat ?? 0 };
       if (this.verified.size >= 10_000) this.verified.clear();
       this.verified.set(token, v);
       return v;
@@ -115,10 +122,13 @@ export class Tokens {
 
   /** The caller a token speaks for, with the role the store gives that user now. */
   async principal(token: string, transport: Transport): Promise<Principal> {
-    const { username } = await this.verify(token);
-    const user = await this.users.get(username);
+    const { username, iat } = await this.verify(token);
+    const user = await this.users.tokenState(username);
     if (!user) throw unauthenticated(`the token's user "${username}" no longer exists`);
     if (user.disabled) throw new AppError('unauthenticated', `user "${username}" is disabled`);
+    // read from the store on every request, so a revocation holds at once on every replica
+    if (user.tokens_not_before !== null && iat * 1000 < user.tokens_not_before)
+      throw unauthenticated(`the tokens of "${username}" issued before a revocation are refused`);
     return { username, role: user.role, transport };
   }
 }

@@ -110,6 +110,12 @@ export const MIGRATIONS: Migration[] = [
         kid TEXT PRIMARY KEY, alg TEXT NOT NULL, public_key TEXT NOT NULL, private_key TEXT NOT NULL,
         created_at BIGINT NOT NULL, retired_at BIGINT, revoked INTEGER NOT NULL DEFAULT 0);`,
   },
+  {
+    version: 31,
+    name: 'per-user token revocation',
+    // tokens of a user issued before this time (epoch ms, a whole second) are refused; NULL: none
+    sql: 'ALTER TABLE users ADD COLUMN tokens_not_before BIGINT;',
+  },
 ];
 
 /** Latest schema version this build knows. */

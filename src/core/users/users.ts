@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, conflict, invalid } from '../errors.js';
+import { AppError, conflict, invalid, notFound } from '../errors.js';
 import type { Role } from '../principal.js';
 import type { Db } from '../store/db.js';
 
@@ -87,6 +87,59 @@ export class Users {
       [username],
     );
     return rows[0] && toUser(rows[0]);
+  }
+
+  /** What a token check needs of its user, in one read: role, disabled, tokens refused before. */
+  async tokenState(
+    username: string,
+  ): Promise<{ role: Role; disabled: boolean; tokens_not_before: number | null } | undefined> {
+    const rows = await this.db.query<{ role: Role; disabled: number; tokens_not_before: number | null }>(
+      'SELECT role, disabled, tokens_not_before FROM users WHERE username = $1',
+      [username],
+    );
+    const r = rows[0];
+    return (
+      r && {
+        role: r.role,
+        disabled: Number(r.disabled) === 1,
+        tokens_not_before: r.tokens_not_before === null ? null : Number(r.tokens_not_before),
+      }
+    );
+  }
+
+  /**
+   * Refuse every token issued to these users (all users when none are named) before `notBefore`
+   * (epoch ms, a whole second: token `iat` claims are in seconds). Returns the usernames affected.
+   */
+  async revokeTokens(notBefore: number, usernames?: readonly string[]): Promise<string[]> {
+    return this.db.tx(async (t) => {
+      const rows = await t.query<{ username: string }>('SELECT username FROM users ORDER BY username');
+      const known = rows.map((r) => r.username);
+      const target = usernames?.length ? [...new Set(usernames)] : known;
+      const unknown = target.filter((u) => !known.includes(u));
+      if (unknown.length > 0)
+        throw notFound(
+          `user(s) ${unknown.join(', ')} do not exist; list them with \`mahavishnu auth list-users\` and name existing ones`,
+        );
+      if (!usernames?.length)
+        await t.query('UPDATE users SET tokens_not_before = $1, updated_at = $2', [notBefore, Date.now()]);
+      else
+        for (const u of target)
+          await t.query('UPDATE users SET tokens_not_before = $1, updated_at = $2 WHERE username = $3', [
+            notBefore,
+            Date.now(),
+            u,
+          ]);
+      return target;
+    });
+  }
+
+  /** How many users can log in with a password (the hashes themselves never leave the store). */
+  async countWithPassword(): Promise<number> {
+    const rows = await this.db.query<{ n: number | string }>(
+      'SELECT COUNT(*) AS n FROM users WHERE password_hash IS NOT NULL',
+    );
+    return Number(rows[0]?.n ?? 0);
   }
 
   async verifyPassword(username: string, password: string): Promise<boolean> {

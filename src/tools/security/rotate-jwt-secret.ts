@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../define.js';
+import { RevokePrevious } from './shared.js';
 
 export const securityRotateJwtSecret = defineTool({
   name: 'security_rotate_jwt_secret',
@@ -13,25 +14,13 @@ export const securityRotateJwtSecret = defineTool({
   role: 'admin',
   hints: { readOnly: false, destructive: true, idempotent: false, openWorld: false },
   input: z.strictObject({
-    revoke_previous: z
-      .boolean()
-      .default(false)
-      .describe('Also revoke every older key: tokens they signed are refused at once.'),
+    revoke_previous: RevokePrevious,
   }),
   output: z.strictObject({
     kid: z.string().describe('Id of the new signing key.'),
     retired: z.array(z.string()).describe('Keys that no longer sign but still verify.'),
     revoked: z.array(z.string()).describe('Keys that no longer verify.'),
   }),
-  plan: async ({ revoke_previous }, { core }) => {
-    const keys = (await core.keys.list()).filter((k) => !k.revoked);
-    const active = keys.filter((k) => k.active).map((k) => k.kid);
-    return [
-      'generate a new Ed25519 key and make it sign new tokens',
-      revoke_previous
-        ? `revoke ${keys.length} key(s) (${keys.map((k) => k.kid).join(', ') || 'none'}): tokens they signed stop working at once`
-        : `retire the current key (${active.join(', ') || 'none'}): its tokens keep working until they expire`,
-    ];
-  },
+  plan: ({ revoke_previous }, { core }) => core.keys.rotationPlan(revoke_previous),
   run: ({ revoke_previous }, { core }) => core.keys.rotate(revoke_previous),
 });
