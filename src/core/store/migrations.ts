@@ -7,6 +7,17 @@ export interface Migration {
   sql: string | Record<Dialect, string>;
 }
 
+const FOUNDATION_TABLES = `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
+    password_hash TEXT, disabled INTEGER NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
+  CREATE TABLE audit_log (
+    seq BIGINT PRIMARY KEY, ts BIGINT NOT NULL, call_id TEXT NOT NULL, phase TEXT NOT NULL,
+    principal TEXT NOT NULL, role TEXT NOT NULL, transport TEXT NOT NULL, tool TEXT NOT NULL,
+    input TEXT NOT NULL, outcome TEXT, error_code TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+  CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at BIGINT NOT NULL);`;
+
 /**
  * Every schema change, in order. Numbers are spaced by domain (1–9 foundation, 10–19 pools and
  * workflows, 20–29 backups, 30–39 security and config) so parallel work does not collide.
@@ -16,31 +27,13 @@ export const MIGRATIONS: Migration[] = [
     version: 1,
     name: 'users, audit log, key-value',
     sql: {
-      sqlite: `
-        CREATE TABLE users (
-          id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
-          password_hash TEXT, disabled INTEGER NOT NULL DEFAULT 0,
-          created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
-        CREATE TABLE audit_log (
-          seq BIGINT PRIMARY KEY, ts BIGINT NOT NULL, call_id TEXT NOT NULL, phase TEXT NOT NULL,
-          principal TEXT NOT NULL, role TEXT NOT NULL, transport TEXT NOT NULL, tool TEXT NOT NULL,
-          input TEXT NOT NULL, outcome TEXT, error_code TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+      sqlite: `${FOUNDATION_TABLES}
         CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
           BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
         CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
           WHEN (SELECT value FROM kv WHERE key = 'audit.rewrite') IS NOT 'allowed'
-          BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-        CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at BIGINT NOT NULL);`,
-      postgres: `
-        CREATE TABLE users (
-          id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
-          password_hash TEXT, disabled INTEGER NOT NULL DEFAULT 0,
-          created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
-        CREATE TABLE audit_log (
-          seq BIGINT PRIMARY KEY, ts BIGINT NOT NULL, call_id TEXT NOT NULL, phase TEXT NOT NULL,
-          principal TEXT NOT NULL, role TEXT NOT NULL, transport TEXT NOT NULL, tool TEXT NOT NULL,
-          input TEXT NOT NULL, outcome TEXT, error_code TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
-        CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at BIGINT NOT NULL);
+          BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;`,
+      postgres: `${FOUNDATION_TABLES}
         CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
           IF TG_OP = 'DELETE' AND current_setting('mahavishnu.audit_rewrite', true) = 'allowed' THEN
