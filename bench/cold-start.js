@@ -65,7 +65,9 @@ function untilExit(args) {
       err += d;
     });
     p.on('exit', (code) =>
-      code === 0 ? ok(performance.now() - started) : fail(new Error(`${args.join(' ')} exited ${code}: ${err}`)),
+      code === 0
+        ? ok(performance.now() - started)
+        : fail(new Error(`${args.join(' ')} exited ${code}: ${err}`)),
     );
   });
 }
@@ -100,7 +102,9 @@ const [help, bare] = await alternate(
 );
 rows.push(['spawn → exit of `--help` (vs `node -e 0`)', help, bare, 0.5]);
 
-console.log(`\nmedian of ${RUNS} runs per figure, the sides alternating; ratio = baseline ÷ ours, higher is better\n`);
+console.log(
+  `\nmedian of ${RUNS} runs per figure, the sides alternating; ratio = baseline ÷ ours, higher is better\n`,
+);
 console.log(`${'measure'.padEnd(44)} ${'mahavishnu'.padStart(10)} ${'baseline'.padStart(9)}  ratio   goal`);
 let ok = true;
 for (const [name, mine, base, goal] of rows) {

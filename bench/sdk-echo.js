@@ -7,7 +7,11 @@ import { z } from 'zod';
 const server = new McpServer({ name: 'bare', version: '1.0.0' });
 server.registerTool(
   'echo',
-  { description: 'Echo the text back', inputSchema: { text: z.string() }, annotations: { readOnlyHint: true } },
+  {
+    description: 'Echo the text back',
+    inputSchema: { text: z.string() },
+    annotations: { readOnlyHint: true },
+  },
   async ({ text }) => ({ content: [{ type: 'text', text }] }),
 );
 await server.connect(new StdioServerTransport());
