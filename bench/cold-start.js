@@ -95,12 +95,12 @@ const [mcp, sdk] = await alternate(
   () => untilInitialize([BIN, 'mcp', 'start']),
   () => untilInitialize([SDK]),
 );
-rows.push(['spawn → MCP initialize answer (stdio)', mcp, sdk, 0.7]);
+rows.push(['spawn → MCP initialize answer (stdio)', mcp, sdk, 0.5]);
 const [help, bare] = await alternate(
   () => untilExit([BIN, '--help']),
   () => untilExit(['-e', '0']),
 );
-rows.push(['spawn → exit of `--help` (vs `node -e 0`)', help, bare, 0.5]);
+rows.push(['spawn → exit of `--help` (vs `node -e 0`)', help, bare, 0.3]);
 
 console.log(
   `\nmedian of ${RUNS} runs per figure, the sides alternating; ratio = baseline ÷ ours, higher is better\n`,
