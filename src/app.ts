@@ -14,7 +14,7 @@ export async function openCore(
 ): Promise<Core> {
   const loaded = opts.loaded ?? loadConfig(opts);
   const log = createLogger(opts.logLevel ?? loaded.config.log.level);
-  const db = openDb(loaded.config);
+  const db = await openDb(loaded.config);
   let cache: Awaited<ReturnType<typeof openCache>>;
   try {
     const applied = await migrate(db);
