@@ -1,7 +1,8 @@
 // Server benchmark, each figure against a baseline measured in the same run, on loopback only:
 //   1. GET /health requests/s: `mahavishnu serve` vs a bare node:http server answering the same JSON;
 //   2. MCP tools/call round trips/s for a read-only tool, over stdio (`mahavishnu mcp start`) and
-//      over Streamable HTTP (/mcp), vs the SDK's own minimal McpServer with one echo tool.
+//      over Streamable HTTP (/mcp), vs the SDK's own minimal McpServer with one echo tool
+//      (bench/sdk-echo.js).
 // Servers run in child processes; this process is the client. Run after `npm run build`:
 //   node bench/http.js [--seconds 2] [--rounds 3] [--connections 32]
 import { execFileSync, spawn } from 'node:child_process';
@@ -15,6 +16,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 
 const BIN = resolve(import.meta.dirname, '../bin/mahavishnu.js');
 const SELF = resolve(import.meta.dirname, 'http.js');
+const SDK_ECHO = resolve(import.meta.dirname, 'sdk-echo.js');
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
@@ -40,47 +42,28 @@ if (role === 'bare-http') {
   server.listen(0, '127.0.0.1', () =>
     process.stderr.write(`listening on http://127.0.0.1:${server.address().port}\n`),
   );
-} else if (role === 'sdk-stdio' || role === 'sdk-http') {
-  const { McpServer } = await import('@modelcontextprotocol/sdk/server/mcp.js');
-  const { z } = await import('zod');
-  const make = () => {
-    const s = new McpServer({ name: 'bare', version: '1.0.0' });
-    s.registerTool(
-      'echo',
-      {
-        description: 'Echo the text back',
-        inputSchema: { text: z.string() },
-        annotations: { readOnlyHint: true },
-      },
-      async ({ text }) => ({ content: [{ type: 'text', text }] }),
-    );
-    return s;
-  };
-  if (role === 'sdk-stdio') {
-    const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
-    await make().connect(new StdioServerTransport());
-  } else {
-    const { StreamableHTTPServerTransport } = await import(
-      '@modelcontextprotocol/sdk/server/streamableHttp.js'
-    );
-    const { randomUUID } = await import('node:crypto');
-    const sessions = new Map();
-    const server = createServer(async (req, res) => {
-      const id = req.headers['mcp-session-id'];
-      let t = id && sessions.get(id);
-      if (!t) {
-        t = new StreamableHTTPServerTransport({
-          sessionIdGenerator: randomUUID,
-          onsessioninitialized: (sid) => sessions.set(sid, t),
-        });
-        await make().connect(t);
-      }
-      await t.handleRequest(req, res);
-    });
-    server.listen(0, '127.0.0.1', () =>
-      process.stderr.write(`listening on http://127.0.0.1:${server.address().port}\n`),
-    );
-  }
+} else if (role === 'sdk-http') {
+  const { makeEchoServer: make } = await import('./sdk-echo.js');
+  const { StreamableHTTPServerTransport } = await import(
+    '@modelcontextprotocol/sdk/server/streamableHttp.js'
+  );
+  const { randomUUID } = await import('node:crypto');
+  const sessions = new Map();
+  const server = createServer(async (req, res) => {
+    const id = req.headers['mcp-session-id'];
+    let t = id && sessions.get(id);
+    if (!t) {
+      t = new StreamableHTTPServerTransport({
+        sessionIdGenerator: randomUUID,
+        onsessioninitialized: (sid) => sessions.set(sid, t),
+      });
+      await make().connect(t);
+    }
+    await t.handleRequest(req, res);
+  });
+  server.listen(0, '127.0.0.1', () =>
+    process.stderr.write(`listening on http://127.0.0.1:${server.address().port}\n`),
+  );
 } else {
   await main();
 }
@@ -217,7 +200,7 @@ async function main() {
     await mvHttpClient.close();
 
     const bareStdio = await connect(
-      new StdioClientTransport({ command: process.execPath, args: [SELF, 'sdk-stdio'], env }),
+      new StdioClientTransport({ command: process.execPath, args: [SDK_ECHO], env }),
     );
     const mvStdio = await connect(
       new StdioClientTransport({

@@ -14,10 +14,12 @@ export async function openCore(
 ): Promise<Core> {
   const loaded = opts.loaded ?? loadConfig(opts);
   const log = createLogger(opts.logLevel ?? loaded.config.log.level);
-  const db = openDb(loaded.config);
+  const db = await openDb(loaded.config);
+  let cache: Awaited<ReturnType<typeof openCache>>;
   try {
     const applied = await migrate(db);
     if (applied.length) log.info({ applied, store: db.location }, 'migrations applied');
+    cache = await openCache(loaded.config);
   } catch (e) {
     await db.close().catch(() => {});
     throw e;
@@ -26,7 +28,7 @@ export async function openCore(
     loaded,
     db,
     log,
-    cache: openCache(loaded.config),
+    cache,
     connectAdapter,
     openBlobStore,
     scratchDb: (file) => new SqliteDb(file),

@@ -1,10 +1,11 @@
-import { openCore } from '../app.js';
-import { exampleSettings } from '../core/config/example.js';
 import { type Globals, loadOpts } from './globals.js';
 import { SERVE_USAGE, SMOKE_USAGE, STATUS_USAGE } from './usage.js';
-import { runWorker } from './worker.js';
 
 export { type Globals, loadOpts };
+
+// Each command loads what it needs when it runs (the core, the server, yaml): a static import
+// here would slow the start of every other command, --help included.
+const openCore: typeof import('../app.js').openCore = async (o) => (await import('../app.js')).openCore(o);
 
 /** Commands that are not tools: they run the process itself (serve, mcp start) or talk to a server. */
 export interface Builtin {
@@ -21,6 +22,7 @@ export const BUILTINS: Builtin[] = [
     summary: 'Print a settings file with every key, commented, at its default',
     usage: 'Usage: mahavishnu config example > settings/mahavishnu.yaml',
     run: async () => {
+      const { exampleSettings } = await import('../core/config/example.js');
       process.stdout.write(exampleSettings());
       return 0;
     },
@@ -51,8 +53,8 @@ export const BUILTINS: Builtin[] = [
       'Usage: mahavishnu mcp start\n\nServe the MCP tools, resources and prompts over stdio, for an MCP client that spawns\n' +
       'this command. The caller acts as mcp.stdio_principal from the settings. Logs go to stderr.',
     run: async (_args, g) => {
-      const { serveStdio } = await import('../mcp/stdio.js');
-      const core = await openCore(loadOpts(g));
+      // both loads at once: module files are read while the store opens and migrates
+      const [{ serveStdio }, core] = await Promise.all([import('../mcp/stdio.js'), openCore(loadOpts(g))]);
       try {
         await serveStdio(core);
       } finally {
@@ -68,6 +70,6 @@ export const BUILTINS: Builtin[] = [
       'Usage: mahavishnu worker --pool NAME [--min N --max N]\n\nRun worker processes for pool NAME until SIGTERM or SIGINT: claims steps from the\n' +
       'shared store (PostgreSQL for several hosts) under leases, keeps the pool at its desired size, and\n' +
       'reclaims steps of hosts that died. With --min and --max, the pool is created if it does not exist.',
-    run: (args, g) => runWorker(args, g),
+    run: async (args, g) => (await import('./worker.js')).runWorker(args, g),
   },
 ];

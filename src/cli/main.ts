@@ -1,6 +1,4 @@
 import { userInfo } from 'node:os';
-import { openCore } from '../app.js';
-import { loadConfig, readToken } from '../core/config/load.js';
 import { closest } from '../core/config/zod-issues.js';
 import { AppError, exitCode, isAppError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
@@ -67,10 +65,13 @@ async function runTool(tool: Tool, args: string[], g: Globals): Promise<number> 
   try {
     let result: unknown;
     if (g.server || tool.scope === 'live') {
+      const { loadConfig, readToken } = await import('../core/config/load.js');
       const loaded = loadConfig(loadOpts(g));
       const server = g.server ?? loaded.config.server.url ?? `http://127.0.0.1:${loaded.config.server.port}`;
       result = await callRemote(server, tool.name, input, readToken(), abort.signal);
     } else {
+      // loaded on use: --help and remote calls need no core
+      const { openCore } = await import('../app.js');
       const core = await openCore({ ...loadOpts(g), logLevel: 'warn' });
       try {
         result = await invoke(tool, input, {

@@ -1,17 +1,9 @@
 import pino, { type Logger } from 'pino';
 
-export type { Logger };
+import { SECRET_KEYS } from './redact.js';
 
-/** Keys whose values never reach a log line, wherever they sit in a logged object. */
-const SECRET_KEYS = [
-  'password',
-  'token',
-  'secret',
-  'authorization',
-  'key_material',
-  'private_key',
-  'api_key',
-];
+export { redact } from './redact.js';
+export type { Logger };
 
 /** JSON to stderr always: stdout belongs to MCP stdio and CLI output. */
 export function createLogger(level: string, name = 'mahavishnu'): Logger {
@@ -28,15 +20,4 @@ export function createLogger(level: string, name = 'mahavishnu'): Logger {
     },
     pino.destination({ fd: 2, sync: false }),
   );
-}
-
-/** Copy of a value with secret-named keys replaced, for audit records and error details. */
-export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    out[k] = SECRET_KEYS.some((s) => k.toLowerCase().includes(s)) ? '[redacted]' : redact(v, depth + 1);
-  }
-  return out;
 }

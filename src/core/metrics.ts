@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from './prom.js';
 
 /** Prometheus metrics owned by one core instance (a registry per core, so tests can run several). */
 export class Metrics {

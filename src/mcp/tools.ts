@@ -74,13 +74,14 @@ export function registerTools(
     }
     return d;
   };
+  const byName = new Map(tools.map((t) => [t.name, t])); // one lookup per call, not a scan
   server.server.registerCapabilities({ tools: { listChanged: true } });
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({
     tools: servedTools(tools, core.config.policy).map(describe),
   }));
   server.server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const name = request.params.name;
-    const tool = tools.find((t) => t.name === name);
+    const tool = byName.get(name);
     if (!tool) {
       const guess = closest(
         name,

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { describeIssues } from '../core/config/zod-issues.js';
 import type { Core } from '../core/core.js';
 import { AppError, isAppError } from '../core/errors.js';
-import { redact } from '../core/log.js';
 import { MAINTENANCE_TOOLS } from '../core/maintenance.js';
 import { type Principal, roleAllows } from '../core/principal.js';
+import { redact } from '../core/redact.js';
 import type { ClientChannel, Progress, Tool, ToolContext } from './define.js';
 import { policyBlocks } from './policy.js';
 

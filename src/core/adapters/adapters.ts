@@ -1,8 +1,8 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
 import { closest } from '../config/zod-issues.js';
 import { AppError } from '../errors.js';
 import type { Health } from '../health/health.js';
 import type { Logger } from '../log.js';
+import { Counter, Gauge, type Registry } from '../prom.js';
 import {
   type AdapterClient,
   type AdapterConnector,

@@ -9,11 +9,12 @@ import type { BlobConfig, BlobStore, BlobStoreFactory } from './blob.js';
 import { Catalog, type CatalogRow } from './catalog.js';
 import { archiveName, type BackupType, backupId, idTime, keyId, type Manifest } from './manifest.js';
 import type { BackupMetrics } from './metrics.js';
-import { type ReadLimits, readArchive } from './read.js';
+// read.js and write.js (tar-stream, zlib) are loaded when a backup tool runs, not at every start
+import type { ReadLimits } from './read.js';
 import { incompatibility, restoreInto } from './restore.js';
 import { stateTables } from './schema-info.js';
 import { scrubbedSettings } from './scrub.js';
-import { archiveStream } from './write.js';
+import type { archiveStream } from './write.js';
 
 export interface BackupsDeps {
   db: Db;
@@ -178,6 +179,7 @@ export class Backups {
     const name = archiveName(id);
     let archive: ReturnType<typeof archiveStream> | undefined;
     try {
+      const { archiveStream } = await import('./write.js');
       archive = archiveStream({
         db: this.d.db,
         id,
@@ -286,6 +288,7 @@ export class Backups {
     const src = await this.source(id, holder);
     let read = 0;
     try {
+      const { readArchive } = await import('./read.js');
       const r = await readArchive(src, {
         id,
         signingKey: key,

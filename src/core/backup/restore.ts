@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
 import type { Db, Param } from '../store/db.js';
 import type { Manifest } from './manifest.js';
-import { type EntrySink, type ReadLimits, readArchive } from './read.js';
+import type { EntrySink, ReadLimits } from './read.js';
 import { quote, stateTables, type TableInfo } from './schema-info.js';
 import { columnKey } from './secrets.js';
 import { decodeCell } from './values.js';
@@ -77,6 +77,7 @@ export async function restoreInto(
       const tm = byEntry.get(name);
       return tm && rowSink(t, tm, key, (n) => restored.set(tm.name, (restored.get(tm.name) ?? 0) + n));
     };
+    const { readArchive } = await import('./read.js'); // tar-stream: loaded when a restore runs
     await readArchive(await source(), {
       id: o.id,
       signingKey: o.signingKey,

@@ -1,5 +1,5 @@
-import { Gauge } from 'prom-client';
 import type { Core } from '../core.js';
+import { Gauge } from '../prom.js';
 import { type Loaded, tryLoadConfig } from './load.js';
 import type { Config } from './schema.js';
 

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from '../prom.js';
 
 /** Pool and workflow metrics, on the core's registry. Labels stay low-cardinality: pool name, state. */
 export class PoolMetrics {

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import type { CryptoKey, JWK } from 'jose';
+
+// loaded on first use: most starts (the CLI, mcp start) sign and verify nothing
+const jose = () => import('jose');
+
 import type { Db } from '../store/db.js';
 
 /** Tokens are signed with Ed25519 (EdDSA): small keys, fast, no parameter choices to get wrong. */
@@ -55,7 +59,8 @@ export class SigningKeys {
     for (const row of rows) {
       const old = this.cache?.keys.get(row.kid);
       const publicKey =
-        old?.publicKey ?? ((await importJWK(JSON.parse(row.public_key) as JWK, ALG)) as CryptoKey);
+        old?.publicKey ??
+        ((await (await jose()).importJWK(JSON.parse(row.public_key) as JWK, ALG)) as CryptoKey);
       keys.set(row.kid, { row, publicKey });
     }
     this.cache = { at: now, keys };
@@ -94,7 +99,7 @@ export class SigningKeys {
       );
       return found[0] ?? (await insertKey(t));
     });
-    const key = (await importJWK(JSON.parse(row.private_key) as JWK, ALG)) as CryptoKey;
+    const key = (await (await jose()).importJWK(JSON.parse(row.private_key) as JWK, ALG)) as CryptoKey;
     this.signer = { kid: row.kid, key };
     return this.signer;
   }
@@ -165,6 +170,7 @@ export class SigningKeys {
 }
 
 async function insertKey(t: Db, now = Date.now()): Promise<KeyRow> {
+  const { exportJWK, generateKeyPair } = await jose();
   const { publicKey, privateKey } = await generateKeyPair(ALG, { crv: 'Ed25519', extractable: true });
   const row: KeyRow = {
     kid: randomUUID(),

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { AppError, invalid, notFound } from '../errors.js';
 import type { Principal, Transport } from '../principal.js';
 import type { Users } from '../users/users.js';
 import { ALG, type SigningKeys } from './keys.js';
+
+// jose is loaded on the first mint or verify: most starts (the CLI, mcp start) never need it
+const jose = () => import('jose');
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 const MAX_TTL_S = 366 * 86_400;
@@ -67,6 +69,7 @@ export class Tokens {
     // minted within that second, after the revocation, carries the revocation's second instead
     const iat = Math.max(now, Math.ceil((user.tokens_not_before ?? 0) / 1000));
     const exp = now + ttlSeconds;
+    const { SignJWT } = await jose();
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: ALG, kid, typ: 'JWT' })
       .setSubject(username)
@@ -93,6 +96,7 @@ export class Tokens {
         throw unauthenticated('the token was signed by a revoked key');
       return hit;
     }
+    const { decodeProtectedHeader, errors: joseErrors, jwtVerify } = await jose();
     let kid: string | undefined;
     try {
       kid = decodeProtectedHeader(token).kid;

@@ -114,17 +114,28 @@ export const MIGRATIONS: Migration[] = [
 /** Latest schema version this build knows. */
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
-/** Apply pending migrations under a lock, each in its own transaction. Returns versions applied. */
+/**
+ * Apply pending migrations under a lock, each in its own transaction. Returns versions applied.
+ * Fast path: every start reads the applied versions once and, when none is missing, takes no lock
+ * and opens no transaction. Otherwise each missing one is re-checked under the lock, so replicas
+ * starting together on PostgreSQL still apply each migration exactly once.
+ */
 export async function migrate(db: Db, migrations: Migration[] = MIGRATIONS): Promise<number[]> {
   await db.exec(
     'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
   );
+  const have = new Set(
+    (await db.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) =>
+      Number(r.version),
+    ),
+  );
+  const missing = migrations.filter((m) => !have.has(m.version)).sort((a, b) => a.version - b.version);
   const applied: number[] = [];
-  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+  for (const m of missing) {
     await db.tx(async (t) => {
       await t.lock('schema_migrations');
       const done = await t.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
-      if (done.length > 0) return;
+      if (done.length > 0) return; // another replica applied it while we waited for the lock
       await t.exec(typeof m.sql === 'string' ? m.sql : m.sql[t.dialect]);
       await t.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
         m.version,

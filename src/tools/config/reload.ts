@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { reloadSettings } from '../../core/config/reload.js';
 import { invalid } from '../../core/errors.js';
 import { defineTool } from '../define.js';
 
@@ -25,6 +24,8 @@ export const configReload = defineTool({
     sources: z.array(z.string()).describe('Files read, in order of precedence.'),
   }),
   run: async (_i, { core }) => {
+    // loaded on use (prom-client, yaml): the CLI builds --help from every tool module
+    const { reloadSettings } = await import('../../core/config/reload.js');
     const r = await reloadSettings(core);
     if (!r.applied) {
       throw invalid(

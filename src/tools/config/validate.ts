@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { tryLoadConfig } from '../../core/config/load.js';
 import { invalid } from '../../core/errors.js';
 import { defineTool } from '../define.js';
 
@@ -20,7 +19,9 @@ export const configValidate = defineTool({
     valid: z.literal(true),
     sources: z.array(z.string()).describe('Files read, in order of precedence (last wins).'),
   }),
-  run: ({ file }, { core }) => {
+  run: async ({ file }, { core }) => {
+    // loaded on use (yaml): the CLI builds --help from every tool module
+    const { tryLoadConfig } = await import('../../core/config/load.js');
     const { loaded, problems } = tryLoadConfig({ dir: core.settings.dir, ...(file ? { file } : {}) });
     if (!loaded) {
       throw invalid(`settings are not valid (${problems.length} problem(s)):\n  ${problems.join('\n  ')}`, {

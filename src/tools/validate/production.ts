@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { validateProduction } from '../../core/production/checks.js';
 import { defineTool } from '../define.js';
 
 export const validateProductionTool = defineTool({
@@ -27,6 +26,8 @@ export const validateProductionTool = defineTool({
   }),
   cli: { path: ['validate-production'] },
   run: async (_i, { core }) => {
+    // loaded on use (yaml, argon2 checks): the CLI builds --help from every tool module
+    const { validateProduction } = await import('../../core/production/checks.js');
     const checks = await validateProduction(core);
     const n = (s: string) => checks.filter((c) => c.status === s).length;
     return {

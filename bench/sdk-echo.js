@@ -1,0 +1,23 @@
+// The baseline server of bench/cold-start.js and bench/http.js: the MCP SDK's own minimal
+// McpServer with one echo tool. Run as a script, it serves over stdio (bench/run.js skips it).
+import { fileURLToPath } from 'node:url';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { z } from 'zod';
+
+export function makeEchoServer() {
+  const server = new McpServer({ name: 'bare', version: '1.0.0' });
+  server.registerTool(
+    'echo',
+    {
+      description: 'Echo the text back',
+      inputSchema: { text: z.string() },
+      annotations: { readOnlyHint: true },
+    },
+    async ({ text }) => ({ content: [{ type: 'text', text }] }),
+  );
+  return server;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url))
+  await makeEchoServer().connect(new StdioServerTransport());
