@@ -2,7 +2,6 @@ import pino, { type Logger } from 'pino';
 
 import { SECRET_KEYS } from './redact.js';
 
-export { redact } from './redact.js';
 export type { Logger };
 
 /** JSON to stderr always: stdout belongs to MCP stdio and CLI output. */
