@@ -3,7 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCore } from '../src/app.js';
+import { openCore } from '../src/compose/open-core.js';
 import { ConfigSchema } from '../src/core/config/schema.js';
 import { SIGNING_KEY } from './helpers/backup.js';
 import { BIN, childEnv, cli } from './helpers/cli.js';

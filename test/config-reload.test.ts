@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCore } from '../src/app.js';
+import { openCore } from '../src/compose/open-core.js';
 import { reloadSettings } from '../src/core/config/reload.js';
 import type { Core } from '../src/core/core.js';
 import { toolByName } from '../src/tools/index.js';

@@ -1,6 +1,6 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCore } from '../src/app.js';
+import { openCore } from '../src/compose/open-core.js';
 import { ConfigSchema } from '../src/core/config/schema.js';
 import type { Core } from '../src/core/core.js';
 import { Health } from '../src/core/health/health.js';

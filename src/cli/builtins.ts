@@ -5,7 +5,8 @@ export { type Globals, loadOpts };
 
 // Each command loads what it needs when it runs (the core, the server, yaml): a static import
 // here would slow the start of every other command, --help included.
-const openCore: typeof import('../app.js').openCore = async (o) => (await import('../app.js')).openCore(o);
+const openCore: typeof import('../compose/open-core.js').openCore = async (o) =>
+  (await import('../compose/open-core.js')).openCore(o);
 
 /** Commands that are not tools: they run the process itself (serve, mcp start) or talk to a server. */
 export interface Builtin {

@@ -71,7 +71,7 @@ async function runTool(tool: Tool, args: string[], g: Globals): Promise<number> 
       result = await callRemote(server, tool.name, input, readToken(), abort.signal);
     } else {
       // loaded on use: --help and remote calls need no core
-      const { openCore } = await import('../app.js');
+      const { openCore } = await import('../compose/open-core.js');
       const core = await openCore({ ...loadOpts(g), logLevel: 'warn' });
       try {
         result = await invoke(tool, input, {

@@ -1,8 +1,8 @@
-import { openCore } from '../app.js';
+import { openCore } from '../compose/open-core.js';
+import { startServices } from '../compose/start-services.js';
 import type { Core } from '../core/core.js';
 import { invalid } from '../core/errors.js';
 import { startServer } from '../http/server.js';
-import { startServices } from '../services.js';
 import { type Globals, loadOpts } from './globals.js';
 
 function parseServeArgs(args: string[]): { host?: string; port?: number } {

@@ -1,4 +1,4 @@
-import { openCore } from '../app.js';
+import { openCore } from '../compose/open-core.js';
 import { invalid, isAppError } from '../core/errors.js';
 import { startPools } from '../core/pools/start.js';
 import { type Globals, loadOpts } from './globals.js';

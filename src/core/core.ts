@@ -19,7 +19,7 @@ import { PoolMetrics } from './pools/metrics.js';
 import { PoolService } from './pools/service.js';
 import { SigningKeys } from './security/keys.js';
 import { Tokens } from './security/tokens.js';
-import type { Db } from './store/db.js';
+import type { Db } from './sql/db.js';
 import { Users } from './users/users.js';
 import { VERSION } from './version.js';
 import { WorkflowService } from './workflows/service.js';

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Core } from '../core/core.js';
 import { Health } from '../core/health/health.js';
-import { MIGRATIONS } from '../core/store/migrations.js';
+import { MIGRATIONS } from '../core/sql/migrations.js';
 import type { ServerState } from './state.js';
 
 /**

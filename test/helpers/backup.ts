@@ -1,6 +1,6 @@
 import { stateTables } from '../../src/core/backup/schema-info.js';
 import type { Core } from '../../src/core/core.js';
-import type { Db } from '../../src/core/store/db.js';
+import type { Db } from '../../src/core/sql/db.js';
 import { toolByName } from '../../src/tools/index.js';
 import { invoke } from '../../src/tools/invoke.js';
 import { admin } from './core.js';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { openCore } from '../../src/app.js';
+import { openCore } from '../../src/compose/open-core.js';
 import { ConfigSchema } from '../../src/core/config/schema.js';
 import type { Core } from '../../src/core/core.js';
 import type { Principal } from '../../src/core/principal.js';

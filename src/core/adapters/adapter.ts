@@ -72,7 +72,7 @@ export class AdapterFailure extends Error {
 }
 
 /**
- * The port an adapter implementation fills (src/store/adapters/): one call, one probe, and a way
+ * The port an adapter implementation fills (src/infra/adapter-clients/): one call, one probe, and a way
  * to drop every pooled connection. A failure the breaker must count rejects with AdapterFailure
  * (unreachable, timed out, 5xx, non-zero exit); a 4xx reply resolves, since it is the caller's fault.
  */

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Principal } from '../principal.js';
-import type { Db } from '../store/db.js';
+import type { Db } from '../sql/db.js';
 
 export interface AuditEntry {
   seq: number;

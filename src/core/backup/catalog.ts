@@ -1,4 +1,4 @@
-import type { Db } from '../store/db.js';
+import type { Db } from '../sql/db.js';
 import type { BackupType } from './manifest.js';
 
 export interface CatalogRow {

@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from '../prom.js';
-import type { Db } from '../store/db.js';
+import type { Db } from '../sql/db.js';
 
 /**
  * Backup and DR metrics. The "last" gauges are read from the catalog when scraped, so a backup

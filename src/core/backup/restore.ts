@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
-import type { Db, Param } from '../store/db.js';
+import type { Db, Param } from '../sql/db.js';
 import type { Manifest } from './manifest.js';
 import type { EntrySink, ReadLimits } from './read.js';
 import { quote, stateTables, type TableInfo } from './schema-info.js';

@@ -1,4 +1,4 @@
-import type { Db } from '../store/db.js';
+import type { Db } from '../sql/db.js';
 
 export interface TableInfo {
   name: string;

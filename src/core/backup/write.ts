@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { constants, createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { AppError } from '../errors.js';
-import type { Db, Param } from '../store/db.js';
+import type { Db, Param } from '../sql/db.js';
 import {
   type BackupType,
   FORMAT,

@@ -1,6 +1,6 @@
 /**
  * The cache port: short-lived values (health results, reads) that may be lost at any time.
- * Implementations: the in-process LRU (default) and Redis (src/store/cache/redis.ts), which
+ * Implementations: the in-process LRU (default) and Redis (src/infra/cache/redis.ts), which
  * several replicas share. A cache that cannot be reached rejects at once with `unavailable`;
  * callers treat that as a miss, never as a reason to fail their own work.
  */

@@ -7,8 +7,8 @@ import type { Backups } from '../backup/backups.js';
 import type { Core } from '../core.js';
 import { Health } from '../health/health.js';
 import type { Principal } from '../principal.js';
-import type { Db } from '../store/db.js';
-import { migrate } from '../store/migrations.js';
+import type { Db } from '../sql/db.js';
+import { migrate } from '../sql/migrations.js';
 
 const secs = (since: number) => Math.round(performance.now() - since) / 1000;
 

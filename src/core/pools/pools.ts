@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { conflict, invalid, notFound } from '../errors.js';
-import type { Db } from '../store/db.js';
+import type { Db } from '../sql/db.js';
 
 export type PoolState = 'active' | 'closing' | 'closed';
 

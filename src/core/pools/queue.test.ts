@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCore } from '../../../test/helpers/core.js';
-import { PostgresDb } from '../../store/postgres/pg.js';
+import { PostgresDb } from '../../infra/sql/postgres.js';
 import type { Core } from '../core.js';
-import type { Db } from '../store/db.js';
+import type { Db } from '../sql/db.js';
 import { StepQueue } from './queue.js';
 
 const plan = (n: number) =>

@@ -1,4 +1,4 @@
-import type { Db } from '../store/db.js';
+import type { Db } from '../sql/db.js';
 import { type StepRow, settleRun, stepOf } from '../workflows/runs.js';
 
 export type Outcome =

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { invalid } from '../errors.js';
 import type { HealthStatus } from '../health/health.js';
-import type { Db } from '../store/db.js';
+import type { Db } from '../sql/db.js';
 import type { RunStore } from '../workflows/runs.js';
 import { type MemberRow, type PoolRow, PoolStore, resolveTarget } from './pools.js';
 import { StepQueue } from './queue.js';

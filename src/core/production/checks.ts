@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { tryLoadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Core } from '../core.js';
-import { currentSchemaVersion, SCHEMA_VERSION } from '../store/migrations.js';
+import { currentSchemaVersion, SCHEMA_VERSION } from '../sql/migrations.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 export interface CheckResult {

@@ -4,7 +4,7 @@ import type { CryptoKey, JWK } from 'jose';
 // loaded on first use: most starts (the CLI, mcp start) sign and verify nothing
 const jose = () => import('jose');
 
-import type { Db } from '../store/db.js';
+import type { Db } from '../sql/db.js';
 
 /** Tokens are signed with Ed25519 (EdDSA): small keys, fast, no parameter choices to get wrong. */
 export const ALG = 'EdDSA';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, conflict, invalid, notFound } from '../errors.js';
 import type { Role } from '../principal.js';
-import type { Db } from '../store/db.js';
+import type { Db } from '../sql/db.js';
 
 export interface User {
   id: string;

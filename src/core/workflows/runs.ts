@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { notFound } from '../errors.js';
-import type { Db } from '../store/db.js';
+import type { Db } from '../sql/db.js';
 import type { StepPlan } from './definition.js';
 
 export type RunState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';

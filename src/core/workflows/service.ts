@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { AppError, forbidden, invalid } from '../errors.js';
 import type { PoolService } from '../pools/service.js';
-import type { Db } from '../store/db.js';
+import type { Db } from '../sql/db.js';
 import { findWorkflow, loadWorkflows, planSteps, type StepPlan } from './definition.js';
 import { type RunRow, RunStore, type StepRow, TERMINAL } from './runs.js';
 

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Db, Param } from '../../core/store/db.js';
-import { storeError } from '../errors.js';
+import type { Db, Param } from '../../core/sql/db.js';
+import { storeError } from './errors.js';
 
 /**
  * $1, $2 … → ?, ? … with the values reordered to match, so both stores take the same SQL

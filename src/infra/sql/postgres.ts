@@ -1,6 +1,6 @@
 import postgres from 'postgres';
-import type { Db, Param } from '../../core/store/db.js';
-import { storeError } from '../errors.js';
+import type { Db, Param } from '../../core/sql/db.js';
+import { storeError } from './errors.js';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 

@@ -1,12 +1,12 @@
-import { type Loaded, type LoadOptions, loadConfig } from './core/config/load.js';
-import { Core } from './core/core.js';
-import { createLogger } from './core/log.js';
-import { migrate } from './core/store/migrations.js';
-import { connectAdapter } from './store/adapters/open.js';
-import { openBlobStore } from './store/blob/open.js';
-import { openCache } from './store/cache/open.js';
-import { SqliteDb } from './store/embedded/sqlite.js';
-import { openDb } from './store/open.js';
+import { type Loaded, type LoadOptions, loadConfig } from '../core/config/load.js';
+import { Core } from '../core/core.js';
+import { createLogger } from '../core/log.js';
+import { migrate } from '../core/sql/migrations.js';
+import { connectAdapter } from '../infra/adapter-clients/open.js';
+import { openBlobStore } from '../infra/blob/open.js';
+import { openCache } from '../infra/cache/open.js';
+import { openDb } from '../infra/sql/open.js';
+import { SqliteDb } from '../infra/sql/sqlite.js';
 
 /** The composition root: settings → store → migrations → core. Every face starts here. */
 export async function openCore(

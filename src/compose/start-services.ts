@@ -1,5 +1,5 @@
-import type { Core } from './core/core.js';
-import { startPools } from './core/pools/start.js';
+import type { Core } from '../core/core.js';
+import { startPools } from '../core/pools/start.js';
 
 /**
  * Live parts that run inside a long-lived process (`mahavishnu serve`, `mahavishnu worker`):

@@ -1,15 +1,15 @@
 import { resolve } from 'node:path';
-import type { Config } from '../core/config/schema.js';
-import type { Db } from '../core/store/db.js';
-import { SqliteDb } from './embedded/sqlite.js';
+import type { Config } from '../../core/config/schema.js';
+import type { Db } from '../../core/sql/db.js';
 import { ReconnectingDb } from './reconnecting.js';
+import { SqliteDb } from './sqlite.js';
 
 /** The state store the settings select: PostgreSQL when database.url is set, else the embedded file. */
 export async function openDb(config: Config): Promise<Db> {
   const url = config.database.url;
   if (url) {
     // loaded on use: the embedded store (the default) need not pay for the driver's import
-    const { PostgresDb } = await import('./postgres/pg.js');
+    const { PostgresDb } = await import('./postgres.js');
     return new ReconnectingDb(() =>
       PostgresDb.open(url, {
         max: config.database.pool_max,

@@ -1,5 +1,5 @@
-import { AppError, isAppError } from '../core/errors.js';
-import type { Db, Param } from '../core/store/db.js';
+import { AppError, isAppError } from '../../core/errors.js';
+import type { Db, Param } from '../../core/sql/db.js';
 
 /**
  * The Db the core holds: it forwards to a real store that can be replaced while the process
