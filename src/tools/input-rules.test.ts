@@ -26,8 +26,8 @@ describe('input rules live in the schemas', () => {
     );
 
   it('pool_spawn: the name pattern is advertised and enforced', async () => {
-    const schema = z.toJSONSchema(poolSpawn.input) as { properties: { name: { pattern?: string } } };
-    expect(schema.properties.name.pattern).toBe('^[a-z][a-z0-9_-]{0,31}$');
+    const name = z.toJSONSchema(poolSpawn.input).properties?.name;
+    expect(typeof name === 'object' && name.pattern).toBe('^[a-z][a-z0-9_-]{0,31}$');
     for (const name of ['Prod', 'prod pool', '9lives', 'a'.repeat(33), 'x;y'])
       expect(await refused(poolSpawn, { name, min: 0, max: 1 })).toContain(
         'name: must be lower case letters',
