@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WITH_FIXTURES } from './fixtures/conformance/index.js';
 import { requireBinary } from './helpers/binaries.js';
 import { bearer, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -19,7 +20,7 @@ describe('a /metrics scrape passes `promtool check metrics`', () => {
   let t: TestServer;
   beforeAll(async () => {
     requireBinary('promtool');
-    t = await startTestServer({ mcp: { test_tools: true } });
+    t = await startTestServer({}, 'sqlite', WITH_FIXTURES);
   });
   afterAll(async () => t?.stop());
 
