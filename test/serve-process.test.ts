@@ -2,9 +2,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childEnv, cli, cliAsync } from './helpers/cli.js';
-import { type ServeProcess, spawnServe } from './helpers/serve.js';
+import { SERVE_WITH_FIXTURES, type ServeProcess, spawnServe } from './helpers/serve.js';
 import { bearer } from './helpers/server.js';
 import { tempDir } from './helpers/tmp.js';
+import { waitFor } from './helpers/wait.js';
 
 async function mcpClient(url: string, token: string) {
   const transport = new StreamableHTTPClientTransport(new URL('/mcp', url), {
@@ -19,7 +20,8 @@ async function mcpClient(url: string, token: string) {
 function slowCall(client: Client, ms: number) {
   let running!: () => void;
   const started = new Promise<void>((r) => (running = r));
-  const done = client.callTool({ name: 'test_slow', arguments: { ms, steps: 10 } }, undefined, {
+  // 100 steps: the first progress (the call is running) comes after ms/100, not a tenth of the call
+  const done = client.callTool({ name: 'test_slow', arguments: { ms, steps: 100 } }, undefined, {
     onprogress: () => running(),
     timeout: 120_000,
   });
@@ -123,23 +125,21 @@ describe('`mahavishnu serve` as a process: the CLI remote path', () => {
 
 describe('graceful shutdown', () => {
   const tmp = tempDir();
-  const env = childEnv(tmp.path, {
-    MAHAVISHNU_MCP__TEST_TOOLS: 'true',
-    MAHAVISHNU_SERVER__DRAIN_TIMEOUT_MS: '60000',
-  });
+  const env = childEnv(tmp.path, { MAHAVISHNU_SERVER__DRAIN_TIMEOUT_MS: '60000' });
   afterAll(() => tmp.remove());
 
   it('SIGTERM: /ready turns 503 at once, new sessions are refused, the call in flight finishes, exit 0', async () => {
-    const s = await spawnServe(env);
+    const s = await spawnServe(env, [], SERVE_WITH_FIXTURES);
     const token = s.adminToken();
     const client = await mcpClient(s.url, token);
     const call = slowCall(client, 1500);
     await call.started;
     s.proc.kill('SIGTERM');
     // the server keeps listening while it drains, so load balancers see it leave
-    let ready = await fetch(`${s.url}/ready`);
-    for (let i = 0; i < 50 && ready.status === 200; i++) ready = await fetch(`${s.url}/ready`);
-    expect(ready.status).toBe(503);
+    const ready = await waitFor('/ready to answer 503', async () => {
+      const r = await fetch(`${s.url}/ready`);
+      return r.status === 503 ? r : undefined;
+    });
     expect(await ready.json()).toMatchObject({
       status: 'not_ready',
       reasons: [expect.stringContaining('draining')],
@@ -152,15 +152,19 @@ describe('graceful shutdown', () => {
   });
 
   it('a second SIGTERM exits at once without waiting for calls in flight', async () => {
-    const s = await spawnServe(env);
+    const s = await spawnServe(env, [], SERVE_WITH_FIXTURES);
     const client = await mcpClient(s.url, s.adminToken());
     const call = slowCall(client, 50_000);
     call.done.catch(() => {});
     await call.started;
     s.proc.kill('SIGTERM');
     // let the first signal be handled before the second arrives
-    while (!s.stderr().includes('draining') && s.proc.exitCode === null)
-      await new Promise((r) => setTimeout(r, 20));
+    await waitFor(
+      'the first SIGTERM to be handled',
+      () => s.stderr().includes('draining') || s.proc.exitCode !== null,
+      undefined,
+      20,
+    );
     s.proc.kill('SIGTERM');
     expect(await s.exited).toBe(1);
   });

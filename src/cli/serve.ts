@@ -2,7 +2,7 @@ import { openCore } from '../compose/open-core.js';
 import { startServices } from '../compose/start-services.js';
 import type { Core } from '../core/core.js';
 import { invalid } from '../core/errors.js';
-import { startServer } from '../http/server.js';
+import { type ServerOptions, startServer } from '../http/server.js';
 import { type Globals, loadOpts } from './globals.js';
 
 function parseServeArgs(args: string[]): { host?: string; port?: number } {
@@ -42,8 +42,13 @@ async function reload(core: Core): Promise<void> {
   }
 }
 
-export async function runServe(args: string[], g: Globals): Promise<number> {
-  const opts = parseServeArgs(args);
+/** `extra` is for test entries only (test/fixtures/serve-with-fixtures.mjs injects the fixtures). */
+export async function runServe(
+  args: string[],
+  g: Globals,
+  extra: Pick<ServerOptions, 'tools' | 'mcpExtra'> = {},
+): Promise<number> {
+  const opts = { ...extra, ...parseServeArgs(args) };
   const core = await openCore(loadOpts(g));
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
