@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openCore } from '../dist/app.js';
+import { openCore } from '../dist/compose/open-core.js';
 import { ConfigSchema } from '../dist/core/config/schema.js';
 
 const MB = Number(process.argv[2] ?? 64);

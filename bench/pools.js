@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openCore } from '../dist/app.js';
+import { openCore } from '../dist/compose/open-core.js';
 import { ConfigSchema } from '../dist/core/config/schema.js';
 import { startPools } from '../dist/core/pools/start.js';
 
