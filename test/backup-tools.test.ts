@@ -36,25 +36,34 @@ describe('backup and DR tools through invoke', () => {
   });
 
   it('reports backup_storage healthy, beyond the RPO degraded; metrics follow', async () => {
-    const health = async () => (await core.health.components(true)).find((c) => c.name === 'backup_storage')!;
-    expect((await health()).message).toContain('no backup yet');
-    expect(await metric(core, 'mahavishnu_backup_last_success_timestamp_seconds')).toBe(0);
-    const seen: Progress[] = [];
-    const b = (await call(core, 'backup_create', { type: 'full' }, (p) => seen.push(p))) as {
-      id: string;
-      size_bytes: number;
-    };
-    expect(seen.length).toBeGreaterThan(0);
-    expect(seen.at(-1)!.progress).toBe(seen.at(-1)!.total);
-    expect((await health()).status).toBe('healthy');
-    const c = core.config;
-    core.applySettings({ ...core.settings, config: { ...c, dr: { rpo_hours: 1e-9 } } });
-    expect((await health()).status).toBe('degraded');
-    core.applySettings({ ...core.settings, config: c });
-    expect(await metric(core, 'mahavishnu_backup_last_success_timestamp_seconds')).toBeGreaterThan(
-      Date.now() / 1000 - 60,
-    );
-    expect(await metric(core, 'mahavishnu_backup_size_bytes')).toBe(b.size_bytes);
+    // a store of its own: "no backup yet" holds only before any other test made one
+    const folder = tempDir('mahavishnu-tools-');
+    const { core: own, cleanup: close } = await testCore('sqlite', backupSettings(folder.path));
+    try {
+      const health = async () =>
+        (await own.health.components(true)).find((c) => c.name === 'backup_storage')!;
+      expect((await health()).message).toContain('no backup yet');
+      expect(await metric(own, 'mahavishnu_backup_last_success_timestamp_seconds')).toBe(0);
+      const seen: Progress[] = [];
+      const b = (await call(own, 'backup_create', { type: 'full' }, (p) => seen.push(p))) as {
+        id: string;
+        size_bytes: number;
+      };
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.at(-1)!.progress).toBe(seen.at(-1)!.total);
+      expect((await health()).status).toBe('healthy');
+      const c = own.config;
+      own.applySettings({ ...own.settings, config: { ...c, dr: { rpo_hours: 1e-9 } } });
+      expect((await health()).status).toBe('degraded');
+      own.applySettings({ ...own.settings, config: c });
+      expect(await metric(own, 'mahavishnu_backup_last_success_timestamp_seconds')).toBeGreaterThan(
+        Date.now() / 1000 - 60,
+      );
+      expect(await metric(own, 'mahavishnu_backup_size_bytes')).toBe(b.size_bytes);
+    } finally {
+      await close();
+      folder.remove();
+    }
   });
 
   it('refuses state-changing tools during maintenance, still serves read-only ones', async () => {
@@ -88,6 +97,7 @@ describe('backup and DR tools through invoke', () => {
   });
 
   it('backup_restore takes a safety backup, restores, leaves maintenance and counts the outcome', async () => {
+    const restoresBefore = (await metric(core, 'mahavishnu_restore_total{outcome="ok"}')) || 0;
     const { id } = (await call(core, 'backup_create', { type: 'full' })) as { id: string };
     const before = await snapshot(core.db);
     await call(core, 'auth_create_user', { username: 'gone.after.restore', role: 'viewer' });
@@ -98,12 +108,13 @@ describe('backup and DR tools through invoke', () => {
     expect(after.users).toEqual(before.users);
     // the restored audit log goes on: this call's record chains onto it
     expect((await core.audit.verify()).ok).toBe(true);
-    expect(await metric(core, 'mahavishnu_restore_total{outcome="ok"}')).toBe(1);
+    expect(await metric(core, 'mahavishnu_restore_total{outcome="ok"}')).toBe(restoresBefore + 1);
     const plan = (await call(core, 'backup_restore', { backup_id: id, dry_run: true })) as { plan: string[] };
     expect(plan.plan.join('\n')).toContain('safety backup');
   });
 
   it('dr_check passes every level, measures RPO and restore time, and sets its metric', async () => {
+    await call(core, 'backup_create', { type: 'full' }); // its own backup, whatever ran before
     const r = (await call(core, 'dr_check')) as {
       ok: boolean;
       levels: { level: string; ok: boolean }[];
@@ -124,6 +135,7 @@ describe('backup and DR tools through invoke', () => {
   });
 
   it('dr_check fails the first level when the newest backup is older than the RPO', async () => {
+    await call(core, 'backup_create', { type: 'full' }); // its own backup, whatever ran before
     const c = core.config;
     core.applySettings({ ...core.settings, config: { ...c, dr: { rpo_hours: 1e-9 } } });
     try {
@@ -140,9 +152,7 @@ describe('backup and DR tools through invoke', () => {
   });
 
   it('dr_recover says what it did, step by step', async () => {
-    const id = (
-      (await call(core, 'backup_list')) as { backups: { id: string; type: string }[] }
-    ).backups.find((b) => b.type === 'full')!.id;
+    const { id } = (await call(core, 'backup_create', { type: 'full' })) as { id: string };
     const r = (await call(core, 'dr_recover', { backup: id })) as {
       ok: boolean;
       steps: { step: string; ok: boolean }[];

@@ -88,6 +88,7 @@ describe('probes and metrics over a real socket', () => {
   });
 
   it('/metrics is Prometheus text with process metrics, build info and the request histogram by route pattern', async () => {
+    await fetch(`${t.url}/health`);
     await call(t, 'no_such_tool', {}, await t.tokenFor('viewer'));
     const r = await fetch(`${t.url}/metrics`);
     expect(r.status).toBe(200);

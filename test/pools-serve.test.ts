@@ -40,10 +40,10 @@ steps:
       nap: `
 name: nap
 description: a few seconds of work
-pool: prod
+pool: batch
 steps:
   - name: nap
-    argv: [sleep, "5"]
+    argv: [sleep, "3"]
 retries: 1
 `,
     });
@@ -126,31 +126,69 @@ retries: 1
   });
 
   it('after a SIGKILL, a new server restores the pool and ends every in-flight run', async () => {
+    // its own pool, so this test does not depend on what the one before left
+    const batch = json(
+      await cliAsync(
+        [
+          ...server(),
+          'pool',
+          'spawn',
+          '--name',
+          'batch',
+          '--min',
+          '2',
+          '--max',
+          '2',
+          '--no-autoscale',
+          '--json',
+        ],
+        remote,
+      ),
+    );
+    expect(batch.workers.total).toBe(2);
     // queued at the same time (a CLI process can take seconds to start on a loaded machine)
     const runs = (
       await Promise.all([1, 2].map(() => cliAsync(['workflow', 'run', 'nap', '--json'], env)))
     ).map((r) => json(r).id as string);
-    await waitFor('both naps to run', () => {
-      const recent = json(cli(['workflow', 'status', '--json'], env)).runs as { id: string; state: string }[];
-      return runs.every((id) => recent.find((r) => r.id === id)?.state === 'running');
+    // polled through the server's action API: a CLI process per poll would be slower than the steps
+    await waitFor('both naps to run', async () => {
+      const states = await Promise.all(runs.map(async (id) => (await runStatus(id)).state));
+      return states.every((st) => st === 'running');
     });
     s.proc.kill('SIGKILL');
     await s.exited;
 
     s = await spawnServe(env);
     for (const id of runs) {
-      const st = await waitFor(`run ${id} to end`, () => {
-        const r = json(cli(['workflow', 'status', id, '--json'], env));
+      const st = await waitFor(`run ${id} to end`, async () => {
+        const r = await runStatus(id);
         return ['succeeded', 'failed', 'cancelled'].includes(r.state) && r;
       });
       expect(st).toMatchObject({ state: 'succeeded', steps: [{ attempts: 2 }] });
     }
     await waitFor('the pool back at its desired size', () => {
-      const p = json(cli(['pool', 'status', 'prod', '--json'], env));
+      const p = json(cli(['pool', 'status', 'batch', '--json'], env));
       return p.workers.total === 2 && p.hosts === 1;
     });
 
-    const closed = json(await cliAsync([...server(), 'pool', 'close', 'prod', '--json'], remote));
+    const closed = json(
+      await cliAsync([...server(), 'pool', 'close', 'batch', '--json'], {
+        ...env,
+        MAHAVISHNU_TOKEN: s.adminToken(),
+      }),
+    );
     expect(closed.state).toBe('closed');
   });
+
+  /** A run's status from the running server (the one `s` is now). */
+  async function runStatus(id: string): Promise<{ state: string; steps: unknown[] }> {
+    const r = await fetch(`${s.url}/api/v1/tools/workflow_status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer(s.adminToken()) },
+      body: JSON.stringify({ id }),
+    });
+    const body = (await r.json()) as { ok: boolean; result: { state: string; steps: unknown[] } };
+    if (!body.ok) throw new Error(JSON.stringify(body));
+    return body.result;
+  }
 });

@@ -25,8 +25,9 @@ export async function waitFor<T>(
   let last: unknown;
   for (;;) {
     try {
-      const v = await fn();
-      if (v) return v;
+      // an attempt that hangs (a query on a cut connection) must not outlive the budget
+      const v = await Promise.race([fn(), expiry(deadline)]);
+      if (v) return v as T;
     } catch (e) {
       last = e;
     }
@@ -36,6 +37,16 @@ export async function waitFor<T>(
       );
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** Rejects at the deadline (unref'd, so it never holds the process open). */
+function expiry(deadline: number): Promise<never> {
+  return new Promise((_, reject) => {
+    setTimeout(
+      () => reject(new Error('the attempt did not finish in time')),
+      Math.max(0, deadline - Date.now()),
+    ).unref();
+  });
 }
 
 function budgetFor(what: string, timeoutMs: number | undefined): number {

@@ -23,7 +23,8 @@ describe.each<StoreKind>(['sqlite', 'postgres'])('state store contract (%s)', (k
   it('creates and lists users, sorted, without secrets', async () => {
     await core.users.create({ username: 'zed', role: 'viewer' });
     await core.users.create({ username: 'amy', role: 'admin', password: 'correct horse battery' });
-    const users = await core.users.list();
+    // only this test's users: others in this file create their own
+    const users = (await core.users.list()).filter((u) => ['amy', 'zed'].includes(u.username));
     expect(users.map((u) => [u.username, u.role, u.has_password])).toEqual([
       ['amy', 'admin', true],
       ['zed', 'viewer', false],
@@ -34,7 +35,8 @@ describe.each<StoreKind>(['sqlite', 'postgres'])('state store contract (%s)', (k
   });
 
   it('refuses a duplicate username with conflict', async () => {
-    await expect(core.users.create({ username: 'zed', role: 'admin' })).rejects.toMatchObject({
+    await core.users.create({ username: 'twice', role: 'viewer' });
+    await expect(core.users.create({ username: 'twice', role: 'admin' })).rejects.toMatchObject({
       code: 'conflict',
     });
   });
@@ -62,33 +64,54 @@ describe.each<StoreKind>(['sqlite', 'postgres'])('state store contract (%s)', (k
   });
 
   it('chains audit records, even when appended concurrently, and verifies them', async () => {
+    const before = (await core.audit.verify()).records;
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         core.audit.append({ callId: `c${i}`, phase: 'begin', principal: admin, tool: 'x_y', input: { i } }),
       ),
     );
     const v = await core.audit.verify();
-    expect(v).toMatchObject({ ok: true, records: 20, first_bad_seq: null });
+    expect(v).toMatchObject({ ok: true, records: before + 20, first_bad_seq: null });
   });
 
   it('refuses to update or delete audit records (append-only)', async () => {
-    await expect(core.db.query("UPDATE audit_log SET tool = 'evil' WHERE seq = 3")).rejects.toThrow(
+    await core.audit.append({ callId: 'ro', phase: 'begin', principal: admin, tool: 'x_y', input: {} });
+    const [{ seq }] = (await core.db.query<{ seq: number }>('SELECT MAX(seq) AS seq FROM audit_log')) as [
+      { seq: number },
+    ];
+    await expect(core.db.query("UPDATE audit_log SET tool = 'evil' WHERE seq = $1", [seq])).rejects.toThrow(
       /append-only/,
     );
-    await expect(core.db.query('DELETE FROM audit_log WHERE seq = 3')).rejects.toThrow(/append-only/);
+    await expect(core.db.query('DELETE FROM audit_log WHERE seq = $1', [seq])).rejects.toThrow(/append-only/);
   });
 
   it('detects a tampered audit record', async () => {
-    // bypass the append-only guard the way an attacker with database access would
-    if (kind === 'postgres') {
-      await core.db.exec(
-        "ALTER TABLE audit_log DISABLE TRIGGER USER; UPDATE audit_log SET input = '{}' WHERE seq = 5",
-      );
-    } else {
-      await core.db.exec("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET input = '{}' WHERE seq = 5");
+    // a store of its own: the guard is dropped here, and the other tests need it
+    const own = await testCore(kind);
+    try {
+      for (let i = 0; i < 6; i++)
+        await own.core.audit.append({
+          callId: `t${i}`,
+          phase: 'begin',
+          principal: admin,
+          tool: 'x_y',
+          input: { i },
+        });
+      // bypass the append-only guard the way an attacker with database access would
+      if (kind === 'postgres') {
+        await own.core.db.exec(
+          "ALTER TABLE audit_log DISABLE TRIGGER USER; UPDATE audit_log SET input = '{}' WHERE seq = 5",
+        );
+      } else {
+        await own.core.db.exec(
+          "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET input = '{}' WHERE seq = 5",
+        );
+      }
+      const v = await own.core.audit.verify();
+      expect(v).toMatchObject({ ok: false, first_bad_seq: 5 });
+      expect(v.reason).toMatch(/altered/);
+    } finally {
+      await own.cleanup();
     }
-    const v = await core.audit.verify();
-    expect(v).toMatchObject({ ok: false, first_bad_seq: 5 });
-    expect(v.reason).toMatch(/altered/);
   });
 });
