@@ -5,13 +5,7 @@ import { tryLoadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Core } from '../core.js';
 import { currentSchemaVersion, SCHEMA_VERSION } from '../sql/migrations.js';
-
-export type CheckStatus = 'pass' | 'warn' | 'fail';
-export interface CheckResult {
-  name: string;
-  status: CheckStatus;
-  reason: string;
-}
+import type { CheckResult } from './schemas.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '[::1]']);
 const WEAK = ['password', 'admin', 'changeme', 'secret', 'mahavishnu', 'postgres', 'redis', 'test', '123456'];
