@@ -23,7 +23,7 @@ export function createMcpServer(
     { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
   );
   registerTools(server, core, tools, principalOf);
-  registerResources(server, core);
+  registerResources(server, core, principalOf);
   registerPrompts(server, core);
   if (core.config.mcp.test_tools) registerTestFixtures(server);
   return server;

@@ -66,6 +66,11 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodType> {
   input: I;
   output: O;
   scope?: Scope;
+  /**
+   * 'allowed' for the tools maintenance is for (a restore, a recovery): they run while it is
+   * active and are not waited for when it starts. Every other state-changing tool is refused then.
+   */
+  maintenance?: 'allowed' | 'refused';
   cli?: {
     /** Command words, when not `<noun> <verb>` from the name (e.g. ['validate-production']). */
     path?: string[];
@@ -86,6 +91,7 @@ export interface Tool {
   role: Role;
   hints: ToolHints;
   scope: Scope;
+  maintenance: 'allowed' | 'refused';
   /** Input as the caller sends it: strict, with `dry_run` added for destructive tools. */
   input: z.ZodObject;
   /** Output as the tool returns it (a dry-run plan is also accepted for destructive tools). */
@@ -126,6 +132,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodType>(spec: Too
     role: spec.role,
     hints: spec.hints,
     scope: spec.scope ?? 'store',
+    maintenance: spec.maintenance ?? 'refused',
     input,
     output,
     cliPath: spec.cli?.path ?? [noun!, verb.join('-')],

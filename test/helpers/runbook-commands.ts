@@ -1,30 +1,17 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 export const REPO = resolve(import.meta.dirname, '../..');
-
-/**
- * The seed runbook lives in shared/ beside the clone (../shared/seed/…); in a git worktree the
- * clone sits deeper, so look in each parent folder in turn.
- */
-export function seedRunbookPath(): string | undefined {
-  let dir = REPO;
-  for (let i = 0; i < 4; i++) {
-    const p = join(dirname(dir), 'shared', 'seed', 'operational-runbooks.md');
-    if (existsSync(p)) return p;
-    dir = dirname(dir);
-  }
-  return undefined;
-}
 
 /** The first command word must be a plain word followed by a space or the end (not `mahavishnu=…`). */
 const COMMAND = /(?:^|\s)(?:\S*\/)?mahavishnu\s+([a-z][a-z-]*(?=\s|$).*)$/;
 
 /**
  * Every `mahavishnu …` command line of a Markdown text: lines of fenced code blocks and inline
- * code spans, each cut at a comment, a pipe or a redirection; as argument lists.
+ * code spans, each cut at a comment, a pipe or a redirection; as argument lists. One line per
+ * command unless `all` (every distinct line, for checking each one's flags).
  */
-export function extractCommands(markdown: string): string[][] {
+export function extractCommands(markdown: string, { all = false } = {}): string[][] {
   const candidates: string[] = [];
   let inFence = false;
   for (const line of markdown.split('\n')) {
@@ -40,8 +27,8 @@ export function extractCommands(markdown: string): string[][] {
     const m = COMMAND.exec(c.replace(/(^|\s+)#.*$/, '').replace(/\s+(\||>>?|2>&1).*$/, ''));
     if (!m) continue;
     const args = m[1]!.trim().split(/\s+/);
-    // one run per command: the same command with other flags or values prints the same help
-    if (!out.has(commandKey(args))) out.set(commandKey(args), args);
+    const key = all ? args.join(' ') : commandKey(args);
+    if (!out.has(key)) out.set(key, args);
   }
   return [...out.values()];
 }

@@ -12,6 +12,8 @@ export const drRecover = defineTool({
     'whether it passed.',
   role: 'admin',
   hints: { readOnly: false, destructive: true, idempotent: false, openWorld: false },
+  // the restore is what maintenance is for: it runs inside it
+  maintenance: 'allowed',
   input: z.strictObject({ backup: BackupId }),
   output: z.strictObject({
     ok: z.boolean().describe('Every step passed.'),
