@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WITH_FIXTURES } from './fixtures/conformance/index.js';
 import { authProxy } from './helpers/auth-proxy.js';
 import { CONFORMANCE, INSPECTOR, NODE22, requireNode22Tools } from './helpers/node22.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -24,7 +25,7 @@ describe('official MCP tooling against /mcp and /sse', () => {
   let token: string;
   beforeAll(async () => {
     requireNode22Tools();
-    t = await startTestServer({ mcp: { test_tools: true } });
+    t = await startTestServer({}, 'sqlite', WITH_FIXTURES);
     token = await t.tokenFor('admin');
   });
   afterAll(async () => {

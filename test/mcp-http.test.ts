@@ -4,6 +4,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WITH_FIXTURES } from './fixtures/conformance/index.js';
 import { bearer, startTestServer, type TestServer } from './helpers/server.js';
 
 type Kind = 'streamable' | 'sse';
@@ -30,7 +31,7 @@ describe.each(['streamable', 'sse'] as const)('MCP over HTTP (%s) with the SDK c
   let client: Client;
   let adminToken: string;
   beforeAll(async () => {
-    t = await startTestServer({ mcp: { test_tools: true } });
+    t = await startTestServer({}, 'sqlite', WITH_FIXTURES);
     adminToken = await t.tokenFor('admin');
     client = await connect(kind, t.url, adminToken);
   });
@@ -39,7 +40,7 @@ describe.each(['streamable', 'sse'] as const)('MCP over HTTP (%s) with the SDK c
     await t.stop();
   });
 
-  it('lists the same tools as stdio, plus the test fixtures when mcp.test_tools is on', async () => {
+  it('lists the same tools as stdio, plus the test fixtures a test server injects', async () => {
     const { tools } = await client.listTools();
     const names = tools.map((x) => x.name);
     expect(names).toEqual(expect.arrayContaining(['auth_list_users', 'auth_create_token', 'test_slow']));
@@ -103,7 +104,7 @@ describe.each(['streamable', 'sse'] as const)('MCP over HTTP (%s) with the SDK c
 describe('MCP over HTTP sessions', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ mcp: { test_tools: true } });
+    t = await startTestServer({}, 'sqlite', WITH_FIXTURES);
   });
   afterAll(async () => t.stop());
 

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WITH_FIXTURES } from './fixtures/conformance/index.js';
 import { bearer, startTestServer, type TestServer } from './helpers/server.js';
 
 /** promtool (Debian package `prometheus`) reads the scrape on stdin; resolves with its verdict. */
@@ -19,7 +20,7 @@ describe('a /metrics scrape passes `promtool check metrics`', () => {
   beforeAll(async () => {
     if (spawnSync('promtool', ['--version']).error)
       throw new Error('promtool is missing: apt-get install -y prometheus');
-    t = await startTestServer({ mcp: { test_tools: true } });
+    t = await startTestServer({}, 'sqlite', WITH_FIXTURES);
   });
   afterAll(async () => t?.stop());
 

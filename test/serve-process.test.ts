@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childEnv, cli, cliAsync } from './helpers/cli.js';
-import { type ServeProcess, spawnServe } from './helpers/serve.js';
+import { SERVE_WITH_FIXTURES, type ServeProcess, spawnServe } from './helpers/serve.js';
 import { bearer } from './helpers/server.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -123,14 +123,11 @@ describe('`mahavishnu serve` as a process: the CLI remote path', () => {
 
 describe('graceful shutdown', () => {
   const tmp = tempDir();
-  const env = childEnv(tmp.path, {
-    MAHAVISHNU_MCP__TEST_TOOLS: 'true',
-    MAHAVISHNU_SERVER__DRAIN_TIMEOUT_MS: '60000',
-  });
+  const env = childEnv(tmp.path, { MAHAVISHNU_SERVER__DRAIN_TIMEOUT_MS: '60000' });
   afterAll(() => tmp.remove());
 
   it('SIGTERM: /ready turns 503 at once, new sessions are refused, the call in flight finishes, exit 0', async () => {
-    const s = await spawnServe(env);
+    const s = await spawnServe(env, [], SERVE_WITH_FIXTURES);
     const token = s.adminToken();
     const client = await mcpClient(s.url, token);
     const call = slowCall(client, 1500);
@@ -152,7 +149,7 @@ describe('graceful shutdown', () => {
   });
 
   it('a second SIGTERM exits at once without waiting for calls in flight', async () => {
-    const s = await spawnServe(env);
+    const s = await spawnServe(env, [], SERVE_WITH_FIXTURES);
     const client = await mcpClient(s.url, s.adminToken());
     const call = slowCall(client, 50_000);
     call.done.catch(() => {});

@@ -3,16 +3,22 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../src/core/core.js';
 import { startPools } from '../src/core/pools/start.js';
-import type { RunStatus } from '../src/core/workflows/service.js';
-import { toolByName } from '../src/tools/index.js';
+import type { AnyTool } from '../src/tools/define.js';
 import { invoke } from '../src/tools/invoke.js';
+import { poolClose } from '../src/tools/pool/close.js';
+import { poolSpawn } from '../src/tools/pool/spawn.js';
+import { workflowCancel } from '../src/tools/workflow/cancel.js';
+import { workflowLogs } from '../src/tools/workflow/logs.js';
+import { workflowRun } from '../src/tools/workflow/run.js';
+import { workflowStatus } from '../src/tools/workflow/status.js';
 import { admin, testCore } from './helpers/core.js';
+import { done, planOf } from './helpers/results.js';
 import { tempDir } from './helpers/tmp.js';
 import { waitFor } from './helpers/wait.js';
 import { writeWorkflows } from './helpers/workflows.js';
 
-const call = (core: Core, tool: string, input: unknown) =>
-  invoke(toolByName.get(tool)!, input, { core, principal: admin });
+const call = <T extends AnyTool>(core: Core, tool: T, input: unknown) =>
+  invoke(tool, input, { core, principal: admin });
 
 /** Workflows through a real pool: literal params, timeouts, cancellation that kills, the ad hoc allowlist. */
 describe('workflows on a live pool', () => {
@@ -70,27 +76,33 @@ retries: 1
       pools: { tick_ms: 100 },
     }));
     await startPools(core);
-    await call(core, 'pool_spawn', { type: 'mahavishnu', name: 'wf', min: 2, max: 2, autoscale: false });
+    await call(core, poolSpawn, { type: 'mahavishnu', name: 'wf', min: 2, max: 2, autoscale: false });
   });
   afterAll(async () => {
     await cleanup();
     tmp.remove();
   });
 
+  /** workflow_status of one run (with an id it never returns the list of recent runs). */
+  const status = async (id: string) => {
+    const s = await call(core, workflowStatus, { id });
+    if ('runs' in s) throw new Error('workflow_status with an id returned the list of runs');
+    return s;
+  };
   const ended = (id: string) =>
     waitFor(`run ${id} to end`, async () => {
-      const s = (await call(core, 'workflow_status', { id })) as RunStatus;
+      const s = await status(id);
       return ['succeeded', 'failed', 'cancelled'].includes(s.state) ? s : undefined;
     });
 
   it('passes a param like `; rm -rf /` or `$(id)` as one literal argument', async () => {
-    const run = (await call(core, 'workflow_run', {
+    const run = await call(core, workflowRun, {
       name: 'args',
       params: { a: '; rm -rf /', b: '$(id) `id` | cat' },
-    })) as RunStatus;
+    });
     expect(['queued', 'running', 'succeeded']).toContain(run.state);
     expect((await ended(run.id)).state).toBe('succeeded');
-    const logs = (await call(core, 'workflow_logs', { id: run.id })) as { steps: { output: string }[] };
+    const logs = await call(core, workflowLogs, { id: run.id });
     expect(JSON.parse(logs.steps[0]!.output)).toEqual(['; rm -rf /', '$(id) `id` | cat']);
   });
 
@@ -98,10 +110,10 @@ retries: 1
     await core.maintenance.enter('test restore');
     let id = '';
     try {
-      const input = toolByName.get('workflow_run')!.input.parse({ name: 'args', params: { a: '1', b: '2' } });
-      id = (await core.workflows.run(input as never, 'test')).id;
+      const input = workflowRun.input.parse({ name: 'args', params: { a: '1', b: '2' } });
+      id = (await core.workflows.run(input, 'test')).id;
       await new Promise((r) => setTimeout(r, 600)); // several passes at tick_ms 100
-      expect(((await call(core, 'workflow_status', { id })) as RunStatus).state).toBe('queued');
+      expect((await status(id)).state).toBe('queued');
     } finally {
       core.maintenance.exit();
     }
@@ -109,19 +121,19 @@ retries: 1
   });
 
   it('refuses unknown or missing params, naming them', async () => {
-    await expect(call(core, 'workflow_run', { name: 'args', params: { a: 'x' } })).rejects.toMatchObject({
+    await expect(call(core, workflowRun, { name: 'args', params: { a: 'x' } })).rejects.toMatchObject({
       code: 'invalid_input',
       message: expect.stringContaining('--param b='),
     });
     await expect(
-      call(core, 'workflow_run', { name: 'args', params: { a: 'x', b: 'y', c: 'z' } }),
+      call(core, workflowRun, { name: 'args', params: { a: 'x', b: 'y', c: 'z' } }),
     ).rejects.toMatchObject({
       message: expect.stringContaining('no param c'),
     });
   });
 
   it('cancel kills the running process and cancels the steps after it', async () => {
-    const run = (await call(core, 'workflow_run', { name: 'slow', params: { file: pidFile } })) as RunStatus;
+    const run = await call(core, workflowRun, { name: 'slow', params: { file: pidFile } });
     const pid = await waitFor('the pid file', () => {
       try {
         return Number(readFileSync(pidFile, 'utf8')) || undefined;
@@ -129,7 +141,7 @@ retries: 1
         return undefined;
       }
     });
-    const out = (await call(core, 'workflow_cancel', { id: run.id })) as RunStatus;
+    const out = done(await call(core, workflowCancel, { id: run.id }));
     expect(out.state).toBe('cancelled');
     expect(out.steps.map((s) => s.state)).toEqual(['cancelled', 'cancelled']);
     await waitFor('the process to be gone', () => {
@@ -141,12 +153,12 @@ retries: 1
       }
     });
     // a finished run is left as it is
-    const again = (await call(core, 'workflow_cancel', { id: run.id })) as RunStatus;
+    const again = done(await call(core, workflowCancel, { id: run.id }));
     expect(again.finished_at).toBe(out.finished_at);
   });
 
   it('kills a step at its timeout and retries it up to the limit, then fails', async () => {
-    const run = (await call(core, 'workflow_run', { name: 'hang' })) as RunStatus;
+    const run = await call(core, workflowRun, { name: 'hang' });
     const s = await ended(run.id);
     expect(s.state).toBe('failed');
     expect(s.steps[0]).toMatchObject({ state: 'failed', attempts: 2, max_attempts: 2 });
@@ -154,15 +166,15 @@ retries: 1
   });
 
   it('runs an ad hoc command only when its executable is allowed', async () => {
-    const ok = (await call(core, 'workflow_run', {
+    const ok = await call(core, workflowRun, {
       command: ['echo', 'adhoc', '$HOME'],
       pool: 'wf',
-    })) as RunStatus;
+    });
     expect((await ended(ok.id)).state).toBe('succeeded');
-    const logs = (await call(core, 'workflow_logs', { id: ok.id })) as { steps: { output: string }[] };
+    const logs = await call(core, workflowLogs, { id: ok.id });
     expect(logs.steps[0]!.output).toBe('adhoc $HOME\n');
     await expect(
-      call(core, 'workflow_run', { command: ['rm', '-rf', '/tmp/x'], pool: 'wf' }),
+      call(core, workflowRun, { command: ['rm', '-rf', '/tmp/x'], pool: 'wf' }),
     ).rejects.toMatchObject({
       code: 'forbidden',
       message: expect.stringContaining('workflows.adhoc_executables'),
@@ -180,33 +192,27 @@ retries: 1
   });
 
   it('reports an exhausted pool (at max, all busy, queue not shrinking) as degraded', async () => {
-    await call(core, 'pool_spawn', { name: 'tiny', min: 1, max: 1, autoscale: false });
-    for (let i = 0; i < 3; i++) await call(core, 'workflow_run', { name: 'long' });
+    await call(core, poolSpawn, { name: 'tiny', min: 1, max: 1, autoscale: false });
+    for (let i = 0; i < 3; i++) await call(core, workflowRun, { name: 'long' });
     const health = await waitFor('pool_tiny to be degraded', async () => {
       const c = (await core.health.components(true)).find((x) => x.name === 'pool_tiny');
       return c?.status === 'degraded' && c;
     });
     expect(health.message).toContain('pool exhausted');
-    const closed = (await call(core, 'pool_close', { pool: 'tiny', force: true })) as { state: string };
+    const closed = done(await call(core, poolClose, { pool: 'tiny', force: true }));
     expect(closed.state).toBe('closed');
   });
 
   it('closes with --force: running steps are killed and recorded cancelled', async () => {
-    const run = (await call(core, 'workflow_run', {
+    const run = await call(core, workflowRun, {
       name: 'slow',
       params: { file: `${pidFile}2` },
-    })) as RunStatus;
-    await waitFor(
-      'the step to run',
-      async () =>
-        ((await call(core, 'workflow_status', { id: run.id })) as RunStatus).steps[0]!.state === 'running',
-    );
-    const plan = (await call(core, 'pool_close', { pool: 'wf', force: true, dry_run: true })) as {
-      plan: string[];
-    };
-    expect(plan.plan.join('\n')).toContain('kill the 1 running step');
-    const closed = (await call(core, 'pool_close', { pool: 'wf', force: true })) as { state: string };
+    });
+    await waitFor('the step to run', async () => (await status(run.id)).steps[0]!.state === 'running');
+    const plan = planOf(await call(core, poolClose, { pool: 'wf', force: true, dry_run: true }));
+    expect(plan.join('\n')).toContain('kill the 1 running step');
+    const closed = done(await call(core, poolClose, { pool: 'wf', force: true }));
     expect(closed.state).toBe('closed');
-    expect(((await call(core, 'workflow_status', { id: run.id })) as RunStatus).state).toBe('cancelled');
+    expect((await status(run.id)).state).toBe('cancelled');
   });
 });

@@ -1,7 +1,7 @@
 import { openCore } from '../compose/open-core.js';
 import { startServices } from '../compose/start-services.js';
 import type { Core } from '../core/core.js';
-import { startServer } from '../http/server.js';
+import { type ServerOptions, startServer } from '../http/server.js';
 import { type Globals, loadOpts } from './globals.js';
 
 /** Settings reload on SIGHUP, when the build has it (src/core/config/reload.ts). */
@@ -20,8 +20,16 @@ async function reload(core: Core): Promise<void> {
   }
 }
 
-/** `mahavishnu serve`; the flags are declared, parsed and checked in builtins.ts. */
-export async function runServe(opts: { host?: string; port?: number }, g: Globals): Promise<number> {
+/**
+ * `mahavishnu serve`; the flags are declared, parsed and checked in builtins.ts. `extra` is for
+ * test entries only (test/fixtures/serve-with-fixtures.mjs injects the fixtures).
+ */
+export async function runServe(
+  flags: { host?: string; port?: number },
+  g: Globals,
+  extra: Pick<ServerOptions, 'tools' | 'mcpExtra'> = {},
+): Promise<number> {
+  const opts = { ...extra, ...flags };
   const core = await openCore(loadOpts(g));
   let server: Awaited<ReturnType<typeof startServer>>;
   try {

@@ -3,15 +3,19 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Core } from '../core/core.js';
 import { McpHttp } from '../mcp/http.js';
+import type { McpServerOptions } from '../mcp/server.js';
 import type { Tool } from '../tools/define.js';
-import { servedToolList } from '../tools/index.js';
+import { TOOLS } from '../tools/index.js';
 import { createApp } from './app.js';
 import type { ServerState } from './state.js';
 
 export interface ServerOptions {
   host?: string;
   port?: number;
+  /** The tools served over MCP and the action API (default: TOOLS). */
   tools?: readonly Tool[];
+  /** Registers more on each MCP session's server (tests add the conformance fixtures this way). */
+  mcpExtra?: McpServerOptions['extra'];
 }
 
 export interface RunningServer {
@@ -37,9 +41,10 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
   const cfg = core.config.server;
   const host = opts.host ?? cfg.host;
   const state: ServerState = { draining: false };
-  const tools = opts.tools ?? servedToolList(core.config);
+  const tools = opts.tools ?? TOOLS;
   const mcp = new McpHttp(core, {
     tools,
+    extra: opts.mcpExtra,
     accepting: () => !state.draining,
     maxSessions: cfg.max_mcp_sessions,
     idleMs: cfg.mcp_session_idle_ms,

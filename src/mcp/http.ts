@@ -8,7 +8,7 @@ import { AppError } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
 import type { Tool } from '../tools/define.js';
 import { TOOLS } from '../tools/index.js';
-import { createMcpServer } from './server.js';
+import { createMcpServer, type McpServerOptions } from './server.js';
 import { SseTransport } from './sse.js';
 import type { PrincipalOf } from './tools.js';
 
@@ -39,6 +39,7 @@ export const principalFromAuthInfo: PrincipalOf = (extra) => {
 
 export interface McpHttpOptions {
   tools?: readonly Tool[];
+  extra?: McpServerOptions['extra'];
   /** Sessions unused for this long are closed (clients that vanished without DELETE). */
   idleMs?: number;
   /** False while the server drains: new sessions are refused, existing ones finish their calls. */
@@ -58,6 +59,7 @@ export class McpHttp {
   private readonly streams = new Map<string, Session<WebStandardStreamableHTTPServerTransport>>();
   private readonly sse = new Map<string, Session<SseTransport>>();
   private readonly tools: readonly Tool[];
+  private readonly extra: McpServerOptions['extra'];
   private readonly sweeper: NodeJS.Timeout;
   private readonly accepting: () => boolean;
   private readonly maxSessions: number;
@@ -68,6 +70,7 @@ export class McpHttp {
     opts: McpHttpOptions = {},
   ) {
     this.tools = opts.tools ?? TOOLS;
+    this.extra = opts.extra;
     this.accepting = opts.accepting ?? (() => true);
     this.maxSessions = opts.maxSessions ?? 1000;
     const idleMs = opts.idleMs ?? 30 * 60_000;
@@ -80,7 +83,7 @@ export class McpHttp {
   }
 
   private newServer(): McpServer {
-    return createMcpServer(this.core, principalFromAuthInfo, this.tools);
+    return createMcpServer(this.core, principalFromAuthInfo, { tools: this.tools, extra: this.extra });
   }
 
   private refuseNew(): Response | undefined {

@@ -4,7 +4,6 @@ import type { Tool } from '../tools/define.js';
 import { TOOLS } from '../tools/index.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
-import { registerTestFixtures } from './test-fixtures.js';
 import { type PrincipalOf, registerTools } from './tools.js';
 
 const INSTRUCTIONS =
@@ -12,11 +11,18 @@ const INSTRUCTIONS =
   'health, adapters, secrets and users. Read-only tools are safe to call at any time; destructive tools ' +
   'accept dry_run: true to show their plan first.';
 
+export interface McpServerOptions {
+  /** The tools to serve (default: TOOLS). */
+  tools?: readonly Tool[];
+  /** Registers more on each server; tests add the conformance fixtures this way (test/fixtures/). */
+  extra?: (server: McpServer) => void;
+}
+
 /** One MCP server (one per session on HTTP, one per process on stdio) over the shared core. */
 export function createMcpServer(
   core: Core,
   principalOf: PrincipalOf,
-  tools: readonly Tool[] = TOOLS,
+  { tools = TOOLS, extra }: McpServerOptions = {},
 ): McpServer {
   const server = new McpServer(
     { name: 'mahavishnu', title: 'mahavishnu ops control plane', version: core.version },
@@ -25,6 +31,6 @@ export function createMcpServer(
   registerTools(server, core, tools, principalOf);
   registerResources(server, core, principalOf);
   registerPrompts(server, core);
-  if (core.config.mcp.test_tools) registerTestFixtures(server);
+  extra?.(server);
   return server;
 }

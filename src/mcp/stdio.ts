@@ -1,6 +1,5 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Core } from '../core/core.js';
-import { servedToolList } from '../tools/index.js';
 import { createMcpServer } from './server.js';
 
 /**
@@ -11,11 +10,7 @@ export async function serveStdio(core: Core): Promise<void> {
   console.log = console.error;
   console.info = console.error;
   const { username, role } = core.config.mcp.stdio_principal;
-  const server = createMcpServer(
-    core,
-    () => ({ username, role, transport: 'stdio' }),
-    servedToolList(core.config),
-  );
+  const server = createMcpServer(core, () => ({ username, role, transport: 'stdio' }));
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();

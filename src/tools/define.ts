@@ -84,7 +84,23 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodType> {
   content?: (output: z.output<O>) => ContentBlock[];
 }
 
-export interface Tool {
+/** The input a destructive tool takes: its own fields plus `dry_run`. Refinements are kept. */
+const withDryRun = <I extends z.ZodObject>(input: I) =>
+  input.safeExtend({
+    dry_run: z
+      .boolean()
+      .default(false)
+      .describe('Return the plan of what the call would do, without doing it.'),
+  });
+type WithDryRun<I extends z.ZodObject> = ReturnType<typeof withDryRun<I>>;
+type OrPlan<O extends z.ZodType> = z.ZodUnion<[O, typeof DryRunPlan]>;
+
+/**
+ * A declared tool. `I` is the input as the caller sends it (strict, with `dry_run` for destructive
+ * tools) and `O` the output as `invoke` returns it (or a dry-run plan, for destructive tools), so a
+ * call through `invoke` is typed by the tool's own schemas.
+ */
+export interface Tool<I extends z.ZodObject = z.ZodObject, O extends z.ZodType = z.ZodType> {
   name: string;
   title: string;
   description: string;
@@ -92,10 +108,8 @@ export interface Tool {
   hints: ToolHints;
   scope: Scope;
   maintenance: 'allowed' | 'refused';
-  /** Input as the caller sends it: strict, with `dry_run` added for destructive tools. */
-  input: z.ZodObject;
-  /** Output as the tool returns it (a dry-run plan is also accepted for destructive tools). */
-  output: z.ZodType;
+  input: I;
+  output: O;
   cliPath: string[];
   positional: string[];
   run: (input: Record<string, unknown>, ctx: ToolContext) => Promise<unknown>;
@@ -103,10 +117,15 @@ export interface Tool {
   content?: (output: unknown) => ContentBlock[];
 }
 
+/** Any tool, as lists of tools (TOOLS, the faces) hold them. */
+export type AnyTool = Tool;
+
 export const TOOL_NAME = /^[a-z][a-z0-9]*(_[a-z0-9]+)+$/;
 
 /** Declare a runbook action once; the MCP tool, CLI command and HTTP route are generated from it. */
-export function defineTool<I extends z.ZodObject, O extends z.ZodType>(spec: ToolSpec<I, O>): Tool {
+export function defineTool<I extends z.ZodObject, O extends z.ZodType, const H extends ToolHints>(
+  spec: ToolSpec<I, O> & { hints: H },
+): H['destructive'] extends true ? Tool<WithDryRun<I>, OrPlan<O>> : Tool<I, O> {
   if (!TOOL_NAME.test(spec.name) || spec.name.length > 64) {
     throw new Error(
       `tool name ${spec.name} must be <noun>_<verb> in lower snake case, at most 64 characters`,
@@ -115,17 +134,10 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodType>(spec: Too
   if (spec.hints.destructive && !spec.plan) throw new Error(`destructive tool ${spec.name} needs a plan()`);
   if (spec.hints.readOnly && spec.hints.destructive)
     throw new Error(`${spec.name}: read-only cannot be destructive`);
-  const input = spec.hints.destructive
-    ? spec.input.extend({
-        dry_run: z
-          .boolean()
-          .default(false)
-          .describe('Return the plan of what the call would do, without doing it.'),
-      })
-    : spec.input;
+  const input = spec.hints.destructive ? withDryRun(spec.input) : spec.input;
   const output = spec.hints.destructive ? z.union([spec.output, DryRunPlan]) : spec.output;
   const [noun, ...verb] = spec.name.split('_');
-  return {
+  const tool: Tool = {
     name: spec.name,
     title: spec.title,
     description: spec.description,
@@ -141,4 +153,6 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodType>(spec: Too
     plan: spec.plan && (async (i, ctx) => spec.plan!(i as z.output<I>, ctx)),
     ...(spec.content ? { content: (o: unknown) => spec.content!(o as z.output<O>) } : {}),
   };
+  // the conditional return type is what callers see; the value is built the same either way
+  return tool as H['destructive'] extends true ? Tool<WithDryRun<I>, OrPlan<O>> : Tool<I, O>;
 }

@@ -1,4 +1,3 @@
-import type { Config } from '../core/config/schema.js';
 import { adapterList } from './adapter/list.js';
 import { adapterRestart } from './adapter/restart.js';
 import { auditList } from './audit/list.js';
@@ -24,7 +23,6 @@ import { poolSpawn } from './pool/spawn.js';
 import { poolStatus } from './pool/status.js';
 import { securityRotateJwtSecret } from './security/rotate-jwt-secret.js';
 import { securityRotateSecrets } from './security/rotate-secrets.js';
-import { TEST_TOOLS } from './test/index.js';
 import { validateProductionTool } from './validate/production.js';
 import { workflowCancel } from './workflow/cancel.js';
 import { workflowList } from './workflow/list.js';
@@ -67,7 +65,3 @@ export const TOOLS: readonly Tool[] = [
 ];
 
 export const toolByName = new Map(TOOLS.map((t) => [t.name, t]));
-
-/** The tools a server serves: TOOLS, plus the test_* fixtures when mcp.test_tools is on. */
-export const servedToolList = (config: Config): readonly Tool[] =>
-  config.mcp.test_tools ? [...TOOLS, ...TEST_TOOLS] : TOOLS;

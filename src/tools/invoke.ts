@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import type { Core } from '../core/core.js';
 import { AppError, isAppError } from '../core/errors.js';
 import { type Principal, roleAllows } from '../core/principal.js';
 import { redact } from '../core/redact.js';
-import type { ClientChannel, Progress, Tool, ToolContext } from './define.js';
+import type { AnyTool, ClientChannel, Progress, ToolContext } from './define.js';
 import { parseInput } from './parse-input.js';
 import { policyBlocks } from './policy.js';
 
@@ -16,13 +17,18 @@ export interface CallOptions {
   client?: ClientChannel;
 }
 
-const commandOf = (tool: Tool) => `mahavishnu ${tool.cliPath.join(' ')}`;
+const commandOf = (tool: AnyTool) => `mahavishnu ${tool.cliPath.join(' ')}`;
 
 /**
  * The only door into the core: policy, role, strict input, run (or plan), output check, and the
- * metrics, log line and audit record of every call. Errors leave as AppError only.
+ * metrics, log line and audit record of every call. Errors leave as AppError only. The result is
+ * typed by the tool's output schema (with the dry-run plan for destructive tools).
  */
-export async function invoke(tool: Tool, rawInput: unknown, opts: CallOptions): Promise<unknown> {
+export async function invoke<T extends AnyTool>(
+  tool: T,
+  rawInput: unknown,
+  opts: CallOptions,
+): Promise<z.output<T['output']>> {
   const { core, principal } = opts;
   const callId = opts.callId ?? randomUUID();
   const started = performance.now();
@@ -86,7 +92,7 @@ export async function invoke(tool: Tool, rawInput: unknown, opts: CallOptions): 
     }
     await finish(opts, tool, callId, started, 'ok', audited, input);
     release?.();
-    return out.data;
+    return out.data as z.output<T['output']>;
   } catch (e) {
     const err = toAppError(e, callId);
     if (err.code === 'internal') core.log.error({ err: e, tool: tool.name, callId }, 'internal error');
@@ -98,7 +104,7 @@ export async function invoke(tool: Tool, rawInput: unknown, opts: CallOptions): 
 
 async function finish(
   opts: CallOptions,
-  tool: Tool,
+  tool: AnyTool,
   callId: string,
   started: number,
   outcome: string,

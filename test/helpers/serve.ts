@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { BIN, cli } from './cli.js';
 
 export interface ServeProcess {
@@ -11,9 +12,21 @@ export interface ServeProcess {
   stop: () => Promise<number | null>;
 }
 
-/** `mahavishnu serve --port 0` as a child process; resolves once it prints its address. */
-export function spawnServe(env: Record<string, string>, args: string[] = []): Promise<ServeProcess> {
-  const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { env, stdio: 'pipe' });
+/** `mahavishnu serve` from dist/ plus the test_* fixtures (test code; no production flag serves them). */
+export const SERVE_WITH_FIXTURES = [
+  fileURLToPath(new URL('../fixtures/serve-with-fixtures.mjs', import.meta.url)),
+];
+
+/**
+ * `mahavishnu serve --port 0` as a child process; resolves once it prints its address. `command`
+ * is what runs instead of `bin/mahavishnu.js serve`, e.g. SERVE_WITH_FIXTURES.
+ */
+export function spawnServe(
+  env: Record<string, string>,
+  args: string[] = [],
+  command: string[] = [BIN, 'serve'],
+): Promise<ServeProcess> {
+  const proc = spawn(process.execPath, [...command, '--port', '0', ...args], { env, stdio: 'pipe' });
   let stderr = '';
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   return new Promise((resolve, reject) => {

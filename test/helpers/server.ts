@@ -1,6 +1,6 @@
 import type { Core } from '../../src/core/core.js';
 import type { Role } from '../../src/core/principal.js';
-import { type RunningServer, startServer } from '../../src/http/server.js';
+import { type RunningServer, type ServerOptions, startServer } from '../../src/http/server.js';
 import { type StoreKind, testCore } from './core.js';
 
 export interface TestServer {
@@ -12,13 +12,17 @@ export interface TestServer {
   stop: () => Promise<void>;
 }
 
-/** The real HTTP server in this process on 127.0.0.1, port 0, over a fresh store. */
+/**
+ * The real HTTP server in this process on 127.0.0.1, port 0, over a fresh store. `options` adds
+ * server options, e.g. WITH_FIXTURES (test/fixtures/conformance) to serve the test_* fixtures.
+ */
 export async function startTestServer(
   overrides: Record<string, unknown> = {},
   kind: StoreKind = 'sqlite',
+  options: ServerOptions = {},
 ): Promise<TestServer> {
   const { core, cleanup } = await testCore(kind, overrides);
-  const server = await startServer(core, { host: '127.0.0.1', port: 0 });
+  const server = await startServer(core, { ...options, host: '127.0.0.1', port: 0 });
   let n = 0;
   return {
     core,

@@ -87,7 +87,6 @@ export const McpConfig = group({
     .strictObject({ username: z.string().min(1).default('local'), role: Role.default('admin') })
     .prefault({})
     .describe('Who a stdio MCP client acts as (stdio has no tokens; it is whoever started the process).'),
-  test_tools: z.boolean().default(false).describe('Serve the test_* fixture tools (conformance tests only).'),
 });
 
 export const PolicyConfig = group({

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { conflict, invalid, notFound } from '../errors.js';
 import type { Db } from '../sql/db.js';
-
-export type PoolState = 'active' | 'closing' | 'closed';
+import { boundsProblem, type PoolSpawnInput, type PoolState, poolNameProblem } from './schemas.js';
 
 export interface PoolRow {
   id: string;
@@ -32,7 +31,6 @@ export interface MemberRow {
   heartbeat_at: number;
 }
 
-const NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 const num = (r: PoolRow): PoolRow => ({
   ...r,
   min_workers: Number(r.min_workers),
@@ -64,16 +62,10 @@ export function resolveTarget(pool: PoolRow, target: number | string): number {
 export class PoolStore {
   constructor(private readonly db: Db) {}
 
-  async create(input: {
-    name: string;
-    type: string;
-    min: number;
-    max: number;
-    autoscale: boolean;
-  }): Promise<PoolRow> {
-    if (!NAME.test(input.name))
-      throw invalid(`pool name "${input.name}" must be lower case letters, digits, "-" or "_" (max 32)`);
-    if (input.min > input.max) throw invalid(`--min ${input.min} is larger than --max ${input.max}`);
+  async create(input: PoolSpawnInput): Promise<PoolRow> {
+    // pool_spawn's schema refuses these first; the store guards its rows against any other caller
+    const problem = poolNameProblem(input.name) ?? boundsProblem(input.min, input.max);
+    if (problem) throw invalid(problem);
     const existing = await this.db.query<PoolRow>('SELECT * FROM pools WHERE name = $1', [input.name]);
     if (existing[0] && existing[0].state !== 'closed') {
       throw conflict(

@@ -6,31 +6,7 @@ import type { RunStore } from '../workflows/runs.js';
 import { type MemberRow, type PoolRow, PoolStore, resolveTarget } from './pools.js';
 import { StepQueue } from './queue.js';
 import type { PoolRuntime } from './runtime.js';
-
-export interface PoolSummary {
-  id: string;
-  name: string;
-  type: string;
-  state: PoolRow['state'];
-  min: number;
-  max: number;
-  desired: number;
-  autoscale: boolean;
-  workers: { starting: number; idle: number; busy: number; draining: number; total: number };
-  queue_depth: number;
-  running_steps: number;
-  steps_last_minute: number;
-  hosts: number;
-  created_at: string;
-}
-
-export interface PoolDetail extends PoolSummary {
-  members: Array<
-    Pick<MemberRow, 'owner' | 'host' | 'pid' | 'starting' | 'idle' | 'busy' | 'draining'> & {
-      heartbeat_age_ms: number;
-    }
-  >;
-}
+import type { PoolDetail, PoolSpawnInput, PoolSummary } from './schemas.js';
 
 /**
  * What the pool tools call. Desired state lives in the store; when this process runs a pool
@@ -114,13 +90,7 @@ export class PoolService {
     await this.runtime.tick();
   }
 
-  async spawn(input: {
-    name: string;
-    type: string;
-    min: number;
-    max: number;
-    autoscale: boolean;
-  }): Promise<PoolSummary> {
+  async spawn(input: PoolSpawnInput): Promise<PoolSummary> {
     const row = await this.store.create(input);
     await this.applyNow(row.id);
     return this.summary(await this.store.get(row.id));

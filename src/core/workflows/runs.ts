@@ -2,10 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { notFound } from '../errors.js';
 import type { Db } from '../sql/db.js';
 import type { StepPlan } from './definition.js';
+import type { RunState, StepState } from './schemas.js';
 
-export type RunState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-/** `pending` steps wait for the step before them; the others are as for runs. */
-export type StepState = 'pending' | RunState;
 export const TERMINAL: readonly string[] = ['succeeded', 'failed', 'cancelled'];
 
 export interface RunRow {

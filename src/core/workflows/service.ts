@@ -3,32 +3,15 @@ import { AppError, forbidden, invalid } from '../errors.js';
 import type { PoolService } from '../pools/service.js';
 import type { Db } from '../sql/db.js';
 import { findWorkflow, loadWorkflows, planSteps, type StepPlan } from './definition.js';
-import { type RunRow, RunStore, type StepRow, TERMINAL } from './runs.js';
-
-export interface RunStatus {
-  id: string;
-  workflow: string;
-  pool_id: string;
-  state: RunRow['state'];
-  params: Record<string, string>;
-  requested_by: string;
-  cancel_requested: boolean;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  steps: Array<{
-    index: number;
-    name: string;
-    argv: string[];
-    state: StepRow['state'];
-    attempts: number;
-    max_attempts: number;
-    exit_code: number | null;
-    error: string | null;
-    started_at: string | null;
-    finished_at: string | null;
-  }>;
-}
+import { RunStore, TERMINAL } from './runs.js';
+import {
+  type RunLogs,
+  type RunStatus,
+  type RunSummary,
+  runTargetProblem,
+  type WorkflowInfo,
+  type WorkflowRunInput,
+} from './schemas.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -44,7 +27,7 @@ export class WorkflowService {
     this.runs = new RunStore(db);
   }
 
-  list() {
+  list(): WorkflowInfo[] {
     return [...loadWorkflows(this.config().workflows.dir).values()].map((w) => ({
       name: w.name,
       description: w.description,
@@ -65,23 +48,15 @@ export class WorkflowService {
   }
 
   /** Queue a run of a reviewed workflow (or an allowed ad hoc command); returns at once. */
-  async run(
-    input: {
-      name?: string | undefined;
-      params: Record<string, string>;
-      pool?: string | undefined;
-      command?: string[] | undefined;
-      timeout_ms: number;
-      retries: number;
-    },
-    requestedBy: string,
-  ): Promise<RunStatus> {
+  async run(input: WorkflowRunInput, requestedBy: string): Promise<RunStatus> {
+    // workflow_run's schema refuses this first; kept for any other caller
+    const problem = runTargetProblem(input);
+    if (problem) throw invalid(problem);
     let workflow: string;
     let poolRef: string;
     let steps: StepPlan[];
     let params: Record<string, string> = {};
     if (input.command) {
-      if (input.name) throw invalid('give either a workflow name or --command, not both');
       const exe = input.command[0]!;
       const allowed = this.config().workflows.adhoc_executables;
       if (!allowed.includes(exe)) {
@@ -103,8 +78,7 @@ export class WorkflowService {
         },
       ];
     } else {
-      if (!input.name) throw invalid('name the workflow to run (see `mahavishnu workflow list`)');
-      const wf = findWorkflow(this.config().workflows.dir, input.name);
+      const wf = findWorkflow(this.config().workflows.dir, input.name!);
       ({ params, steps } = planSteps(wf, input.params));
       workflow = wf.name;
       poolRef = input.pool ?? wf.pool;
@@ -152,7 +126,7 @@ export class WorkflowService {
     };
   }
 
-  async recent(limit: number) {
+  async recent(limit: number): Promise<RunSummary[]> {
     return (await this.runs.recent(limit)).map((r) => ({
       id: r.id,
       workflow: r.workflow,
@@ -163,7 +137,7 @@ export class WorkflowService {
   }
 
   /** Captured output of each step (the tail, at most maxBytes per step). */
-  async logs(id: string, maxBytes: number) {
+  async logs(id: string, maxBytes: number): Promise<RunLogs> {
     const run = await this.runs.get(id);
     const steps = await this.runs.steps(id);
     return {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { PoolRef, PoolSummary } from '../../core/pools/schemas.js';
 import { defineTool } from '../define.js';
-import { PoolRef, PoolSummary } from './shared.js';
 
 export const poolClose = defineTool({
   name: 'pool_close',

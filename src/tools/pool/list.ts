@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { PoolSummary } from '../../core/pools/schemas.js';
 import { defineTool } from '../define.js';
-import { PoolSummary } from './shared.js';
 
 export const poolList = defineTool({
   name: 'pool_list',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { PoolRef, PoolSummary, ScaleTarget } from '../../core/pools/schemas.js';
 import { defineTool } from '../define.js';
-import { PoolRef, PoolSummary } from './shared.js';
 
 export const poolScale = defineTool({
   name: 'pool_scale',
@@ -16,9 +16,7 @@ export const poolScale = defineTool({
   cli: { positional: ['pool'] },
   input: z.strictObject({
     pool: PoolRef,
-    target: z
-      .union([z.number().int().min(0), z.string().regex(/^[+-]?\d+$/)])
-      .describe('Workers wanted: a number (10) or a change of the current desired size ("+5", "-2").'),
+    target: ScaleTarget,
   }),
   output: PoolSummary,
   run: async ({ pool, target }, { core }) => core.pools.scale(pool, target),

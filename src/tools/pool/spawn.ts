@@ -1,6 +1,5 @@
-import { z } from 'zod';
+import { PoolSpawnInput, PoolSummary } from '../../core/pools/schemas.js';
 import { defineTool } from '../define.js';
-import { PoolSummary } from './shared.js';
 
 export const poolSpawn = defineTool({
   name: 'pool_spawn',
@@ -13,23 +12,7 @@ export const poolSpawn = defineTool({
   role: 'operator',
   hints: { readOnly: false, destructive: false, idempotent: false, openWorld: false },
   scope: 'live',
-  input: z.strictObject({
-    name: z
-      .string()
-      .min(1)
-      .max(32)
-      .describe('Pool name: lower case letters, digits, "-" or "_" (e.g. prod).'),
-    type: z
-      .enum(['mahavishnu'])
-      .default('mahavishnu')
-      .describe('Worker kind; mahavishnu = local worker processes of the serving hosts.'),
-    min: z.number().int().min(0).max(256).default(1).describe('Fewest workers (started now).'),
-    max: z.number().int().min(1).max(256).default(4).describe('Most workers (scale and autoscale limit).'),
-    autoscale: z
-      .boolean()
-      .default(true)
-      .describe('Grow toward max while steps queue, shrink toward min when idle.'),
-  }),
+  input: PoolSpawnInput,
   output: PoolSummary,
   run: async (input, { core }) => core.pools.spawn(input),
 });

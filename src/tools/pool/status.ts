@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { PoolDetail, PoolRef } from '../../core/pools/schemas.js';
 import { defineTool } from '../define.js';
-import { PoolRef, PoolSummary } from './shared.js';
 
 export const poolStatus = defineTool({
   name: 'pool_status',
@@ -13,19 +13,6 @@ export const poolStatus = defineTool({
   hints: { readOnly: true, destructive: false, idempotent: true, openWorld: false },
   cli: { positional: ['pool'] },
   input: z.strictObject({ pool: PoolRef }),
-  output: PoolSummary.extend({
-    members: z.array(
-      z.strictObject({
-        owner: z.string(),
-        host: z.string(),
-        pid: z.number().int(),
-        starting: z.number().int(),
-        idle: z.number().int(),
-        busy: z.number().int(),
-        draining: z.number().int(),
-        heartbeat_age_ms: z.number(),
-      }),
-    ),
-  }),
+  output: PoolDetail,
   run: async ({ pool }, { core }) => core.pools.status(pool),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { RunId, RunStatus } from '../../core/workflows/schemas.js';
 import { defineTool } from '../define.js';
-import { RunId, RunStatus } from './shared.js';
 
 export const workflowCancel = defineTool({
   name: 'workflow_cancel',

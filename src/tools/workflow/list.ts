@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WorkflowInfo } from '../../core/workflows/schemas.js';
 import { defineTool } from '../define.js';
 
 export const workflowList = defineTool({
@@ -11,28 +12,6 @@ export const workflowList = defineTool({
   role: 'viewer',
   hints: { readOnly: true, destructive: false, idempotent: true, openWorld: false },
   input: z.strictObject({}),
-  output: z.strictObject({
-    workflows: z.array(
-      z.strictObject({
-        name: z.string(),
-        description: z.string(),
-        pool: z.string(),
-        params: z.array(
-          z.strictObject({
-            name: z.string(),
-            type: z.string(),
-            description: z.string(),
-            required: z.boolean(),
-            default: z.string().optional(),
-            choices: z.array(z.string()).optional(),
-          }),
-        ),
-        steps: z.array(z.strictObject({ name: z.string(), argv: z.array(z.string()) })),
-        retries: z.number().int(),
-        timeout_ms: z.number().int(),
-        file: z.string(),
-      }),
-    ),
-  }),
+  output: z.strictObject({ workflows: z.array(WorkflowInfo) }),
   run: (_input, { core }) => ({ workflows: core.workflows.list() }),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { RunId, RunLogs } from '../../core/workflows/schemas.js';
 import { defineTool } from '../define.js';
-import { RunId } from './shared.js';
 
 export const workflowLogs = defineTool({
   name: 'workflow_logs',
@@ -21,18 +21,6 @@ export const workflowLogs = defineTool({
       .default(16_384)
       .describe('Most bytes of output per step.'),
   }),
-  output: z.strictObject({
-    id: z.string(),
-    state: z.string(),
-    steps: z.array(
-      z.strictObject({
-        index: z.number().int(),
-        name: z.string(),
-        state: z.string(),
-        truncated: z.boolean(),
-        output: z.string(),
-      }),
-    ),
-  }),
+  output: RunLogs,
   run: ({ id, max_bytes }, { core }) => core.workflows.logs(id, max_bytes),
 });

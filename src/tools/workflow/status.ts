@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { RunStatus, RunSummary } from '../../core/workflows/schemas.js';
 import { defineTool } from '../define.js';
-import { RunStatus } from './shared.js';
 
 export const workflowStatus = defineTool({
   name: 'workflow_status',
@@ -16,20 +16,7 @@ export const workflowStatus = defineTool({
     id: z.string().optional().describe('Run id (run-…); omit to list recent runs.'),
     limit: z.number().int().min(1).max(200).default(20).describe('How many recent runs when no id is given.'),
   }),
-  output: z.union([
-    RunStatus,
-    z.strictObject({
-      runs: z.array(
-        z.strictObject({
-          id: z.string(),
-          workflow: z.string(),
-          state: z.string(),
-          created_at: z.string(),
-          finished_at: z.string().nullable(),
-        }),
-      ),
-    }),
-  ]),
+  output: z.union([RunStatus, z.strictObject({ runs: z.array(RunSummary) })]),
   run: async ({ id, limit }, { core }) =>
     id ? core.workflows.status(id) : { runs: await core.workflows.recent(limit) },
 });

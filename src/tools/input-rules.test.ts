@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { admin, testCore } from '../../test/helpers/core.js';
+import type { Core } from '../core/core.js';
+import type { AnyTool } from './define.js';
+import { invoke } from './invoke.js';
+import { poolSpawn } from './pool/spawn.js';
+import { workflowRun } from './workflow/run.js';
+
+/** Every input rule is in the tool's schema: refused as invalid_input naming the field, before the core runs. */
+describe('input rules live in the schemas', () => {
+  let core: Core;
+  let cleanup: () => Promise<void>;
+  beforeAll(async () => {
+    ({ core, cleanup } = await testCore('sqlite'));
+  });
+  afterAll(async () => cleanup());
+
+  const refused = (tool: AnyTool, input: unknown) =>
+    invoke(tool, input, { core, principal: admin }).then(
+      () => expect.unreachable(`${tool.name} accepted ${JSON.stringify(input)}`),
+      (e: { code: string; message: string }) => {
+        expect(e.code).toBe('invalid_input');
+        return e.message;
+      },
+    );
+
+  it('pool_spawn: the name pattern is advertised and enforced', async () => {
+    const name = z.toJSONSchema(poolSpawn.input).properties?.name;
+    expect(typeof name === 'object' && name.pattern).toBe('^[a-z][a-z0-9_-]{0,31}$');
+    for (const name of ['Prod', 'prod pool', '9lives', 'a'.repeat(33), 'x;y'])
+      expect(await refused(poolSpawn, { name, min: 0, max: 1 })).toContain(
+        'name: must be lower case letters',
+      );
+    expect(await core.pools.list(true)).toEqual([]);
+  });
+
+  it('pool_spawn: min larger than max is refused naming max', async () => {
+    expect(await refused(poolSpawn, { name: 'p', min: 5, max: 2 })).toContain(
+      'max: min 5 is larger than max 2; give a max of at least 5',
+    );
+    // the default max (4) counts too
+    expect(await refused(poolSpawn, { name: 'p', min: 6 })).toContain('max: min 6 is larger than max 4');
+    expect(await core.pools.list(true)).toEqual([]);
+  });
+
+  it('workflow_run: exactly one of name and command', async () => {
+    expect(await refused(workflowRun, { name: 'x', command: ['echo'] })).toContain(
+      'command: give either a workflow name or command',
+    );
+    expect(await refused(workflowRun, {})).toContain('name: name the workflow to run');
+  });
+});
