@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { resolveCommand } from '../src/cli/commands.js';
 import { AppError } from '../src/core/errors.js';
-import { extractCommands, REPO, repoRunbooks } from './helpers/runbook-commands.js';
+import { specCommands } from './helpers/runbook.js';
+import { extractCommands, repoRunbooks } from './helpers/runbook-commands.js';
 
 /** A placeholder of a runbook line (`<pool_id>`), which stands for a value the reader fills in. */
 const placeholder = (v: unknown) => typeof v === 'string' && /<[^>]+>/.test(v);
@@ -67,10 +67,8 @@ describe('a command line is checked by parsing its real flags', () => {
 });
 
 describe('every `mahavishnu …` line the runbook spec requires resolves with its flags', () => {
-  // the spec's command lines, kept in the repository as data (test/data/spec-commands.txt)
-  const lines = readFileSync(`${REPO}/test/data/spec-commands.txt`, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() && !l.startsWith('#'));
+  // the spec's command lines, kept in the repository as data (test/data/runbook-commands.json)
+  const lines = specCommands('mahavishnu');
   it('lists the spec commands', () => expect(lines.length).toBeGreaterThan(15));
   it.each(lines.map((l) => [l, l.trim().split(/\s+/)] as const))('mahavishnu %s', (_l, args) =>
     expectRuns([...args]),
