@@ -4,7 +4,7 @@ import { toolByName } from '../src/tools/index.js';
 import { invoke } from '../src/tools/invoke.js';
 import { adapterServer } from './helpers/adapter-server.js';
 import { operator, testCore } from './helpers/core.js';
-import { until } from './helpers/proxy.js';
+import { waitFor } from './helpers/wait.js';
 
 type Srv = Awaited<ReturnType<typeof adapterServer>>;
 
@@ -72,11 +72,14 @@ describe('adapters behind circuit breakers, against a local HTTP adapter that fa
   });
 
   it('after the cooldown lets exactly one trial through; others fail fast; success closes it', async () => {
-    await until(() => core.adapters.status('flaky').cooldown_remaining_ms === 0);
+    await waitFor(
+      'the breaker cooldown to end',
+      () => core.adapters.status('flaky').cooldown_remaining_ms === 0,
+    );
     srv.set('hold');
     const before = srv.stats.requests;
     const trial = call();
-    await until(() => srv.stats.requests === before + 1);
+    await waitFor('the probe request', () => srv.stats.requests === before + 1);
     expect(core.adapters.status('flaky').state).toBe('half_open');
     expect(await component(core, 'circuit_breaker_flaky')).toMatchObject({ status: 'degraded' });
     await expect(call()).rejects.toMatchObject({
@@ -100,7 +103,10 @@ describe('adapters behind circuit breakers, against a local HTTP adapter that fa
     srv.set('fail');
     await expect(call()).rejects.toMatchObject({ code: 'unavailable' });
     await expect(call()).rejects.toMatchObject({ code: 'unavailable' });
-    await until(() => core.adapters.status('flaky').cooldown_remaining_ms === 0);
+    await waitFor(
+      'the breaker cooldown to end',
+      () => core.adapters.status('flaky').cooldown_remaining_ms === 0,
+    );
     await expect(call()).rejects.toMatchObject({ message: expect.stringContaining('HTTP 500') });
     expect(core.adapters.status('flaky').state).toBe('open');
   });
@@ -120,7 +126,7 @@ describe('adapters behind circuit breakers, against a local HTTP adapter that fa
     expect(ok).toMatchObject({ closed: true, state: 'closed', probe: { ok: true } });
     await expect(call()).resolves.toMatchObject({ status: 200 });
     // the restart dropped the pooled keep-alive connections
-    await until(() => srv.stats.closed > closedBefore);
+    await waitFor('the old connections to close', () => srv.stats.closed > closedBefore);
     expect(await component(core, 'circuit_breaker_flaky')).toMatchObject({ status: 'healthy' });
   });
 

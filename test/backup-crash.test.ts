@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCore } from '../src/compose/open-core.js';
 import { ConfigSchema } from '../src/core/config/schema.js';
 import { SIGNING_KEY } from './helpers/backup.js';
 import { BIN, childEnv, cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
+import { waitFor } from './helpers/wait.js';
 
 const tmp = tempDir('mahavishnu-crash-');
 const env = childEnv(tmp.path, { MAHAVISHNU_BACKUP__SIGNING_KEY: SIGNING_KEY });
@@ -42,7 +42,12 @@ describe('a backup killed half-way (SIGKILL)', () => {
     });
     const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_c, sig) => r(sig)));
     // wait until the archive is being written, then kill the process without warning
-    while (!partials().some((n) => statSync(join(backups, n)).size > 0)) await sleep(5);
+    await waitFor(
+      'the archive to be written',
+      () => partials().some((n) => statSync(join(backups, n)).size > 0),
+      undefined,
+      5,
+    );
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 

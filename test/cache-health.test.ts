@@ -5,7 +5,8 @@ import { Health } from '../src/core/health/health.js';
 import { toolByName } from '../src/tools/index.js';
 import { invoke } from '../src/tools/invoke.js';
 import { admin, testCore } from './helpers/core.js';
-import { type TcpProxy, tcpProxy, until } from './helpers/proxy.js';
+import { type TcpProxy, tcpProxy } from './helpers/proxy.js';
+import { waitFor } from './helpers/wait.js';
 
 /** A core whose cache is Redis behind a proxy that can make Redis "go away". */
 describe('the cache component with Redis', () => {
@@ -30,7 +31,7 @@ describe('the cache component with Redis', () => {
   });
 
   it('is healthy with Redis up, and works', async () => {
-    await until(async () => (await cacheHealth()).status === 'healthy');
+    await waitFor('the cache to be healthy', async () => (await cacheHealth()).status === 'healthy');
     expect(await cacheHealth()).toMatchObject({ critical: false, details: { backend: 'redis' } });
     await core.cache.set('k', 'v');
     expect(await core.cache.get('k')).toBe('v');
@@ -38,11 +39,11 @@ describe('the cache component with Redis', () => {
 
   it('turns unhealthy (overall degraded, still ready) when Redis goes away, fails fast, and recovers', async () => {
     await proxy.cut();
-    await until(async () => (await cacheHealth()).status === 'unhealthy');
+    await waitFor('the cache to be unhealthy', async () => (await cacheHealth()).status === 'unhealthy');
     expect(Health.overall(await core.health.components(true))).toBe('degraded');
     await expect(core.cache.get('k')).rejects.toMatchObject({ code: 'unavailable', retryable: true });
     await proxy.restore();
-    await until(async () => (await cacheHealth()).status === 'healthy');
+    await waitFor('the cache to be healthy again', async () => (await cacheHealth()).status === 'healthy');
     expect(await core.cache.get('k')).toBe('v');
   });
 

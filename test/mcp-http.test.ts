@@ -6,6 +6,7 @@ import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WITH_FIXTURES } from './fixtures/conformance/index.js';
 import { bearer, startTestServer, type TestServer } from './helpers/server.js';
+import { waitFor } from './helpers/wait.js';
 
 type Kind = 'streamable' | 'sse';
 
@@ -68,21 +69,25 @@ describe.each(['streamable', 'sse'] as const)('MCP over HTTP (%s) with the SDK c
 
   it('passes cancellation to the tool (its signal aborts and the call ends as cancelled)', async () => {
     const abort = new AbortController();
-    const started = client
-      .callTool({ name: 'test_slow', arguments: { ms: 20_000, steps: 2 } }, undefined, {
-        signal: abort.signal,
-      })
-      .catch((e: Error) => e);
-    // wait until the call is running on the server, then cancel
+    let running!: () => void;
+    const firstProgress = new Promise<void>((r) => (running = r));
     const before = await t.core.metrics.toolCalls.get();
     const count = (v: typeof before) =>
       v.values.find((x) => x.labels.tool === 'test_slow' && x.labels.outcome === 'timeout')?.value ?? 0;
-    await new Promise((r) => setTimeout(r, 100));
+    const started = client
+      .callTool({ name: 'test_slow', arguments: { ms: 20_000, steps: 100 } }, undefined, {
+        signal: abort.signal,
+        onprogress: () => running(),
+      })
+      .catch((e: Error) => e);
+    // the call is running on the server once it reports progress; then cancel
+    await firstProgress;
     abort.abort();
     expect(await started).toBeInstanceOf(Error);
-    for (let i = 0; i < 50 && count(await t.core.metrics.toolCalls.get()) === count(before); i++)
-      await new Promise((r) => setTimeout(r, 20));
-    expect(count(await t.core.metrics.toolCalls.get())).toBe(count(before) + 1);
+    await waitFor(
+      'the cancelled call in the metrics',
+      async () => count(await t.core.metrics.toolCalls.get()) === count(before) + 1,
+    );
   });
 
   it('applies the role from the store on every message of a session', async () => {

@@ -1,6 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WITH_FIXTURES } from './fixtures/conformance/index.js';
+import { requireBinary } from './helpers/binaries.js';
 import { bearer, startTestServer, type TestServer } from './helpers/server.js';
 
 /** promtool (Debian package `prometheus`) reads the scrape on stdin; resolves with its verdict. */
@@ -18,8 +19,7 @@ function promtool(scrape: string): Promise<{ code: number; out: string }> {
 describe('a /metrics scrape passes `promtool check metrics`', () => {
   let t: TestServer;
   beforeAll(async () => {
-    if (spawnSync('promtool', ['--version']).error)
-      throw new Error('promtool is missing: apt-get install -y prometheus');
+    requireBinary('promtool');
     t = await startTestServer({}, 'sqlite', WITH_FIXTURES);
   });
   afterAll(async () => t?.stop());

@@ -115,5 +115,5 @@ retries: 3
     const metrics = await core.metrics.registry.metrics();
     expect(metrics).toContain('mahavishnu_step_retries_total{pool="chaos"} 1');
     expect(metrics).toMatch(/mahavishnu_step_duration_seconds_count\{pool="chaos",outcome="succeeded"\} 200/);
-  });
+  }, 60_000); // it waits up to 45 s for every step to end, inside this timeout
 });

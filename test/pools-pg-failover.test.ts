@@ -91,5 +91,5 @@ retries: 2
     );
     for (const r of retried) expect(Number(r.attempts)).toBeGreaterThanOrEqual(2);
     expect(b.exitCode).toBeNull();
-  });
+  }, 60_000); // it waits up to 40 s for every step to end, inside this timeout
 });

@@ -4,8 +4,9 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, childEnv } from './helpers/cli.js';
 import { freshDatabase, PG_ADMIN_URL } from './helpers/pg.js';
-import { type TcpProxy, tcpProxy, until } from './helpers/proxy.js';
+import { type TcpProxy, tcpProxy } from './helpers/proxy.js';
 import { tempDir } from './helpers/tmp.js';
+import { waitFor } from './helpers/wait.js';
 
 type Text = { text: string };
 
@@ -63,12 +64,12 @@ describe('a running process when PostgreSQL goes away and comes back', () => {
 
   it('goes unhealthy when PostgreSQL is away, fails calls with unavailable, and recovers by itself', async () => {
     await proxy.cut();
-    await until(async () => (await health()).status === 'unhealthy');
+    await waitFor('health to be unhealthy', async () => (await health()).status === 'unhealthy');
     const r = await auditList();
     expect(r.isError).toBe(true);
     expect((r.content as Text[])[0]!.text).toMatch(/^unavailable: /);
     await proxy.restore();
-    await until(async () => (await health()).status === 'healthy');
+    await waitFor('health to be healthy again', async () => (await health()).status === 'healthy');
     expect((await auditList()).isError).toBeFalsy();
     expect(exited).toBe(false);
   });
@@ -88,7 +89,7 @@ describe('a running process when PostgreSQL goes away and comes back', () => {
       await admin.end();
     }
     for (const t of texts) expect(t).toMatch(/^unavailable: /);
-    await until(async () => (await health()).status === 'healthy');
+    await waitFor('health to be healthy', async () => (await health()).status === 'healthy');
     expect((await auditList()).isError).toBeFalsy();
     expect(exited).toBe(false);
   });

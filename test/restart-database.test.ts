@@ -8,8 +8,9 @@ import { toolByName } from '../src/tools/index.js';
 import { invoke } from '../src/tools/invoke.js';
 import { admin } from './helpers/core.js';
 import { freshDatabase, PG_ADMIN_URL } from './helpers/pg.js';
-import { type TcpProxy, tcpProxy, until } from './helpers/proxy.js';
+import { type TcpProxy, tcpProxy } from './helpers/proxy.js';
 import { tempDir } from './helpers/tmp.js';
+import { waitFor } from './helpers/wait.js';
 
 const auditList = toolByName.get('audit_list')!;
 const restartDb = toolByName.get('ecosystem_restart_database')!;
@@ -52,7 +53,7 @@ describe('state store connections: restart in place, and recovery when PostgreSQ
     );
     // the sleep is running on a pooled connection before the restart cuts it
     const watcher = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} });
-    await until(async () => {
+    await waitFor('the pg_sleep to run on a pooled connection', async () => {
       const rows =
         await watcher`SELECT 1 FROM pg_stat_activity WHERE datname = ${dbName} AND query LIKE 'SELECT pg_sleep%'`;
       return rows.length === 1;
@@ -71,29 +72,42 @@ describe('state store connections: restart in place, and recovery when PostgreSQ
 
   it('survives backends being terminated again and again: failures are unavailable, never internal, and it recovers', async () => {
     const adminSql = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} });
-    const codes = new Set<string>();
+    const locker = postgres(pg.url, { max: 1, onnotice: () => {} });
+    const codes: string[] = [];
     try {
-      for (let round = 0; round < 5; round++) {
-        const calls = Array.from({ length: 4 }, () =>
-          invoke(auditList, { limit: 1 }, { core, principal: admin }).then(
-            () => 'ok',
-            (e: { code: string }) => e.code,
-          ),
-        );
-        await adminSql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${dbName} AND pid <> pg_backend_pid()`;
-        for (const c of await Promise.all(calls)) codes.add(c);
+      for (let round = 0; round < 3; round++) {
+        // hold the audit table so the calls wait on backends of their own, then terminate those:
+        // each round cuts queries that are certainly in flight, not a race the calls may win
+        await locker.begin(async (tx) => {
+          await tx`LOCK TABLE audit_log IN ACCESS EXCLUSIVE MODE`;
+          const calls = Array.from({ length: 4 }, () =>
+            invoke(auditList, { limit: 1 }, { core, principal: admin }).then(
+              () => 'ok',
+              (e: { code: string }) => e.code,
+            ),
+          );
+          await waitFor('a call to wait on the lock', async () => {
+            const rows =
+              await adminSql`SELECT 1 FROM pg_stat_activity WHERE datname = ${dbName} AND wait_event_type = 'Lock'`;
+            return rows.length > 0;
+          });
+          await adminSql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${dbName} AND wait_event_type = 'Lock'`;
+          codes.push(...(await Promise.all(calls)));
+        });
       }
     } finally {
       await adminSql.end();
+      await locker.end();
     }
-    expect([...codes].filter((c) => c !== 'ok' && c !== 'unavailable')).toEqual([]);
-    await until(() => ready(core));
+    expect(codes.filter((c) => c !== 'ok' && c !== 'unavailable')).toEqual([]);
+    expect(codes).toContain('unavailable');
+    await waitFor('the state store to be ready again', () => ready(core));
     await expect(invoke(auditList, { limit: 1 }, { core, principal: admin })).resolves.toBeTruthy();
   });
 
   it('when PostgreSQL goes away, readiness is unhealthy and calls fail fast with unavailable; it recovers by itself', async () => {
     await proxy.cut();
-    await until(async () => !(await ready(core)));
+    await waitFor('the state store to be unready', async () => !(await ready(core)));
     const sc = (await core.health.components(true)).find((c) => c.name === 'state_store');
     expect(sc).toMatchObject({ status: 'unhealthy', critical: true });
     await expect(invoke(auditList, { limit: 1 }, { core, principal: admin })).rejects.toMatchObject({
@@ -101,7 +115,7 @@ describe('state store connections: restart in place, and recovery when PostgreSQ
       retryable: true,
     });
     await proxy.restore();
-    await until(() => ready(core));
+    await waitFor('the state store to be ready again', () => ready(core));
     await expect(invoke(auditList, { limit: 1 }, { core, principal: admin })).resolves.toBeTruthy();
   });
 });

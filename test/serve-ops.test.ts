@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapterServer } from './helpers/adapter-server.js';
 import { childEnv, cli, cliAsync } from './helpers/cli.js';
 import { freshDatabase } from './helpers/pg.js';
-import { type TcpProxy, tcpProxy, until } from './helpers/proxy.js';
+import { type TcpProxy, tcpProxy } from './helpers/proxy.js';
 import { type ServeProcess, spawnServe } from './helpers/serve.js';
 import { tempDir } from './helpers/tmp.js';
+import { waitFor } from './helpers/wait.js';
 
 /**
  * `mahavishnu serve` on PostgreSQL (behind a TCP proxy that can make it "go away"), with an HTTP
@@ -69,14 +70,14 @@ describe('`mahavishnu serve`: readiness, adapters, restart-database and reload',
   it('/ready goes 503 when PostgreSQL goes away and back to 200 when it returns; the process lives on', async () => {
     expect((await fetch(`${s.url}/ready`)).status).toBe(200);
     await proxy.cut();
-    await until(async () => (await fetch(`${s.url}/ready`)).status === 503);
+    await waitFor('/ready to answer 503', async () => (await fetch(`${s.url}/ready`)).status === 503);
     expect((await fetch(`${s.url}/health`)).status).toBe(200);
     const comps = await (await fetch(`${s.url}/health/components`)).text();
     expect(comps).toContain('state_store');
     const refused = await run('audit', 'list');
     expect(refused.code).toBe(7); // unavailable
     await proxy.restore();
-    await until(async () => (await fetch(`${s.url}/ready`)).status === 200);
+    await waitFor('/ready to answer 200', async () => (await fetch(`${s.url}/ready`)).status === 200);
     expect(s.proc.exitCode).toBeNull();
   });
 
@@ -110,14 +111,18 @@ describe('`mahavishnu serve`: readiness, adapters, restart-database and reload',
 
     settings('policy:\n  read_only: nope\n');
     s.proc.kill('SIGHUP');
-    await until(async () => /mahavishnu_config_last_reload_successful 0/.test(await metrics()));
+    await waitFor('the refused reload in /metrics', async () =>
+      /mahavishnu_config_last_reload_successful 0/.test(await metrics()),
+    );
     // the running settings stay: a mutation is still accepted (asked over HTTP, since the CLI
     // itself refuses to start with the bad file)
     expect((await createUser('after.bad.reload')).status).toBe(200);
 
     settings('policy:\n  read_only: true\n');
     s.proc.kill('SIGHUP');
-    await until(async () => /mahavishnu_config_last_reload_successful 1/.test(await metrics()));
+    await waitFor('the applied reload in /metrics', async () =>
+      /mahavishnu_config_last_reload_successful 1/.test(await metrics()),
+    );
     const refused = await createUser('after.good.reload');
     expect(refused.status).toBe(403);
     expect(await refused.text()).toContain('read-only');

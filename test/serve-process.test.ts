@@ -5,6 +5,7 @@ import { childEnv, cli, cliAsync } from './helpers/cli.js';
 import { SERVE_WITH_FIXTURES, type ServeProcess, spawnServe } from './helpers/serve.js';
 import { bearer } from './helpers/server.js';
 import { tempDir } from './helpers/tmp.js';
+import { waitFor } from './helpers/wait.js';
 
 async function mcpClient(url: string, token: string) {
   const transport = new StreamableHTTPClientTransport(new URL('/mcp', url), {
@@ -19,7 +20,8 @@ async function mcpClient(url: string, token: string) {
 function slowCall(client: Client, ms: number) {
   let running!: () => void;
   const started = new Promise<void>((r) => (running = r));
-  const done = client.callTool({ name: 'test_slow', arguments: { ms, steps: 10 } }, undefined, {
+  // 100 steps: the first progress (the call is running) comes after ms/100, not a tenth of the call
+  const done = client.callTool({ name: 'test_slow', arguments: { ms, steps: 100 } }, undefined, {
     onprogress: () => running(),
     timeout: 120_000,
   });
@@ -134,9 +136,10 @@ describe('graceful shutdown', () => {
     await call.started;
     s.proc.kill('SIGTERM');
     // the server keeps listening while it drains, so load balancers see it leave
-    let ready = await fetch(`${s.url}/ready`);
-    for (let i = 0; i < 50 && ready.status === 200; i++) ready = await fetch(`${s.url}/ready`);
-    expect(ready.status).toBe(503);
+    const ready = await waitFor('/ready to answer 503', async () => {
+      const r = await fetch(`${s.url}/ready`);
+      return r.status === 503 ? r : undefined;
+    });
     expect(await ready.json()).toMatchObject({
       status: 'not_ready',
       reasons: [expect.stringContaining('draining')],
@@ -156,8 +159,12 @@ describe('graceful shutdown', () => {
     await call.started;
     s.proc.kill('SIGTERM');
     // let the first signal be handled before the second arrives
-    while (!s.stderr().includes('draining') && s.proc.exitCode === null)
-      await new Promise((r) => setTimeout(r, 20));
+    await waitFor(
+      'the first SIGTERM to be handled',
+      () => s.stderr().includes('draining') || s.proc.exitCode !== null,
+      undefined,
+      20,
+    );
     s.proc.kill('SIGTERM');
     expect(await s.exited).toBe(1);
   });

@@ -8,7 +8,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { tryLoadConfig } from '../../src/core/config/load.js';
-import { ROOT, runbookCommands, runbookText } from '../helpers/runbook.js';
+import { ROOT, runbookCommands, runbookText, specCommands } from '../helpers/runbook.js';
 import { tempDir } from '../helpers/tmp.js';
 import { typeCheckLiterals } from '../helpers/typecheck.js';
 
@@ -94,10 +94,9 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     expect(diagnostics.filter((d) => d.includes('selektor'))).toHaveLength(1);
   });
 
-  it('has what the runbook kubectl commands name (set image, patch, scale, wait, canary file)', () => {
-    const text = runbookText();
-    const kubectl = runbookCommands(text, 'kubectl');
-    expect(kubectl.length).toBeGreaterThan(5);
+  it('has what the kubectl commands of the spec and of runbooks/ name (set image, patch, scale, wait, canary file)', () => {
+    const kubectl = [...specCommands('kubectl'), ...runbookCommands(runbookText(), 'kubectl')];
+    expect(specCommands('kubectl').length).toBeGreaterThan(5);
     const service = find('Service', 'mahavishnu');
     for (const line of kubectl) {
       const setImage = line.match(/set image deployment\/([\w-]+) ([\w-]+)=/);
@@ -119,11 +118,12 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       const wait = line.match(/wait .*-l (\w+)=([\w-]+)/);
       if (wait)
         for (const d of deployments) expect(d.spec.template.metadata.labels[wait[1]!], line).toBe(wait[2]);
-      const apply = line.match(/apply -f k8s\/([\w.-]+\.ya?ml)/);
+      const apply = line.match(/apply -f (?:deploy\/)?k8s\/([\w.-]+\.ya?ml)/);
       if (apply) expect(readdirSync(K8S), line).toContain(apply[1]);
     }
     expect(kubectl.some((l) => l.includes('set image'))).toBe(true);
     expect(kubectl.some((l) => l.includes('patch svc'))).toBe(true);
+    expect(kubectl.some((l) => /apply -f (deploy\/)?k8s\/canary/.test(l))).toBe(true);
   });
 
   it('selects blue now and green after the patch, each colour with its own Deployment', () => {
@@ -147,8 +147,8 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
           expect(matches(a.spec.selector.matchLabels, b.spec.template.metadata.labels)).toBe(false);
   });
 
-  it('uses the runbook probes on port 8080 and the same pod spec in every Deployment', () => {
-    const text = runbookText();
+  it('uses the probes of runbooks/health-checks.md on port 8080 and the same pod spec in every Deployment', () => {
+    const text = readFileSync(join(ROOT, 'runbooks/health-checks.md'), 'utf8');
     const probes = text.match(/livenessProbe:[\s\S]*?periodSeconds: (\d+)[\s\S]*?readinessProbe:[\s\S]*?```/);
     expect(probes).not.toBeNull();
     const block = probes![0];

@@ -1,19 +1,20 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { requireBinary } from '../helpers/binaries.js';
 import { childEnv } from '../helpers/cli.js';
 import { ROOT } from '../helpers/runbook.js';
 import { type ServeProcess, spawnServe } from '../helpers/serve.js';
 import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 
 /**
  * A real Prometheus (Debian's binary) on loopback scrapes a real `mahavishnu serve` with the
  * shipped alert rules loaded; everything is read back through Prometheus' HTTP API.
  */
-const hasPrometheus = spawnSync('prometheus', ['--version']).status === 0;
 const RULES = join(ROOT, 'deploy/prometheus/mahavishnu.yml');
 const DASHBOARD = join(ROOT, 'deploy/grafana/mahavishnu-dashboard.json');
 
@@ -28,21 +29,6 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Poll `check` until it returns a value (bounded: 100 tries 250 ms apart, inside a test's 30 s); the last failure is the error. */
-async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < 100; i++) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
-
 interface RuleState {
   name: string;
   health: string;
@@ -51,7 +37,7 @@ interface RuleState {
   state?: string;
 }
 
-describe.runIf(hasPrometheus)('Prometheus scraping mahavishnu serve with the shipped rules', () => {
+describe('Prometheus scraping mahavishnu serve with the shipped rules', () => {
   const tmp = tempDir('mahavishnu-prom-');
   let served: ServeProcess;
   let prometheus: ChildProcess;
@@ -67,6 +53,7 @@ describe.runIf(hasPrometheus)('Prometheus scraping mahavishnu serve with the shi
     ((await get('/api/v1/rules')) as { groups: { rules: RuleState[] }[] }).groups.flatMap((g) => g.rules);
 
   beforeAll(async () => {
+    requireBinary('prometheus');
     served = await spawnServe(childEnv(join(tmp.path, 'mahavishnu')));
     // the shipped rules as they are, evaluated every second instead of every 30 s so the test is short
     const shipped = parse(readFileSync(RULES, 'utf8'));
@@ -98,7 +85,7 @@ describe.runIf(hasPrometheus)('Prometheus scraping mahavishnu serve with the shi
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     prometheus.stderr!.on('data', (d) => (log += d));
-    await until('Prometheus to be ready', async () =>
+    await waitFor('Prometheus to be ready', async () =>
       (await fetch(`${api}/-/ready`)).ok ? true : undefined,
     ).catch((e) => {
       throw new Error(`${(e as Error).message}\nprometheus log:\n${log}`);
@@ -116,7 +103,7 @@ describe.runIf(hasPrometheus)('Prometheus scraping mahavishnu serve with the shi
   });
 
   it('scrapes the target: health up and up{job="mahavishnu"} == 1', async () => {
-    const target = await until('the target to be up', async () => {
+    const target = await waitFor('the target to be up', async () => {
       const { activeTargets } = (await get('/api/v1/targets')) as {
         activeTargets: { labels: { job: string }; health: string; lastError: string }[];
       };
@@ -135,7 +122,7 @@ describe.runIf(hasPrometheus)('Prometheus scraping mahavishnu serve with the shi
     const shipped = parse(readFileSync(RULES, 'utf8')).groups.flatMap((g: { rules: { alert: string }[] }) =>
       g.rules.map((r) => r.alert),
     );
-    const evaluated = await until('every rule to be evaluated', async () => {
+    const evaluated = await waitFor('every rule to be evaluated', async () => {
       const all = await rules();
       return all.length === shipped.length && all.every((r) => !r.lastEvaluation.startsWith('0001'))
         ? all
@@ -163,15 +150,11 @@ describe.runIf(hasPrometheus)('Prometheus scraping mahavishnu serve with the shi
 
   it('turns MahavishnuServiceDown pending when the server stops', async () => {
     expect(await served.stop()).toBe(0);
-    const down = await until('the service-down alert to be pending', async () => {
+    const down = await waitFor('the service-down alert to be pending', async () => {
       const r = (await rules()).find((x) => x.name === 'MahavishnuServiceDown');
       return r?.state === 'pending' ? r : undefined;
     });
     expect(down.health).toBe('ok');
     expect(log).not.toMatch(/level=error/);
   });
-});
-
-it('has the prometheus binary (Debian package prometheus)', () => {
-  expect(hasPrometheus, 'apt-get install -y prometheus').toBe(true);
 });

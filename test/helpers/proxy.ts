@@ -48,21 +48,3 @@ export async function tcpProxy(targetHost: string, targetPort: number): Promise<
     close: stop,
   };
 }
-
-/** Poll until fn returns true (each attempt after a short pause); fails after `attempts` tries. */
-export async function until(
-  fn: () => Promise<boolean> | boolean,
-  attempts = 200,
-  pauseMs = 50,
-): Promise<void> {
-  for (let i = 0; i < attempts; i++) {
-    if (
-      await Promise.resolve()
-        .then(fn)
-        .catch(() => false)
-    )
-      return;
-    await new Promise((r) => setTimeout(r, pauseMs));
-  }
-  throw new Error('condition not reached');
-}

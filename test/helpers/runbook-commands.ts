@@ -1,21 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 export const REPO = resolve(import.meta.dirname, '../..');
-
-/**
- * The seed runbook lives in shared/ beside the clone (../shared/seed/…); in a git worktree the
- * clone sits deeper, so look in each parent folder in turn.
- */
-export function seedRunbookPath(): string | undefined {
-  let dir = REPO;
-  for (let i = 0; i < 4; i++) {
-    const p = join(dirname(dir), 'shared', 'seed', 'operational-runbooks.md');
-    if (existsSync(p)) return p;
-    dir = dirname(dir);
-  }
-  return undefined;
-}
 
 /** The first command word must be a plain word followed by a space or the end (not `mahavishnu=…`). */
 const COMMAND = /(?:^|\s)(?:\S*\/)?mahavishnu\s+([a-z][a-z-]*(?=\s|$).*)$/;

@@ -1,29 +1,26 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
-/**
- * The operational runbook text the deployment artifacts must agree with: the seed runbook
- * (../shared beside the repository, as in CI and /work/main) plus the repository's runbooks/ files.
- */
+/** The repository's own runbooks (runbooks/*.md, served as runbook://<name>), as one text. */
 export function runbookText(): string {
-  const parts: string[] = [];
-  for (const seed of [
-    resolve(ROOT, '../shared/seed/operational-runbooks.md'),
-    resolve(ROOT, '../../shared/seed/operational-runbooks.md'),
-  ]) {
-    if (existsSync(seed)) {
-      parts.push(readFileSync(seed, 'utf8'));
-      break;
-    }
-  }
   const dir = join(ROOT, 'runbooks');
-  if (existsSync(dir))
-    for (const f of readdirSync(dir).sort())
-      if (f.endsWith('.md')) parts.push(readFileSync(join(dir, f), 'utf8'));
-  if (parts.length === 0) throw new Error('no runbook found: expected ../shared/seed or runbooks/');
-  return parts.join('\n');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .join('\n');
+}
+
+/**
+ * The command lines the spec runs, kept in the repository as data (test/data/runbook-commands.json,
+ * made once from the spec; its `about` says how): `mahavishnu` lines without the program name,
+ * `kubectl` lines whole.
+ */
+export function specCommands(program: 'mahavishnu' | 'kubectl'): string[] {
+  const data = JSON.parse(readFileSync(join(ROOT, 'test/data/runbook-commands.json'), 'utf8'));
+  return data[program];
 }
 
 /** Lines of the runbook's code blocks that start with the given command (e.g. `kubectl`). */

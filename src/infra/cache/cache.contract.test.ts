@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type TcpProxy, tcpProxy, until } from '../../../test/helpers/proxy.js';
+import { type TcpProxy, tcpProxy } from '../../../test/helpers/proxy.js';
+import { waitFor } from '../../../test/helpers/wait.js';
 import type { Cache } from '../../core/cache/cache.js';
 import { MemoryCache } from '../../core/cache/memory.js';
 import { RedisCache } from './redis.js';
@@ -28,14 +29,18 @@ describe.each([
   it('forgets a value after its ttl', async () => {
     await cache.set('short', 'x', 1);
     expect(await cache.get('short')).toBe('x');
-    await until(async () => (await cache.get('short')) === undefined, 100, 50);
+    await waitFor(
+      'the short-lived key to expire',
+      async () => (await cache.get('short')) === undefined,
+      5_000,
+    );
   });
 
   it('answers a ping and keeps working after reconnect', async () => {
     expect(await cache.ping()).toBeGreaterThanOrEqual(0);
     await cache.set('kept', 'v');
     await cache.reconnect();
-    await until(async () => (await cache.get('kept')) === 'v');
+    await waitFor('the kept key', async () => (await cache.get('kept')) === 'v');
   });
 });
 
@@ -64,11 +69,11 @@ describe('redis cache when Redis goes away', () => {
   it('fails fast with unavailable while Redis is away and recovers by itself', async () => {
     proxy = await tcpProxy('127.0.0.1', 6379);
     cache = new RedisCache({ url: `redis://127.0.0.1:${proxy.port}`, ttlSeconds: 60, prefix: prefix() });
-    await until(async () => (await cache.ping()) >= 0);
+    await waitFor('a ping', async () => (await cache.ping()) >= 0);
     await cache.set('k', 'v');
     await proxy.cut();
     // the client notices the reset connection on its own; from then on every call is refused
-    await until(() =>
+    await waitFor('the cache to reconnect', () =>
       cache.get('k').then(
         () => false,
         () => true,
@@ -77,6 +82,6 @@ describe('redis cache when Redis goes away', () => {
     await expect(cache.get('k')).rejects.toMatchObject({ code: 'unavailable', retryable: true });
     await expect(cache.ping()).rejects.toMatchObject({ code: 'unavailable' });
     await proxy.restore();
-    await until(async () => (await cache.get('k')) === 'v');
+    await waitFor('the key after the reconnect', async () => (await cache.get('k')) === 'v');
   });
 });
