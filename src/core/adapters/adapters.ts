@@ -10,25 +10,8 @@ import {
   type AdapterResponse,
   type AdapterSpec,
 } from './adapter.js';
-import { BREAKER_STATES, Breaker, type BreakerState } from './breaker.js';
-
-export interface AdapterStatus {
-  name: string;
-  type: AdapterSpec['type'];
-  target: string;
-  state: BreakerState;
-  held: boolean;
-  cooldown_s: number;
-  cooldown_remaining_ms: number;
-  last_failure: string | null;
-}
-
-export interface RestartResult {
-  adapter: string;
-  probe: { ok: boolean; message: string };
-  state: BreakerState;
-  closed: boolean;
-}
+import { BREAKER_STATES, Breaker } from './breaker.js';
+import type { AdapterStatus, BreakerState, RestartResult } from './schemas.js';
 
 interface Entry {
   spec: AdapterSpec;

@@ -9,9 +9,9 @@ import {
 } from 'cockatiel';
 import { AppError } from '../errors.js';
 import { AdapterFailure } from './adapter.js';
+import { BreakerState } from './schemas.js';
 
-export type BreakerState = 'closed' | 'open' | 'half_open';
-export const BREAKER_STATES: BreakerState[] = ['closed', 'open', 'half_open'];
+export const BREAKER_STATES = BreakerState.options;
 
 /**
  * One adapter's circuit breaker (cockatiel): closed → open after `threshold` consecutive failures;

@@ -1,21 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Principal } from '../principal.js';
 import type { Db } from '../sql/db.js';
-
-export interface AuditEntry {
-  seq: number;
-  ts: string;
-  call_id: string;
-  phase: 'begin' | 'end';
-  principal: string;
-  role: string;
-  transport: string;
-  tool: string;
-  input: unknown;
-  outcome: string | null;
-  error_code: string | null;
-  hash: string;
-}
+import type { AuditEntry, AuditPhase, AuditVerifyResult } from './schemas.js';
 
 interface AuditRow {
   seq: number;
@@ -31,14 +17,6 @@ interface AuditRow {
   error_code: string | null;
   prev_hash: string;
   hash: string;
-}
-
-export interface VerifyResult {
-  ok: boolean;
-  records: number;
-  head: string | null;
-  first_bad_seq: number | null;
-  reason: string | null;
 }
 
 const GENESIS = '0'.repeat(64);
@@ -73,7 +51,7 @@ export class AuditLog {
 
   async append(e: {
     callId: string;
-    phase: 'begin' | 'end';
+    phase: AuditPhase;
     principal: Principal;
     tool: string;
     input: unknown;
@@ -133,7 +111,7 @@ export class AuditLog {
       seq: Number(r.seq),
       ts: new Date(Number(r.ts)).toISOString(),
       call_id: r.call_id,
-      phase: r.phase as 'begin' | 'end',
+      phase: r.phase as AuditPhase,
       principal: r.principal,
       role: r.role,
       transport: r.transport,
@@ -146,7 +124,7 @@ export class AuditLog {
   }
 
   /** Walk the whole chain in pages, recomputing each hash and link. */
-  async verify(): Promise<VerifyResult> {
+  async verify(): Promise<AuditVerifyResult> {
     let prev = GENESIS;
     let expectSeq = 1;
     let records = 0;
@@ -158,7 +136,7 @@ export class AuditLog {
       );
       for (const r of rows) {
         const seq = Number(r.seq);
-        const bad = (reason: string): VerifyResult => ({
+        const bad = (reason: string): AuditVerifyResult => ({
           ok: false,
           records,
           head: prev,

@@ -13,6 +13,7 @@ import type { BackupMetrics } from './metrics.js';
 import type { ReadLimits } from './read.js';
 import { incompatibility, restoreInto } from './restore.js';
 import { stateTables } from './schema-info.js';
+import type { BackupCreated, BackupSummary, VerifyReport } from './schemas.js';
 import { scrubbedSettings } from './scrub.js';
 import type { archiveStream } from './write.js';
 
@@ -25,28 +26,6 @@ export interface BackupsDeps {
   sources: () => string[];
   openBlobStore: BlobStoreFactory;
   metrics: BackupMetrics;
-}
-
-export interface BackupSummary {
-  id: string;
-  type: string;
-  size_bytes: number;
-  created: string;
-  location: string;
-  last_verified: string | null;
-  verified_ok: boolean | null;
-}
-
-export interface VerifyReport {
-  id: string;
-  ok: true;
-  created: string;
-  type: string;
-  schema_version: number;
-  entries: number;
-  tables: number;
-  rows: number;
-  uncompressed_bytes: number;
 }
 
 export type OnProgress = (done: number, total: number, message: string) => void;
@@ -146,15 +125,7 @@ export class Backups {
     return cleaned;
   }
 
-  async create(o: { type: BackupType; progress?: OnProgress; signal?: AbortSignal }): Promise<
-    BackupSummary & {
-      duration_seconds: number;
-      tables: number;
-      rows: number;
-      cleaned_up: string[];
-      store: string;
-    }
-  > {
+  async create(o: { type: BackupType; progress?: OnProgress; signal?: AbortSignal }): Promise<BackupCreated> {
     const signingKey = this.signingKey();
     const started = performance.now();
     const blob = await this.blob();

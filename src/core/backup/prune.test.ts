@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { BackupSummary } from './backups.js';
 import { retention } from './prune.js';
+import type { BackupSummary } from './schemas.js';
 
 const b = (id: string, created: string, verified_ok: boolean | null = null): BackupSummary => ({
   id,

@@ -1,11 +1,4 @@
-import type { BackupSummary } from './backups.js';
-
-export interface Retention {
-  keep_last: number;
-  keep_daily: number;
-  keep_weekly: number;
-  keep_monthly: number;
-}
+import type { BackupSummary, Retention } from './schemas.js';
 
 /** ISO-8601 week key (e.g. 2025-W06) of a UTC time. */
 function isoWeek(ms: number): string {

@@ -1,6 +1,7 @@
 import type { Core } from '../core.js';
 import { Gauge } from '../prom.js';
 import { type Loaded, tryLoadConfig } from './load.js';
+import type { ReloadResult } from './results.js';
 import type { Config } from './schema.js';
 
 /**
@@ -20,17 +21,6 @@ export const RESTART_ONLY = [
   'cache',
   'mcp.stdio_principal',
 ];
-
-export interface ReloadResult {
-  applied: boolean;
-  /** Setting paths whose new value is now in force. */
-  changed: string[];
-  /** Setting paths that changed in the files but keep their running value until a restart. */
-  restart_required: string[];
-  /** Why the new settings were refused (empty when applied). */
-  problems: string[];
-  sources: string[];
-}
 
 interface ReloadMetrics {
   ok: Gauge;

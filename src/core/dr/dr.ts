@@ -9,33 +9,11 @@ import { Health } from '../health/health.js';
 import type { Principal } from '../principal.js';
 import type { Db } from '../sql/db.js';
 import { migrate } from '../sql/migrations.js';
+import { DrLevel, type DrReport, type LevelResult, type RecoverReport, type RecoverStep } from './schemas.js';
 
 const secs = (since: number) => Math.round(performance.now() - since) / 1000;
 
-export type DrLevel = 'exists' | 'verify' | 'restore';
-export const DR_LEVELS: readonly DrLevel[] = ['exists', 'verify', 'restore'];
-
-export interface LevelResult {
-  level: DrLevel;
-  ok: boolean;
-  message: string;
-  seconds: number;
-}
-
-export interface DrReport {
-  ok: boolean;
-  backup_id: string | null;
-  rpo_objective_hours: number;
-  measured_rpo_seconds: number | null;
-  measured_restore_seconds: number | null;
-  levels: LevelResult[];
-}
-
-export interface Step {
-  step: string;
-  ok: boolean;
-  detail: string;
-}
+export const DR_LEVELS = DrLevel.options;
 
 /** Opens an empty scratch store in a file (the embedded SQLite store). */
 export type ScratchDbFactory = (file: string) => Db;
@@ -151,8 +129,8 @@ export class DisasterRecovery {
   async recover(
     id: string,
     who: { principal: Principal; callId: string; tool: string },
-  ): Promise<{ ok: boolean; backup_id: string; safety_backup: string | null; steps: Step[] }> {
-    const steps: Step[] = [];
+  ): Promise<RecoverReport> {
+    const steps: RecoverStep[] = [];
     const step = (name: string, ok: boolean, detail: string) => steps.push({ step: name, ok, detail });
     let safety: string | null = null;
     const v = await this.backups.verify(id);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { AdapterStatus } from '../../core/adapters/schemas.js';
 import { defineTool } from '../define.js';
-import { AdapterStatusOut } from './shared.js';
 
 export const adapterList = defineTool({
   name: 'adapter_list',
@@ -14,6 +14,6 @@ export const adapterList = defineTool({
   scope: 'live',
   hints: { readOnly: true, destructive: false, idempotent: true, openWorld: false },
   input: z.strictObject({}),
-  output: z.strictObject({ adapters: z.array(AdapterStatusOut) }),
+  output: z.strictObject({ adapters: z.array(AdapterStatus) }),
   run: (_i, { core }) => ({ adapters: core.adapters.list() }),
 });

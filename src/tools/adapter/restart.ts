@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AdapterName } from '../../core/adapters/adapter.js';
+import { RestartResult } from '../../core/adapters/schemas.js';
 import { defineTool } from '../define.js';
 
 export const adapterRestart = defineTool({
@@ -15,15 +16,7 @@ export const adapterRestart = defineTool({
   scope: 'live',
   hints: { readOnly: false, destructive: false, idempotent: true, openWorld: true },
   input: z.strictObject({ name: AdapterName }),
-  output: z.strictObject({
-    adapter: z.string(),
-    probe: z.strictObject({
-      ok: z.boolean().describe('Whether the health probe passed.'),
-      message: z.string().describe('What the probe saw.'),
-    }),
-    state: z.enum(['closed', 'open', 'half_open']).describe('Breaker state after the restart.'),
-    closed: z.boolean().describe('True when the breaker was closed (calls pass again).'),
-  }),
+  output: RestartResult,
   cli: { positional: ['name'] },
   run: ({ name }, { core, signal }) => core.adapters.restart(name, signal),
 });

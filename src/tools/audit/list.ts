@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AuditEntry } from '../../core/audit/schemas.js';
 import { defineTool } from '../define.js';
 
 export const auditList = defineTool({
@@ -14,22 +15,7 @@ export const auditList = defineTool({
     tool: z.string().optional().describe('Only records of this tool (e.g. pool_scale).'),
   }),
   output: z.strictObject({
-    records: z.array(
-      z.strictObject({
-        seq: z.number().int(),
-        ts: z.string(),
-        call_id: z.string(),
-        phase: z.enum(['begin', 'end']),
-        principal: z.string(),
-        role: z.string(),
-        transport: z.string(),
-        tool: z.string(),
-        input: z.unknown(),
-        outcome: z.string().nullable(),
-        error_code: z.string().nullable(),
-        hash: z.string(),
-      }),
-    ),
+    records: z.array(AuditEntry),
   }),
   run: async (input, { core }) => ({ records: await core.audit.list(input) }),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AuditVerifyResult } from '../../core/audit/schemas.js';
 import { defineTool } from '../define.js';
 
 export const auditVerify = defineTool({
@@ -11,12 +12,6 @@ export const auditVerify = defineTool({
   role: 'operator',
   hints: { readOnly: true, destructive: false, idempotent: true, openWorld: false },
   input: z.strictObject({}),
-  output: z.strictObject({
-    ok: z.boolean(),
-    records: z.number().int(),
-    head: z.string().nullable().describe('Hash of the newest record.'),
-    first_bad_seq: z.number().int().nullable(),
-    reason: z.string().nullable(),
-  }),
+  output: AuditVerifyResult,
   run: async (_input, { core }) => core.audit.verify(),
 });

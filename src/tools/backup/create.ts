@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { BackupCreated } from '../../core/backup/schemas.js';
 import { defineTool } from '../define.js';
-import { BackupOut, progressOf } from './shared.js';
+import { progressOf } from './shared.js';
 
 export const backupCreate = defineTool({
   name: 'backup_create',
@@ -18,13 +19,7 @@ export const backupCreate = defineTool({
       .default('full')
       .describe('Backup type; "full" (the whole state store) is the only one.'),
   }),
-  output: BackupOut.extend({
-    duration_seconds: z.number(),
-    tables: z.number().int(),
-    rows: z.number().int(),
-    cleaned_up: z.array(z.string()).describe('Interrupted backups whose leftovers were removed first.'),
-    store: z.string().describe('The state store that was backed up.'),
-  }),
+  output: BackupCreated,
   run: async ({ type }, ctx) =>
     ctx.core.backups.create({ type, progress: progressOf(ctx), signal: ctx.signal }),
 });

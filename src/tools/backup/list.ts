@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { BackupSummary } from '../../core/backup/schemas.js';
 import { defineTool } from '../define.js';
-import { BackupOut } from './shared.js';
 
 export const backupList = defineTool({
   name: 'backup_list',
@@ -11,6 +11,6 @@ export const backupList = defineTool({
   role: 'viewer',
   hints: { readOnly: true, destructive: false, idempotent: true, openWorld: false },
   input: z.strictObject({}),
-  output: z.strictObject({ backups: z.array(BackupOut) }),
+  output: z.strictObject({ backups: z.array(BackupSummary) }),
   run: async (_input, { core }) => ({ backups: await core.backups.list() }),
 });

@@ -1,31 +1,9 @@
-import { z } from 'zod';
 import { retention } from '../../core/backup/prune.js';
+import { PruneResult, Retention } from '../../core/backup/schemas.js';
 import type { Core } from '../../core/core.js';
 import { defineTool } from '../define.js';
 
-const Policy = z.strictObject({
-  keep_last: z.number().int().min(0).default(7).describe('Keep the N newest backups.'),
-  keep_daily: z
-    .number()
-    .int()
-    .min(0)
-    .default(7)
-    .describe('Keep the newest backup of each of the last N days that have one.'),
-  keep_weekly: z
-    .number()
-    .int()
-    .min(0)
-    .default(4)
-    .describe('Keep the newest backup of each of the last N ISO weeks.'),
-  keep_monthly: z
-    .number()
-    .int()
-    .min(0)
-    .default(6)
-    .describe('Keep the newest backup of each of the last N months.'),
-});
-
-async function decide(core: Core, p: z.output<typeof Policy>) {
+async function decide(core: Core, p: Retention) {
   return retention(await core.backups.list(), p);
 }
 
@@ -38,11 +16,8 @@ export const backupPrune = defineTool({
     'what would go. Returns the deleted ids and why each kept one stays.',
   role: 'admin',
   hints: { readOnly: false, destructive: true, idempotent: true, openWorld: false },
-  input: Policy,
-  output: z.strictObject({
-    deleted: z.array(z.string()),
-    kept: z.array(z.strictObject({ id: z.string(), reasons: z.array(z.string()) })),
-  }),
+  input: Retention,
+  output: PruneResult,
   plan: async (p, { core }) => {
     const { keep, drop } = await decide(core, p);
     return [

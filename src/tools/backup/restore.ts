@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { extractSettings } from '../../core/backup/extract.js';
 import { BackupId } from '../../core/backup/manifest.js';
+import { RestoreResult } from '../../core/backup/schemas.js';
 import { defineTool } from '../define.js';
 import { progressOf } from './shared.js';
 
@@ -18,17 +19,7 @@ export const backupRestore = defineTool({
   role: 'admin',
   hints: { readOnly: false, destructive: true, idempotent: false, openWorld: false },
   input: z.strictObject({ backup_id: BackupId }),
-  output: z.strictObject({
-    backup_id: z.string(),
-    safety_backup: z.string().describe('Backup of the state as it was just before, to undo the restore.'),
-    tables: z.number().int(),
-    rows: z.number().int(),
-    seconds: z.number(),
-    settings_dir: z
-      .string()
-      .nullable()
-      .describe("Where the archive's settings files (secrets removed) were written."),
-  }),
+  output: RestoreResult,
   cli: { positional: ['backup_id'] },
   plan: async ({ backup_id }, { core }) => [
     `verify ${backup_id} (signature, every checksum, to the end) and check it fits this store`,

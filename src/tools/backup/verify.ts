@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BackupId } from '../../core/backup/manifest.js';
+import { VerifyReport } from '../../core/backup/schemas.js';
 import { defineTool } from '../define.js';
 import { progressOf } from './shared.js';
 
@@ -13,17 +14,7 @@ export const backupVerify = defineTool({
   role: 'operator',
   hints: { readOnly: true, destructive: false, idempotent: true, openWorld: false },
   input: z.strictObject({ backup_id: BackupId }),
-  output: z.strictObject({
-    id: z.string(),
-    ok: z.literal(true),
-    created: z.string(),
-    type: z.string(),
-    schema_version: z.number().int(),
-    entries: z.number().int().describe('Archive entries read (data, settings, manifest, signature).'),
-    tables: z.number().int(),
-    rows: z.number().int(),
-    uncompressed_bytes: z.number().int(),
-  }),
+  output: VerifyReport,
   cli: { positional: ['backup_id'] },
   run: async ({ backup_id }, ctx) => {
     const { manifest: _m, bytes: _b, ...report } = await ctx.core.backups.verify(backup_id, progressOf(ctx));

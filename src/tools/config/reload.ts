@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Reloaded } from '../../core/config/results.js';
 import { invalid } from '../../core/errors.js';
 import { defineTool } from '../define.js';
 
@@ -15,14 +16,7 @@ export const configReload = defineTool({
   scope: 'live',
   hints: { readOnly: false, destructive: false, idempotent: true, openWorld: false },
   input: z.strictObject({}),
-  output: z.strictObject({
-    applied: z.literal(true),
-    changed: z.array(z.string()).describe('Setting paths whose new value is now in force.'),
-    restart_required: z
-      .array(z.string())
-      .describe('Setting paths that changed but keep their running value until a restart.'),
-    sources: z.array(z.string()).describe('Files read, in order of precedence.'),
-  }),
+  output: Reloaded,
   run: async (_i, { core }) => {
     // loaded on use (prom-client, yaml): the CLI builds --help from every tool module
     const { reloadSettings } = await import('../../core/config/reload.js');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SettingsValid } from '../../core/config/results.js';
 import { invalid } from '../../core/errors.js';
 import { defineTool } from '../define.js';
 
@@ -15,10 +16,7 @@ export const configValidate = defineTool({
   input: z.strictObject({
     file: z.string().optional().describe('Validate this one file instead of the settings folder.'),
   }),
-  output: z.strictObject({
-    valid: z.literal(true),
-    sources: z.array(z.string()).describe('Files read, in order of precedence (last wins).'),
-  }),
+  output: SettingsValid,
   run: async ({ file }, { core }) => {
     // loaded on use (yaml): the CLI builds --help from every tool module
     const { tryLoadConfig } = await import('../../core/config/load.js');

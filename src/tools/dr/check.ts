@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DR_LEVELS } from '../../core/dr/dr.js';
+import { DrLevel, DrReport } from '../../core/dr/schemas.js';
 import { defineTool } from '../define.js';
 
 export const drCheck = defineTool({
@@ -13,23 +13,8 @@ export const drCheck = defineTool({
   role: 'operator',
   hints: { readOnly: false, destructive: false, idempotent: true, openWorld: false },
   input: z.strictObject({
-    level: z
-      .enum(DR_LEVELS as [string, ...string[]])
-      .default('restore')
-      .describe('How deep to check: exists, verify or restore (all three).'),
+    level: DrLevel.default('restore').describe('How deep to check: exists, verify or restore (all three).'),
   }),
-  output: z.strictObject({
-    ok: z.boolean(),
-    backup_id: z.string().nullable().describe('The newest backup, the one checked.'),
-    rpo_objective_hours: z.number(),
-    measured_rpo_seconds: z
-      .number()
-      .nullable()
-      .describe('Age of the newest backup: the data a disaster now would lose.'),
-    measured_restore_seconds: z.number().nullable().describe('How long restoring it took (level restore).'),
-    levels: z.array(
-      z.strictObject({ level: z.string(), ok: z.boolean(), message: z.string(), seconds: z.number() }),
-    ),
-  }),
-  run: async ({ level }, { core }) => core.dr.check(level as (typeof DR_LEVELS)[number]),
+  output: DrReport,
+  run: async ({ level }, { core }) => core.dr.check(level),
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BackupId } from '../../core/backup/manifest.js';
+import { RecoverReport } from '../../core/dr/schemas.js';
 import { defineTool } from '../define.js';
 
 export const drRecover = defineTool({
@@ -13,12 +14,7 @@ export const drRecover = defineTool({
   role: 'admin',
   hints: { readOnly: false, destructive: true, idempotent: false, openWorld: false },
   input: z.strictObject({ backup: BackupId }),
-  output: z.strictObject({
-    ok: z.boolean().describe('Every step passed.'),
-    backup_id: z.string(),
-    safety_backup: z.string().nullable(),
-    steps: z.array(z.strictObject({ step: z.string(), ok: z.boolean(), detail: z.string() })),
-  }),
+  output: RecoverReport,
   plan: ({ backup }, { core }) => [
     `verify ${backup}`,
     'enter maintenance (other writes refused)',

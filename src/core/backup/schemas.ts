@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/** The backup shapes: the tools' inputs and outputs and the core's types are all these. */
+
+export const BackupSummary = z.strictObject({
+  id: z.string().describe('Backup id (backup_YYYYMMDD_HHMMSS[_n]).'),
+  type: z.string().describe('full, safety (taken before a restore), or unknown (copied in from elsewhere).'),
+  size_bytes: z.number().int(),
+  created: z.string().describe('ISO time the backup was taken.'),
+  location: z.string().describe('Path or s3:// URL of the archive.'),
+  last_verified: z.string().nullable().describe('When backup_verify (or a restore) last read it, if ever.'),
+  verified_ok: z.boolean().nullable().describe('Outcome of that verification.'),
+});
+export type BackupSummary = z.infer<typeof BackupSummary>;
+
+/** What backup_create reports: the new backup and what went into it. */
+export const BackupCreated = BackupSummary.extend({
+  duration_seconds: z.number(),
+  tables: z.number().int(),
+  rows: z.number().int(),
+  cleaned_up: z.array(z.string()).describe('Interrupted backups whose leftovers were removed first.'),
+  store: z.string().describe('The state store that was backed up.'),
+});
+export type BackupCreated = z.infer<typeof BackupCreated>;
+
+export const VerifyReport = z.strictObject({
+  id: z.string(),
+  ok: z.literal(true),
+  created: z.string(),
+  type: z.string(),
+  schema_version: z.number().int(),
+  entries: z.number().int().describe('Archive entries read (data, settings, manifest, signature).'),
+  tables: z.number().int(),
+  rows: z.number().int(),
+  uncompressed_bytes: z.number().int(),
+});
+export type VerifyReport = z.infer<typeof VerifyReport>;
+
+/** Which backups backup_prune keeps. */
+export const Retention = z.strictObject({
+  keep_last: z.number().int().min(0).default(7).describe('Keep the N newest backups.'),
+  keep_daily: z
+    .number()
+    .int()
+    .min(0)
+    .default(7)
+    .describe('Keep the newest backup of each of the last N days that have one.'),
+  keep_weekly: z
+    .number()
+    .int()
+    .min(0)
+    .default(4)
+    .describe('Keep the newest backup of each of the last N ISO weeks.'),
+  keep_monthly: z
+    .number()
+    .int()
+    .min(0)
+    .default(6)
+    .describe('Keep the newest backup of each of the last N months.'),
+});
+export type Retention = z.output<typeof Retention>;
+
+/** What backup_prune did: the deleted ids, and why each kept backup stays. */
+export const PruneResult = z.strictObject({
+  deleted: z.array(z.string()),
+  kept: z.array(z.strictObject({ id: z.string(), reasons: z.array(z.string()) })),
+});
+
+/** What backup_restore did. */
+export const RestoreResult = z.strictObject({
+  backup_id: z.string(),
+  safety_backup: z.string().describe('Backup of the state as it was just before, to undo the restore.'),
+  tables: z.number().int(),
+  rows: z.number().int(),
+  seconds: z.number(),
+  settings_dir: z
+    .string()
+    .nullable()
+    .describe("Where the archive's settings files (secrets removed) were written."),
+});
