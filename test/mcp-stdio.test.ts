@@ -1,14 +1,18 @@
+import { spawn } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, childEnv, cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
+import { waitFor } from './helpers/wait.js';
 
 describe('MCP over stdio: a real SDK client spawns `mahavishnu mcp start`', () => {
   const tmp = tempDir();
   const env = childEnv(tmp.path);
   let client: Client;
   let stderr = '';
+  // the SDK client reports a stdout line it cannot parse here, and carries on
+  const transportErrors: Error[] = [];
 
   beforeAll(async () => {
     const transport = new StdioClientTransport({
@@ -19,6 +23,7 @@ describe('MCP over stdio: a real SDK client spawns `mahavishnu mcp start`', () =
     });
     transport.stderr?.on('data', (d) => (stderr += d));
     client = new Client({ name: 'test', version: '1.0.0' });
+    client.onerror = (e) => transportErrors.push(e);
     await client.connect(transport);
   });
   afterAll(async () => {
@@ -70,15 +75,68 @@ describe('MCP over stdio: a real SDK client spawns `mahavishnu mcp start`', () =
     expect(text).toContain('did you mean "username"');
   });
 
-  it('writes nothing but protocol messages to stdout (the client would have failed to parse)', async () => {
+  it('raised no transport error for anything the server wrote (every stdout line parsed)', async () => {
     const r = await client.callTool({ name: 'audit_verify', arguments: {} });
     expect(r.structuredContent).toMatchObject({ ok: true });
+    await client.callTool({ name: 'no_such_tool', arguments: {} }).catch(() => {});
+    expect(transportErrors).toEqual([]);
   });
 
-  it('shares its state with the CLI: auth list-users --json sees the user', () => {
+  it('shares its state with the CLI: auth list-users --json sees a user created over MCP', async () => {
+    const created = await client.callTool({
+      name: 'auth_create_user',
+      arguments: { username: 'cli.reader', role: 'viewer' },
+    });
+    expect(created.isError).toBeFalsy();
     const r = cli(['auth', 'list-users', '--json'], env);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).users.map((u: { username: string }) => u.username)).toContain('agent.smith');
+    expect(JSON.parse(r.stdout).users.map((u: { username: string }) => u.username)).toContain('cli.reader');
     expect(stderr).not.toMatch(/"level":(50|60)/);
+  });
+});
+
+describe('MCP over stdio, read by hand: stdout carries protocol messages and nothing else', () => {
+  const tmp = tempDir();
+  afterAll(() => tmp.remove());
+
+  it('answers a session (a call, a refused call, an unknown tool, bad JSON) with one JSON-RPC message per line', async () => {
+    const child = spawn(process.execPath, [BIN, 'mcp', 'start'], {
+      env: { ...childEnv(tmp.path), MAHAVISHNU_LOG__LEVEL: 'debug' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const send = (m: object) => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...m })}\n`);
+    const answered = (id: number) =>
+      waitFor(`the answer to request ${id}`, () => stdout.includes(`"id":${id}`));
+    send({
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    });
+    await answered(1);
+    send({ method: 'notifications/initialized' });
+    send({ id: 2, method: 'tools/call', params: { name: 'audit_verify', arguments: {} } });
+    send({ id: 3, method: 'tools/call', params: { name: 'auth_create_user', arguments: { usernme: 'x' } } });
+    send({ id: 4, method: 'tools/call', params: { name: 'no_such_tool', arguments: {} } });
+    child.stdin.write('this is not json\n');
+    send({ id: 5, method: 'tools/list' });
+    await answered(5);
+    child.stdin.end();
+    expect(await exited, stderr).toBe(0);
+
+    const lines = stdout.split('\n').filter((l) => l !== '');
+    for (const line of lines) {
+      const m = JSON.parse(line);
+      expect(m.jsonrpc, line).toBe('2.0');
+      expect('result' in m || 'error' in m || 'method' in m, line).toBe(true);
+    }
+    const ids = lines.map((l) => JSON.parse(l).id).filter((id) => id !== undefined && id !== null);
+    expect(ids.sort()).toEqual([1, 2, 3, 4, 5]); // calls run concurrently: any order
+    // the logs went to stderr
+    expect(stderr).toMatch(/"level":/);
   });
 });
