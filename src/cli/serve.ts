@@ -2,30 +2,8 @@ import { openCore } from '../compose/open-core.js';
 import { startServices } from '../compose/start-services.js';
 import { reloadSettings } from '../core/config/reload.js';
 import type { Core } from '../core/core.js';
-import { invalid } from '../core/errors.js';
 import { type ServerOptions, startServer } from '../http/server.js';
 import { type Globals, loadOpts } from './globals.js';
-
-function parseServeArgs(args: string[]): { host?: string; port?: number } {
-  const out: { host?: string; port?: number } = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a];
-    const value = () => {
-      const v = inline ?? args[++i];
-      if (v === undefined) throw invalid(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--port') {
-      const v = value();
-      const port = Number(v);
-      if (!/^\d+$/.test(v) || port > 65535) throw invalid(`--port takes a number 0–65535, got "${v}"`);
-      out.port = port;
-    } else if (flag === '--host') out.host = value();
-    else throw invalid(`unknown option ${flag} for serve; run \`mahavishnu serve --help\``);
-  }
-  return out;
-}
 
 /** SIGHUP: reload the settings whole or not at all (reloadSettings logs what it applied or refused). */
 function reload(core: Core): void {
@@ -34,13 +12,16 @@ function reload(core: Core): void {
   );
 }
 
-/** `extra` is for test entries only (test/fixtures/serve-with-fixtures.mjs injects the fixtures). */
+/**
+ * `mahavishnu serve`; the flags are declared, parsed and checked in builtins.ts. `extra` is for
+ * test entries only (test/fixtures/serve-with-fixtures.mjs injects the fixtures).
+ */
 export async function runServe(
-  args: string[],
+  flags: { host?: string; port?: number },
   g: Globals,
   extra: Pick<ServerOptions, 'tools' | 'mcpExtra'> = {},
 ): Promise<number> {
-  const opts = { ...extra, ...parseServeArgs(args) };
+  const opts = { ...extra, ...flags };
   const core = await openCore(loadOpts(g));
   let server: Awaited<ReturnType<typeof startServer>>;
   try {

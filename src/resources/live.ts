@@ -1,9 +1,13 @@
 import type { Core } from '../core/core.js';
 import { Health } from '../core/health/health.js';
+import type { Principal } from '../core/principal.js';
+import { backupList } from '../tools/backup/list.js';
+import { invoke } from '../tools/invoke.js';
+import { poolList } from '../tools/pool/list.js';
 
 /**
- * Live state served as resources and gathered by the incident prompts. Everything is read from
- * the core in this process.
+ * Live state served as resources and gathered by the incident prompts. Everything is read in
+ * this process.
  */
 
 export async function healthState(core: Core) {
@@ -11,8 +15,13 @@ export async function healthState(core: Core) {
   return { status: Health.overall(components), checked_at: new Date().toISOString(), components };
 }
 
-export const poolsState = async (core: Core) => ({ pools: await core.pools.list(false) });
-export const backupsState = async (core: Core) => ({ backups: await core.backups.list() });
+/**
+ * The pools and backups resources are the pool_list and backup_list tools read for the session's
+ * caller: policy, role, metrics and the log line apply as to the tool call, and a policy that
+ * hides the tool refuses the resource too.
+ */
+export const poolsState = (core: Core, principal: Principal) => invoke(poolList, {}, { core, principal });
+export const backupsState = (core: Core, principal: Principal) => invoke(backupList, {}, { core, principal });
 
 type Sample = { labels: Record<string, string | number>; value: number; metricName?: string };
 
