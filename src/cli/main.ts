@@ -11,8 +11,6 @@ import { cliPrincipal } from './principal.js';
 import { callRemote } from './remote.js';
 import { human, progressPrinter } from './render.js';
 
-export { resolveCommand };
-
 function print(result: unknown, json: boolean) {
   process.stdout.write(`${json ? JSON.stringify(result, null, 2) : human(result)}\n`);
 }
