@@ -1,23 +1,15 @@
 import { openCore } from '../compose/open-core.js';
 import { startServices } from '../compose/start-services.js';
+import { reloadSettings } from '../core/config/reload.js';
 import type { Core } from '../core/core.js';
 import { type ServerOptions, startServer } from '../http/server.js';
 import { type Globals, loadOpts } from './globals.js';
 
-/** Settings reload on SIGHUP, when the build has it (src/core/config/reload.ts). */
-async function reload(core: Core): Promise<void> {
-  // HOOK(reload): reloadSettings(core) from src/core/config/reload.ts; loaded by name so this
-  // builds before that module exists. Replace with a static import once it is merged.
-  const path = '../core/config/reload.js';
-  try {
-    const mod = (await import(path)) as { reloadSettings?: (core: Core) => Promise<unknown> };
-    if (!mod.reloadSettings) throw new Error('reloadSettings is missing');
-    await mod.reloadSettings(core);
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND')
-      core.log.warn('SIGHUP: settings reload is not in this build; restart to apply new settings');
-    else core.log.error({ err: e }, 'SIGHUP: settings reload failed; the previous settings stay in force');
-  }
+/** SIGHUP: reload the settings whole or not at all (reloadSettings logs what it applied or refused). */
+function reload(core: Core): void {
+  reloadSettings(core).catch((e) =>
+    core.log.error({ err: e }, 'SIGHUP: settings reload failed; the previous settings stay in force'),
+  );
 }
 
 /**
@@ -68,7 +60,7 @@ export async function runServe(
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
-    process.on('SIGHUP', () => void reload(core));
+    process.on('SIGHUP', () => reload(core));
   });
   const code = await done;
   // a handle some library left open must not keep a stopped server alive

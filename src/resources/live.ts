@@ -66,25 +66,23 @@ export async function latencyFacts(core: Core) {
     .slice(0, 10);
 }
 
-/** Workers by state and queue depth per pool, from the pool metrics when the pools domain exports them. */
+/** Per open pool: its size bounds, workers by state and queued steps, across every host (the state store). */
 export async function poolSaturation(core: Core) {
-  const workers = await samples(core, 'mahavishnu_pool_workers');
-  const queue = await samples(core, 'mahavishnu_pool_queue_depth');
-  if (workers.length === 0 && queue.length === 0) {
-    return {
-      available: false,
-      note: 'no pool metrics in this build (mahavishnu_pool_workers, mahavishnu_pool_queue_depth)',
-    };
-  }
-  const pools: Record<string, Record<string, number>> = {};
-  const of = (pool: unknown) => {
-    const key = String(pool);
-    pools[key] ??= {};
-    return pools[key];
+  const pools = await core.pools.list(false);
+  return {
+    pools: Object.fromEntries(
+      pools.map((p) => [
+        p.name,
+        {
+          desired: p.desired,
+          max: p.max,
+          workers: p.workers,
+          queue_depth: p.queue_depth,
+          running_steps: p.running_steps,
+        },
+      ]),
+    ),
   };
-  for (const s of workers) of(s.labels.pool)[`workers_${s.labels.state}`] = s.value;
-  for (const s of queue) of(s.labels.pool).queue_depth = s.value;
-  return { available: true, pools };
 }
 
 /** Recent refused calls (unauthenticated, forbidden) from the audit log and the error counters. */
