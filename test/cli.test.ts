@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { childEnv, cli } from './helpers/cli.js';
+import { childEnv, cli, cliAsync } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
+import { waitFor } from './helpers/wait.js';
+import { startWorker, stopWorker } from './helpers/worker-proc.js';
 
 describe('the mahavishnu CLI', () => {
   const tmp = tempDir();
@@ -40,8 +42,41 @@ describe('the mahavishnu CLI', () => {
     expect(badRole.code).toBe(2);
     expect(JSON.parse(badRole.stdout).error).toMatchObject({ code: 'invalid_input' });
     const unknown = cli(['pol', 'lst'], env);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown command');
+    expect(unknown.code).toBe(5);
+    expect(unknown.stderr).toContain(
+      'error (not_found): unknown command "pol lst" (did you mean "pool list"?)',
+    );
+  });
+
+  it('refuses an unknown flag of a builtin command before it runs, with a suggestion', () => {
+    const status = cli(['mcp', 'status', '--bogus', '--server', 'http://127.0.0.1:9'], env);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain('error (invalid_input): unknown option --bogus');
+    expect(status.stdout).toBe('');
+    const serve = cli(['serve', '--prot', '0'], env);
+    expect(serve.code).toBe(2);
+    expect(serve.stderr).toContain('unknown option --prot (did you mean --port?)');
+    const worker = cli(['worker', '--pool', 'w', '--min', '1'], env);
+    expect(worker.code).toBe(2);
+    expect(worker.stderr).toContain('give both --min and --max');
+    const smoke = cli(['test', '--sever', 'http://127.0.0.1:9'], env);
+    expect(smoke.stderr).toContain('unknown option --sever (did you mean --server?)');
+  });
+
+  it('prints only "internal error" and a reference on an unexpected failure; the detail goes to the log', () => {
+    // a data directory under a file: the store cannot be created, which no AppError describes
+    const r = cli(['auth', 'list-users'], { ...env, MAHAVISHNU_DATA__DIR: '/dev/null/data' });
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    const message = lines.filter((l) => !l.startsWith('{'));
+    expect(message).toEqual([
+      expect.stringMatching(/^error \(internal\): internal error \(reference [0-9a-f-]{36}\)/),
+    ]);
+    const reference = /reference ([0-9a-f-]{36})/.exec(message[0]!)![1];
+    const logged = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    expect(logged).toContainEqual(
+      expect.objectContaining({ level: 50, reference, err: expect.objectContaining({ code: 'ENOTDIR' }) }),
+    );
   });
 
   it('refuses a call above its configured role', () => {
@@ -67,4 +102,32 @@ describe('the mahavishnu CLI', () => {
   it('prints its version', () => {
     expect(cli(['--version'], env).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
+});
+
+describe('mahavishnu worker --pool NAME --min --max', () => {
+  const tmp = tempDir();
+  const env = childEnv(tmp.path);
+  afterAll(() => tmp.remove());
+
+  it('creates a missing pool through the pool_spawn tool, which leaves its audit record', async () => {
+    const worker = startWorker('extra', env, ['--min', '1', '--max', '2']);
+    try {
+      const records = await waitFor(
+        'the audit record of pool_spawn',
+        async () => {
+          const r = await cliAsync(['audit', 'list', '--tool', 'pool_spawn', '--json'], env);
+          const list = r.code === 0 ? (JSON.parse(r.stdout).records as Record<string, unknown>[]) : [];
+          return list.some((e) => e.phase === 'end') && list;
+        },
+        40_000,
+        250,
+      );
+      expect(records).toContainEqual(
+        expect.objectContaining({ tool: 'pool_spawn', transport: 'cli', outcome: 'ok' }),
+      );
+    } finally {
+      await stopWorker(worker);
+    }
+    expect(worker.exitCode, worker.log()).toBe(0);
+  }, 60_000);
 });

@@ -227,6 +227,7 @@ describe.each(['sqlite', 'postgres'] as const)(
       const token = await t.tokenFor('admin');
       const r = await call(t, 'auth_create_user', { username: 'x'.repeat(2_000_000), role: 'viewer' }, token);
       expect(r.status).toBe(413);
+      expect((await json(r)).error).toMatchObject({ code: 'too_large', retryable: false });
     });
 
     it('maps error codes to HTTP statuses through the action API', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineTool } from '../tools/define.js';
-import { parseToolArgs } from './args.js';
+import { parseArgs } from './args.js';
+import { toolCommand } from './commands.js';
 
 const tool = defineTool({
   name: 'pool_scale',
@@ -23,7 +24,9 @@ const tool = defineTool({
   run: () => ({}),
 });
 
-describe('CLI arguments from the input schema', () => {
+const parseToolArgs = (t: typeof tool, words: string[]) => parseArgs(toolCommand(t), words);
+
+describe('CLI arguments from the input JSON Schema', () => {
   it('takes positionals, kebab-case flags, numbers, and relative targets as strings', () => {
     expect(parseToolArgs(tool, ['prod', '--target', '+5', '--min-size', '3'])).toEqual({
       pool: 'prod',

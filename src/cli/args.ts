@@ -1,7 +1,18 @@
 import { closest } from '../core/config/zod-issues.js';
 import { invalid } from '../core/errors.js';
-import type { Tool } from '../tools/define.js';
-import { type FlagInfo, type FlagKind, flagsOf } from './schema-flags.js';
+import type { JsonObjectSchema } from '../tools/json-schema.js';
+import { type FlagInfo, type FlagKind, flagsOf } from './flags.js';
+
+/** What the parser needs of a command, tool or builtin: its words, its input schema, its positionals. */
+export interface CommandShape {
+  path: readonly string[];
+  /** The input JSON Schema: for a tool, the one MCP advertises. */
+  schema: JsonObjectSchema;
+  positional: readonly string[];
+}
+
+/** The options main() takes out of the command line before a command's flags are parsed. */
+const GLOBAL_FLAGS = ['json', 'server', 'config-dir', 'help', 'version'];
 
 const NUMERIC = /^[-+]?\d+(\.\d+)?$/;
 
@@ -35,13 +46,15 @@ function findFlag(flags: FlagInfo[], name: string): FlagInfo | undefined {
 }
 
 /**
- * Turn the words after the command into the tool's raw input. Values are converted by the schema's
- * field kinds; validation itself stays in invoke, so the CLI reports the same errors as MCP.
+ * Turn the words after the command into its raw input. Values are converted by the schema's
+ * field kinds; validation itself stays with the schema (invoke, for a tool), so the CLI reports
+ * the same errors as MCP. Unknown flags and extra words are refused here.
  */
-export function parseToolArgs(tool: Tool, words: string[]): Record<string, unknown> {
-  const flags = flagsOf(tool.input);
+export function parseArgs(cmd: CommandShape, words: readonly string[]): Record<string, unknown> {
+  const flags = flagsOf(cmd.schema);
   const out: Record<string, unknown> = {};
-  const positional = [...tool.positional];
+  const positional = [...cmd.positional];
+  const command = `mahavishnu ${cmd.path.join(' ')}`;
   const set = (f: FlagInfo, raw: string) => {
     if (f.kind === 'array') {
       const list = (out[f.key] as unknown[] | undefined) ?? [];
@@ -77,12 +90,10 @@ export function parseToolArgs(tool: Tool, words: string[]): Record<string, unkno
         }
       }
       if (!f) {
-        const guess = closest(
-          name,
-          flags.map((x) => x.flag),
-        );
+        // the global options are suggested too: they are accepted after any command
+        const guess = closest(name, [...flags.map((x) => x.flag), ...GLOBAL_FLAGS]);
         throw invalid(
-          `unknown option --${name}${guess ? ` (did you mean --${guess}?)` : ''}; run \`mahavishnu ${tool.cliPath.join(' ')} --help\``,
+          `unknown option --${name}${guess ? ` (did you mean --${guess}?)` : ''}; run \`${command} --help\``,
         );
       }
       if (f.kind === 'boolean' && inline === undefined) {
@@ -109,9 +120,7 @@ export function parseToolArgs(tool: Tool, words: string[]): Record<string, unkno
   function takePositional(w: string) {
     const key = positional.shift();
     if (!key) {
-      throw invalid(
-        `unexpected argument "${w}"; run \`mahavishnu ${tool.cliPath.join(' ')} --help\` for the accepted arguments`,
-      );
+      throw invalid(`unexpected argument "${w}"; run \`${command} --help\` for the accepted arguments`);
     }
     const f = flags.find((x) => x.key === key)!;
     set(f, w);

@@ -1,5 +1,6 @@
+import { z } from 'zod';
+import { type JsonObjectSchema, toJsonSchema } from '../tools/json-schema.js';
 import { type Globals, loadOpts } from './globals.js';
-import { SERVE_USAGE, SMOKE_USAGE, STATUS_USAGE } from './usage.js';
 
 export { type Globals, loadOpts };
 
@@ -8,52 +9,110 @@ export { type Globals, loadOpts };
 const openCore: typeof import('../compose/open-core.js').openCore = async (o) =>
   (await import('../compose/open-core.js')).openCore(o);
 
-/** Commands that are not tools: they run the process itself (serve, mcp start) or talk to a server. */
+/**
+ * A command that is not a tool: it runs the process itself (serve, mcp start) or talks to a
+ * server. Its flags are declared as a strict zod object, like a tool's input, and parsed, checked
+ * and helped by the same code as the tools' flags, so an unknown flag is an error everywhere.
+ */
 export interface Builtin {
   path: string[];
   summary: string;
-  usage: string;
-  /** Resolves with the exit code. */
-  run: (args: string[], globals: Globals) => Promise<number>;
+  /** The help text under the usage line. */
+  description: string;
+  flags: z.ZodObject;
+  /** The flags as JSON Schema, which the parser and the help read. */
+  schema: JsonObjectSchema;
+  /** Resolves with the exit code; `flags` is the parsed output of `flags`. */
+  run: (flags: Record<string, unknown>, globals: Globals) => Promise<number>;
 }
 
+function builtin<F extends z.ZodObject>(b: {
+  path: string[];
+  summary: string;
+  description: string;
+  flags: F;
+  run: (flags: z.output<F>, globals: Globals) => Promise<number>;
+}): Builtin {
+  return {
+    ...b,
+    schema: toJsonSchema(b.flags, 'input'),
+    run: (flags, g) => b.run(flags as z.output<F>, g),
+  };
+}
+
+const none = z.strictObject({});
+
 export const BUILTINS: Builtin[] = [
-  {
+  builtin({
     path: ['config', 'example'],
     summary: 'Print a settings file with every key, commented, at its default',
-    usage: 'Usage: mahavishnu config example > settings/mahavishnu.yaml',
+    description:
+      'Print a settings file with every key, commented, at its default:\n' +
+      '  mahavishnu config example > settings/mahavishnu.yaml',
+    flags: none,
     run: async () => {
       const { exampleSettings } = await import('../core/config/example.js');
       process.stdout.write(exampleSettings());
       return 0;
     },
-  },
-  {
+  }),
+  builtin({
     path: ['serve'],
     summary: 'Run the server: MCP over HTTP and SSE, the action API, probes and metrics',
-    usage: SERVE_USAGE,
+    description: `Run the server: MCP over Streamable HTTP (/mcp) and SSE (/sse + /messages), the action API the CLI
+uses with --server (/api/v1/tools/<name>), probes (/health, /ready, /health/components) and
+/metrics. Binds server.host:server.port from the settings (127.0.0.1:8080 by default); --port 0
+picks a free port. The listen address is printed on stderr.
+
+SIGTERM or SIGINT: /ready turns 503, new sessions are refused, calls in flight get up to
+server.drain_timeout_ms to finish, then the stores close and the process exits 0; a second
+signal exits at once. SIGHUP reloads the settings.`,
+    flags: z.strictObject({
+      host: z.string().min(1).optional().describe('Address to bind (default: server.host).'),
+      port: z
+        .number()
+        .int()
+        .min(0)
+        .max(65535)
+        .optional()
+        .describe('Port to bind, 0 for a free one (default: server.port).'),
+    }),
     // loaded on use: the server code (Hono, the MCP SDK) would slow every other command's start
-    run: async (args, g) => (await import('./serve.js')).runServe(args, g),
-  },
-  {
+    run: async (flags, g) => (await import('./serve.js')).runServe(flags, g),
+  }),
+  builtin({
     path: ['mcp', 'status'],
     summary: 'Check a running server: health, readiness, MCP initialize and tools/list',
-    usage: STATUS_USAGE,
-    run: async (args, g) => (await import('./status.js')).runStatus(args, g),
-  },
-  {
+    description: `Check a running server (--server, else server.url, else http://127.0.0.1:<server.port>): GET /health,
+GET /ready, GET /health/components, then an MCP initialize and tools/list over /mcp with the token in
+MAHAVISHNU_TOKEN. Prints the version, uptime, tool count and each component's state.
+Exit code: 0 when all is well; 7 when the server is down or not ready; 3 when the token is refused.`,
+    flags: none,
+    run: async (_flags, g) => (await import('./status.js')).runStatus(g),
+  }),
+  builtin({
     path: ['test'],
     summary: 'Smoke-test a running server: probes, metrics, MCP initialize and a tool call',
-    usage: SMOKE_USAGE,
-    run: async (args, g) => (await import('./smoke.js')).runSmoke(args, g),
-  },
-  {
+    description: `Smoke-test a running server (after a deploy, as the runbook does): GET /health, /ready and
+/health/components, a /metrics scrape, then an MCP initialize and one read-only tool call (default
+audit_verify) over /mcp with the token in MAHAVISHNU_TOKEN. Prints each step; exit 0 when all pass,
+7 when any fails.`,
+    flags: z.strictObject({
+      smoke: z
+        .literal(true, { error: 'say which test to run: `mahavishnu test --smoke`' })
+        .describe('Run the smoke test (the one test there is).'),
+      tool: z.string().min(1).default('audit_verify').describe('Read-only tool to call over MCP.'),
+    }),
+    run: async (flags, g) => (await import('./smoke.js')).runSmoke(flags, g),
+  }),
+  builtin({
     path: ['mcp', 'start'],
     summary: 'Serve every tool over MCP on stdin/stdout',
-    usage:
-      'Usage: mahavishnu mcp start\n\nServe the MCP tools, resources and prompts over stdio, for an MCP client that spawns\n' +
+    description:
+      'Serve the MCP tools, resources and prompts over stdio, for an MCP client that spawns\n' +
       'this command. The caller acts as mcp.stdio_principal from the settings. Logs go to stderr.',
-    run: async (_args, g) => {
+    flags: none,
+    run: async (_flags, g) => {
       // both loads at once: module files are read while the store opens and migrates
       const [{ serveStdio }, core] = await Promise.all([import('../mcp/stdio.js'), openCore(loadOpts(g))]);
       try {
@@ -63,14 +122,24 @@ export const BUILTINS: Builtin[] = [
       }
       return 0;
     },
-  },
-  {
+  }),
+  builtin({
     path: ['worker'],
     summary: 'Run the workers of one pool against the shared state store (for extra hosts)',
-    usage:
-      'Usage: mahavishnu worker --pool NAME [--min N --max N]\n\nRun worker processes for pool NAME until SIGTERM or SIGINT: claims steps from the\n' +
-      'shared store (PostgreSQL for several hosts) under leases, keeps the pool at its desired size, and\n' +
-      'reclaims steps of hosts that died. With --min and --max, the pool is created if it does not exist.',
-    run: async (args, g) => (await import('./worker.js')).runWorker(args, g),
-  },
+    description: `Run worker processes for pool NAME until SIGTERM or SIGINT: claims steps from the
+shared store (PostgreSQL for several hosts) under leases, keeps the pool at its desired size, and
+reclaims steps of hosts that died. With --min and --max, the pool is created (by the pool_spawn
+tool) if it does not exist.`,
+    flags: z
+      .strictObject({
+        pool: z.string().min(1).describe('Name of the pool whose workers this process runs.'),
+        min: z.number().int().min(0).max(256).optional().describe('Fewest workers, if the pool is created.'),
+        max: z.number().int().min(1).max(256).optional().describe('Most workers, if the pool is created.'),
+      })
+      .refine((f) => (f.min === undefined) === (f.max === undefined), {
+        message: 'give both --min and --max (to create the pool if missing), or neither',
+        path: ['max'],
+      }),
+    run: async (flags, g) => (await import('./worker.js')).runWorker(flags, g),
+  }),
 ];

@@ -1,6 +1,8 @@
 import type { Tool } from '../tools/define.js';
+import type { CommandShape } from './args.js';
 import type { Builtin } from './builtins.js';
-import { flagsOf } from './schema-flags.js';
+import { builtinCommand, toolCommand } from './commands.js';
+import { flagsOf } from './flags.js';
 
 const GLOBAL = `Global options:
   --json               print machine-readable JSON
@@ -44,19 +46,17 @@ export function groupHelp(group: string, tools: readonly Tool[], builtins: reado
   ].join('\n');
 }
 
-export function toolHelp(tool: Tool): string {
-  const flags = flagsOf(tool.input);
-  const pos = tool.positional.map((p) => `<${p}>`).join(' ');
+/** Help of one command, tool or builtin: usage line, description, then every flag from its JSON Schema. */
+function commandHelp(cmd: CommandShape, description: string, facts?: string): string {
+  const flags = flagsOf(cmd.schema);
+  const pos = cmd.positional.map((p) => `<${p}>`).join(' ');
   const lines = [
-    `Usage: mahavishnu ${tool.cliPath.join(' ')}${pos ? ` ${pos}` : ''} [--flags]`,
+    `Usage: mahavishnu ${cmd.path.join(' ')}${pos ? ` ${pos}` : ''}${flags.length ? ' [--flags]' : ''}`,
     '',
-    tool.description,
+    description,
     '',
-    `MCP tool: ${tool.name}   least role: ${tool.role}   ${tool.hints.readOnly ? 'read-only' : 'changes state'}` +
-      `${tool.hints.destructive ? ', destructive' : ''}${tool.hints.idempotent ? ', idempotent' : ''}` +
-      `${tool.scope === 'live' ? '   runs on the server' : ''}`,
-    '',
-    flags.length ? 'Flags:' : 'Flags: none',
+    ...(facts ? [facts, ''] : []),
+    flags.length ? 'Flags:' : 'Flags: none (the global options below apply)',
   ];
   for (const f of flags) {
     const value =
@@ -67,7 +67,7 @@ export function toolHelp(tool: Tool): string {
           : f.kind === 'array'
             ? ' V[,V…]'
             : ' VALUE';
-    const name = tool.positional.includes(f.key) ? `<${f.key}> | --${f.flag}${value}` : `--${f.flag}${value}`;
+    const name = cmd.positional.includes(f.key) ? `<${f.key}> | --${f.flag}${value}` : `--${f.flag}${value}`;
     const extra = [
       f.required ? 'required' : '',
       f.choices ? `one of: ${f.choices.join(', ')}` : '',
@@ -78,5 +78,18 @@ export function toolHelp(tool: Tool): string {
       .join('; ');
     lines.push(`  ${pad(name, 30)}${f.description}${extra ? ` (${extra})` : ''}`);
   }
+  lines.push('', GLOBAL);
   return lines.join('\n');
 }
+
+export function toolHelp(tool: Tool): string {
+  return commandHelp(
+    toolCommand(tool),
+    tool.description,
+    `MCP tool: ${tool.name}   least role: ${tool.role}   ${tool.hints.readOnly ? 'read-only' : 'changes state'}` +
+      `${tool.hints.destructive ? ', destructive' : ''}${tool.hints.idempotent ? ', idempotent' : ''}` +
+      `${tool.scope === 'live' ? '   runs on the server' : ''}`,
+  );
+}
+
+export const builtinHelp = (b: Builtin): string => commandHelp(builtinCommand(b), b.description);

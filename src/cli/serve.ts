@@ -1,54 +1,27 @@
 import { openCore } from '../compose/open-core.js';
 import { startServices } from '../compose/start-services.js';
+import { reloadSettings } from '../core/config/reload.js';
 import type { Core } from '../core/core.js';
-import { invalid } from '../core/errors.js';
 import { type ServerOptions, startServer } from '../http/server.js';
 import { type Globals, loadOpts } from './globals.js';
 
-function parseServeArgs(args: string[]): { host?: string; port?: number } {
-  const out: { host?: string; port?: number } = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a];
-    const value = () => {
-      const v = inline ?? args[++i];
-      if (v === undefined) throw invalid(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--port') {
-      const v = value();
-      const port = Number(v);
-      if (!/^\d+$/.test(v) || port > 65535) throw invalid(`--port takes a number 0–65535, got "${v}"`);
-      out.port = port;
-    } else if (flag === '--host') out.host = value();
-    else throw invalid(`unknown option ${flag} for serve; run \`mahavishnu serve --help\``);
-  }
-  return out;
+/** SIGHUP: reload the settings whole or not at all (reloadSettings logs what it applied or refused). */
+function reload(core: Core): void {
+  reloadSettings(core).catch((e) =>
+    core.log.error({ err: e }, 'SIGHUP: settings reload failed; the previous settings stay in force'),
+  );
 }
 
-/** Settings reload on SIGHUP, when the build has it (src/core/config/reload.ts). */
-async function reload(core: Core): Promise<void> {
-  // HOOK(reload): reloadSettings(core) from src/core/config/reload.ts; loaded by name so this
-  // builds before that module exists. Replace with a static import once it is merged.
-  const path = '../core/config/reload.js';
-  try {
-    const mod = (await import(path)) as { reloadSettings?: (core: Core) => Promise<unknown> };
-    if (!mod.reloadSettings) throw new Error('reloadSettings is missing');
-    await mod.reloadSettings(core);
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND')
-      core.log.warn('SIGHUP: settings reload is not in this build; restart to apply new settings');
-    else core.log.error({ err: e }, 'SIGHUP: settings reload failed; the previous settings stay in force');
-  }
-}
-
-/** `extra` is for test entries only (test/fixtures/serve-with-fixtures.mjs injects the fixtures). */
+/**
+ * `mahavishnu serve`; the flags are declared, parsed and checked in builtins.ts. `extra` is for
+ * test entries only (test/fixtures/serve-with-fixtures.mjs injects the fixtures).
+ */
 export async function runServe(
-  args: string[],
+  flags: { host?: string; port?: number },
   g: Globals,
   extra: Pick<ServerOptions, 'tools' | 'mcpExtra'> = {},
 ): Promise<number> {
-  const opts = { ...extra, ...parseServeArgs(args) };
+  const opts = { ...extra, ...flags };
   const core = await openCore(loadOpts(g));
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
@@ -87,7 +60,7 @@ export async function runServe(
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
-    process.on('SIGHUP', () => void reload(core));
+    process.on('SIGHUP', () => reload(core));
   });
   const code = await done;
   // a handle some library left open must not keep a stopped server alive

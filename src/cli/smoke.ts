@@ -1,5 +1,5 @@
 import { readToken } from '../core/config/load.js';
-import { exitCode, invalid, isAppError } from '../core/errors.js';
+import { exitCode, isAppError } from '../core/errors.js';
 import type { Globals } from './globals.js';
 import { getJson, serverUrl } from './status.js';
 
@@ -9,24 +9,11 @@ interface Step {
   detail: string;
 }
 
-function parseSmokeArgs(args: string[]): { tool: string } {
-  let tool = 'audit_verify';
-  let smoke = false;
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--smoke') smoke = true;
-    else if (args[i] === '--tool' && args[i + 1]) tool = args[++i]!;
-    else throw invalid(`unknown option ${args[i]} for test; run \`mahavishnu test --help\``);
-  }
-  if (!smoke) throw invalid('say which test to run: `mahavishnu test --smoke`');
-  return { tool };
-}
-
 /**
  * `mahavishnu test --smoke`: the post-deploy check of the runbook against a running server —
  * probes, a metrics scrape, and MCP initialize plus one read-only tool call over /mcp.
  */
-export async function runSmoke(args: string[], g: Globals): Promise<number> {
-  const { tool } = parseSmokeArgs(args);
+export async function runSmoke({ tool }: { tool: string }, g: Globals): Promise<number> {
   const url = serverUrl(g);
   const token = readToken();
   const steps: Step[] = [];

@@ -42,7 +42,7 @@ const uptime = (s: number) =>
     .join(' ');
 
 /** `mahavishnu mcp status`: health, readiness, an MCP initialize + tools/list; exit non-zero when not all good. */
-export async function runStatus(_args: string[], g: Globals): Promise<number> {
+export async function runStatus(g: Globals): Promise<number> {
   const url = serverUrl(g);
   const out: Record<string, unknown> = { server: url };
   let code = 0;

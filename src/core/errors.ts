@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  /** The request is larger than a configured limit (a body over server.body_limit_bytes). */
+  | 'too_large'
   | 'unavailable'
   | 'timeout'
   | 'internal';
@@ -18,6 +20,7 @@ export const httpStatus: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  too_large: 413,
   unavailable: 503,
   timeout: 504,
   internal: 500,
@@ -33,6 +36,7 @@ export const exitCode: Record<ErrorCode, number> = {
   conflict: 6,
   unavailable: 7,
   timeout: 8,
+  too_large: 9,
 };
 
 export class AppError extends Error {

@@ -1,8 +1,5 @@
 import { AppError } from './errors.js';
 
-/** Tools that run during maintenance: they are what maintenance is for. */
-export const MAINTENANCE_TOOLS: ReadonlySet<string> = new Set(['backup_restore', 'dr_recover']);
-
 export interface MaintenanceState {
   reason: string;
   since: string;
@@ -10,7 +7,7 @@ export interface MaintenanceState {
 
 /**
  * The maintenance state (core.maintenance): while active, invoke refuses every tool that changes
- * state (except MAINTENANCE_TOOLS) and pools pause (listeners of onChange). Entering waits for
+ * state (except those declared `maintenance: 'allowed'`, which it is for) and pools pause (listeners of onChange). Entering waits for
  * the state-changing calls already running to finish, so a restore never races a write.
  */
 export class Maintenance {
@@ -25,7 +22,7 @@ export class Maintenance {
 
   /** The refusal invoke gives to a state-changing tool, or undefined when it may run. */
   refusal(tool: string): AppError | undefined {
-    if (!this.current || MAINTENANCE_TOOLS.has(tool)) return undefined;
+    if (!this.current) return undefined;
     return new AppError(
       'unavailable',
       `the server is in maintenance (${this.current.reason}, since ${this.current.since}); ${tool} changes state ` +

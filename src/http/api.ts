@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
-import { closest } from '../core/config/zod-issues.js';
 import type { Core } from '../core/core.js';
 import { AppError } from '../core/errors.js';
 import type { Tool } from '../tools/define.js';
+import { findTool } from '../tools/find-tool.js';
 import { invoke, toAppError } from '../tools/invoke.js';
 import { type Env, errorResponse } from './auth.js';
 import type { ServerState } from './state.js';
@@ -14,16 +14,12 @@ import type { ServerState } from './state.js';
  */
 export function actionApi(core: Core, tools: readonly Tool[], state: ServerState): Hono<Env> {
   const app = new Hono<Env>();
-  const byName = new Map(tools.map((t) => [t.name, t]));
   app.post('/api/v1/tools/:name', async (c) => {
-    const name = c.req.param('name');
-    const tool = byName.get(name);
-    if (!tool) {
-      const guess = closest(name, [...byName.keys()]);
-      return errorResponse(
-        c,
-        new AppError('not_found', `unknown tool "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}`),
-      );
+    let tool: Tool;
+    try {
+      tool = findTool(c.req.param('name'), tools);
+    } catch (e) {
+      return errorResponse(c, e as AppError);
     }
     if (state.draining) {
       return errorResponse(

@@ -40,16 +40,12 @@ export function createApp({ core, state, mcp, tools }: AppDeps): Hono<Env> {
   const limit = bodyLimit({
     maxSize: core.config.server.body_limit_bytes,
     onError: (c) =>
-      c.json(
-        {
-          ok: false,
-          error: {
-            code: 'invalid_input',
-            message: `the request body is larger than server.body_limit_bytes (${core.config.server.body_limit_bytes})`,
-            retryable: false,
-          },
-        },
-        413,
+      errorResponse(
+        c,
+        new AppError(
+          'too_large',
+          `the request body is larger than server.body_limit_bytes (${core.config.server.body_limit_bytes}); send less, or raise the limit`,
+        ),
         // the rest of the body is never read, so this connection cannot carry another request
         { connection: 'close' },
       ),

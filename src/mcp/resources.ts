@@ -2,8 +2,12 @@ import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/serv
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { closest } from '../core/config/zod-issues.js';
 import type { Core } from '../core/core.js';
+import { isAppError } from '../core/errors.js';
+import type { Principal } from '../core/principal.js';
 import { backupsState, healthState, poolsState } from '../resources/live.js';
 import { loadRunbooks } from '../resources/runbooks.js';
+import { mcpError } from './errors.js';
+import type { PrincipalOf } from './tools.js';
 
 const json = (uri: URL, value: unknown) => ({
   contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }],
@@ -11,9 +15,23 @@ const json = (uri: URL, value: unknown) => ({
 
 /**
  * Runbooks as resources (runbook://{name}: listed, names completed) and live state as resources
- * (mahavishnu://health, mahavishnu://pools, mahavishnu://backups), read from the core per request.
+ * (mahavishnu://health, mahavishnu://pools, mahavishnu://backups), read per request; pools and
+ * backups through their list tools, as the session's caller.
  */
-export function registerResources(server: McpServer, core: Core): void {
+export function registerResources(server: McpServer, core: Core, principalOf: PrincipalOf): void {
+  /** A live-state read as the session's caller; a refusal (policy, role) is the error of the tool. */
+  const live = async (
+    uri: URL,
+    extra: Parameters<PrincipalOf>[0],
+    read: (p: Principal) => Promise<unknown>,
+  ) => {
+    try {
+      return json(uri, await read(principalOf(extra)));
+    } catch (e) {
+      throw isAppError(e) ? mcpError(e) : e;
+    }
+  };
+
   const runbooks = loadRunbooks();
   const names = runbooks.map((r) => r.name);
 
@@ -71,7 +89,7 @@ export function registerResources(server: McpServer, core: Core): void {
       description: 'Worker pools with their sizes and state.',
       mimeType: 'application/json',
     },
-    async (uri) => json(uri, await poolsState(core)),
+    async (uri, extra) => live(uri, extra, (p) => poolsState(core, p)),
   );
   server.registerResource(
     'backups',
@@ -81,6 +99,6 @@ export function registerResources(server: McpServer, core: Core): void {
       description: 'The backup catalog: ids, times, verification.',
       mimeType: 'application/json',
     },
-    async (uri) => json(uri, await backupsState(core)),
+    async (uri, extra) => live(uri, extra, (p) => backupsState(core, p)),
   );
 }

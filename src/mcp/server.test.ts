@@ -80,7 +80,7 @@ describe('createMcpServer over the in-memory transport', () => {
   it('refuses an unknown tool with a protocol error that suggests the closest name', async () => {
     const client = await connect(admin);
     await expect(client.callTool({ name: 'auth_list_user', arguments: {} })).rejects.toThrow(
-      /unknown tool "auth_list_user"; did you mean "auth_list_users"/,
+      /not_found: unknown tool "auth_list_user" \(did you mean "auth_list_users"\?\)/,
     );
   });
 

@@ -29,7 +29,7 @@ export function createMcpServer(
     { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
   );
   registerTools(server, core, tools, principalOf);
-  registerResources(server, core);
+  registerResources(server, core, principalOf);
   registerPrompts(server, core);
   extra?.(server);
   return server;

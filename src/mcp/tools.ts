@@ -4,37 +4,29 @@ import {
   type CallToolResult,
   CreateMessageResultSchema,
   ElicitResultSchema,
-  ErrorCode,
   ListToolsRequestSchema,
-  McpError,
   type Tool as McpTool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { closest } from '../core/config/zod-issues.js';
 import type { Core } from '../core/core.js';
+import type { AppError } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
 import type { ClientChannel, Tool } from '../tools/define.js';
+import { findTool } from '../tools/find-tool.js';
 import { invoke } from '../tools/invoke.js';
+import { toolJsonSchema } from '../tools/json-schema.js';
 import { servedTools } from '../tools/policy.js';
-
-type JsonObject = { [k: string]: unknown };
-
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): McpTool['inputSchema'] {
-  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonObject;
-  delete json.$schema;
-  // MCP wants an object at the root; a destructive tool's output is "result or dry-run plan".
-  if (json.type !== 'object') json.type = 'object';
-  return json as McpTool['inputSchema'];
-}
+import { mcpError } from './errors.js';
 
 /** The MCP description of a tool: title, description, strict schemas and all four hints. */
 export function describeTool(tool: Tool): McpTool {
+  const schema = toolJsonSchema(tool);
   return {
     name: tool.name,
     title: tool.title,
     description: tool.description,
-    inputSchema: jsonSchema(tool.input, 'input'),
-    outputSchema: jsonSchema(tool.output, 'output') as McpTool['outputSchema'],
+    inputSchema: schema.input as McpTool['inputSchema'],
+    outputSchema: schema.output as McpTool['outputSchema'],
     annotations: {
       title: tool.title,
       readOnlyHint: tool.hints.readOnly,
@@ -65,32 +57,17 @@ export function registerTools(
   tools: readonly Tool[],
   principalOf: PrincipalOf,
 ) {
-  const described = new Map<string, McpTool>();
-  const describe = (t: Tool) => {
-    let d = described.get(t.name);
-    if (!d) {
-      d = describeTool(t);
-      described.set(t.name, d);
-    }
-    return d;
-  };
-  const byName = new Map(tools.map((t) => [t.name, t])); // one lookup per call, not a scan
   server.server.registerCapabilities({ tools: { listChanged: true } });
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: servedTools(tools, core.config.policy).map(describe),
+    tools: servedTools(tools, core.config.policy).map(describeTool),
   }));
   server.server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
-    const name = request.params.name;
-    const tool = byName.get(name);
-    if (!tool) {
-      const guess = closest(
-        name,
-        tools.map((t) => t.name),
-      );
-      throw new McpError(
-        ErrorCode.InvalidParams,
-        `unknown tool "${name}"${guess ? `; did you mean "${guess}"?` : ''} (tools/list shows every tool)`,
-      );
+    let tool: Tool;
+    try {
+      tool = findTool(request.params.name, tools);
+    } catch (e) {
+      // the spec makes an unknown tool a protocol error; its data is the error every face reports
+      throw mcpError(e as AppError);
     }
     const token = request.params._meta?.progressToken;
     const client: ClientChannel = {

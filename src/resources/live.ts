@@ -1,9 +1,13 @@
 import type { Core } from '../core/core.js';
 import { Health } from '../core/health/health.js';
+import type { Principal } from '../core/principal.js';
+import { backupList } from '../tools/backup/list.js';
+import { invoke } from '../tools/invoke.js';
+import { poolList } from '../tools/pool/list.js';
 
 /**
- * Live state served as resources and gathered by the incident prompts. Everything is read from
- * the core in this process.
+ * Live state served as resources and gathered by the incident prompts. Everything is read in
+ * this process.
  */
 
 export async function healthState(core: Core) {
@@ -11,8 +15,13 @@ export async function healthState(core: Core) {
   return { status: Health.overall(components), checked_at: new Date().toISOString(), components };
 }
 
-export const poolsState = async (core: Core) => ({ pools: await core.pools.list(false) });
-export const backupsState = async (core: Core) => ({ backups: await core.backups.list() });
+/**
+ * The pools and backups resources are the pool_list and backup_list tools read for the session's
+ * caller: policy, role, metrics and the log line apply as to the tool call, and a policy that
+ * hides the tool refuses the resource too.
+ */
+export const poolsState = (core: Core, principal: Principal) => invoke(poolList, {}, { core, principal });
+export const backupsState = (core: Core, principal: Principal) => invoke(backupList, {}, { core, principal });
 
 type Sample = { labels: Record<string, string | number>; value: number; metricName?: string };
 
@@ -57,25 +66,23 @@ export async function latencyFacts(core: Core) {
     .slice(0, 10);
 }
 
-/** Workers by state and queue depth per pool, from the pool metrics when the pools domain exports them. */
+/** Per open pool: its size bounds, workers by state and queued steps, across every host (the state store). */
 export async function poolSaturation(core: Core) {
-  const workers = await samples(core, 'mahavishnu_pool_workers');
-  const queue = await samples(core, 'mahavishnu_pool_queue_depth');
-  if (workers.length === 0 && queue.length === 0) {
-    return {
-      available: false,
-      note: 'no pool metrics in this build (mahavishnu_pool_workers, mahavishnu_pool_queue_depth)',
-    };
-  }
-  const pools: Record<string, Record<string, number>> = {};
-  const of = (pool: unknown) => {
-    const key = String(pool);
-    pools[key] ??= {};
-    return pools[key];
+  const pools = await core.pools.list(false);
+  return {
+    pools: Object.fromEntries(
+      pools.map((p) => [
+        p.name,
+        {
+          desired: p.desired,
+          max: p.max,
+          workers: p.workers,
+          queue_depth: p.queue_depth,
+          running_steps: p.running_steps,
+        },
+      ]),
+    ),
   };
-  for (const s of workers) of(s.labels.pool)[`workers_${s.labels.state}`] = s.value;
-  for (const s of queue) of(s.labels.pool).queue_depth = s.value;
-  return { available: true, pools };
 }
 
 /** Recent refused calls (unauthenticated, forbidden) from the audit log and the error counters. */

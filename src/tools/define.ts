@@ -66,6 +66,11 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodType> {
   input: I;
   output: O;
   scope?: Scope;
+  /**
+   * 'allowed' for the tools maintenance is for (a restore, a recovery): they run while it is
+   * active and are not waited for when it starts. Every other state-changing tool is refused then.
+   */
+  maintenance?: 'allowed' | 'refused';
   cli?: {
     /** Command words, when not `<noun> <verb>` from the name (e.g. ['validate-production']). */
     path?: string[];
@@ -102,6 +107,7 @@ export interface Tool<I extends z.ZodObject = z.ZodObject, O extends z.ZodType =
   role: Role;
   hints: ToolHints;
   scope: Scope;
+  maintenance: 'allowed' | 'refused';
   input: I;
   output: O;
   cliPath: string[];
@@ -138,6 +144,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodType, const H e
     role: spec.role,
     hints: spec.hints,
     scope: spec.scope ?? 'store',
+    maintenance: spec.maintenance ?? 'refused',
     input,
     output,
     cliPath: spec.cli?.path ?? [noun!, verb.join('-')],

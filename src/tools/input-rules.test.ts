@@ -2,9 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { admin, testCore } from '../../test/helpers/core.js';
 import type { Core } from '../core/core.js';
+import { authCreateToken } from './auth/create-token.js';
+import { authCreateUser } from './auth/create-user.js';
 import type { AnyTool } from './define.js';
 import { invoke } from './invoke.js';
 import { poolSpawn } from './pool/spawn.js';
+import { securityRotateSecrets } from './security/rotate-secrets.js';
 import { workflowRun } from './workflow/run.js';
 
 /** Every input rule is in the tool's schema: refused as invalid_input naming the field, before the core runs. */
@@ -49,5 +52,24 @@ describe('input rules live in the schemas', () => {
       'command: give either a workflow name or command',
     );
     expect(await refused(workflowRun, {})).toContain('name: name the workflow to run');
+  });
+
+  it('security_rotate_secrets: users only with revoke_tokens, also for a dry run', async () => {
+    for (const dry_run of [false, true])
+      expect(await refused(securityRotateSecrets, { users: ['ann'], dry_run })).toContain(
+        'users: users only says whose tokens to revoke',
+      );
+    expect(await core.keys.list()).toEqual([]);
+  });
+
+  it('auth_create_user and auth_create_token: username characters and ttl format', async () => {
+    expect(await refused(authCreateUser, { username: 'ann smith', role: 'viewer' })).toContain(
+      'username: use 1–64 letters, digits',
+    );
+    expect(await core.users.list()).toEqual([]);
+    for (const ttl of ['forever', '0s', '367d'])
+      expect(await refused(authCreateToken, { username: 'ann', ttl })).toContain(
+        'ttl: is not a duration up to 366d',
+      );
   });
 });

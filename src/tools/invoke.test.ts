@@ -47,6 +47,29 @@ describe('invoke', () => {
   });
   afterAll(async () => cleanup());
 
+  it('in maintenance, runs only the tools declared for it; other writes are refused, reads served', async () => {
+    const restore = defineTool({
+      name: 'thing_restore',
+      title: 'Restore',
+      description: 'test tool',
+      role: 'operator',
+      hints: { readOnly: false, destructive: false, idempotent: false, openWorld: false },
+      maintenance: 'allowed',
+      input: z.strictObject({}),
+      output: z.strictObject({ restored: z.boolean() }),
+      run: () => ({ restored: true }),
+    });
+    await core.maintenance.during('test restore', async () => {
+      await expect(invoke(restore, {}, { core, principal: operator })).resolves.toEqual({ restored: true });
+      await expect(invoke(wipe, { name: 'm' }, { core, principal: operator })).rejects.toMatchObject({
+        code: 'unavailable',
+        message: expect.stringContaining('maintenance (test restore'),
+      });
+      await expect(invoke(peek, {}, { core, principal: operator })).resolves.toEqual({ seen: 1 });
+    });
+    await expect(invoke(wipe, { name: 'm' }, { core, principal: operator })).resolves.toEqual({ wiped: 'm' });
+  });
+
   it('dry_run returns the plan and does nothing', async () => {
     const before = runs;
     const out = await invoke(wipe, { name: 'x', dry_run: true }, { core, principal: operator });

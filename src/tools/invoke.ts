@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { describeIssues } from '../core/config/zod-issues.js';
 import type { Core } from '../core/core.js';
 import { AppError, isAppError } from '../core/errors.js';
-import { MAINTENANCE_TOOLS } from '../core/maintenance.js';
 import { type Principal, roleAllows } from '../core/principal.js';
 import { redact } from '../core/redact.js';
 import type { AnyTool, ClientChannel, Progress, ToolContext } from './define.js';
+import { parseInput } from './parse-input.js';
 import { policyBlocks } from './policy.js';
 
 export interface CallOptions {
@@ -46,21 +45,17 @@ export async function invoke<T extends AnyTool>(
           `Use a token of a user with that role (an admin can run: mahavishnu auth create-user --username NAME --role ${tool.role}).`,
       );
     }
-    const parsed = tool.input.safeParse(rawInput ?? {});
-    if (!parsed.success) {
-      const problems = describeIssues(tool.input, parsed.error);
-      throw new AppError(
-        'invalid_input',
-        `invalid input for ${tool.name}: ${problems.join('; ')}. See the tool's input schema or \`${commandOf(tool)} --help\`.`,
-        { problems },
-      );
-    }
-    input = parsed.data as Record<string, unknown>;
-    if (!tool.hints.readOnly && input.dry_run !== true) {
+    input = parseInput(
+      tool.input,
+      rawInput,
+      tool.name,
+      `See the tool's input schema or \`${commandOf(tool)} --help\``,
+    ) as Record<string, unknown>;
+    if (!tool.hints.readOnly && input.dry_run !== true && tool.maintenance !== 'allowed') {
       // maintenance (a restore in progress) refuses writes and waits for running ones to end
       const refusal = core.maintenance.refusal(tool.name);
       if (refusal) throw refusal;
-      if (!MAINTENANCE_TOOLS.has(tool.name)) release = core.maintenance.track();
+      release = core.maintenance.track();
     }
     if (!tool.hints.readOnly) {
       try {
@@ -151,7 +146,7 @@ async function finish(
 export function toAppError(e: unknown, ref: string): AppError {
   if (isAppError(e)) return e;
   if (e instanceof Error && e.name === 'AbortError') return new AppError('timeout', 'the call was cancelled');
-  return new AppError('internal', `internal error (reference ${ref}); the details are in the server log`, {
+  return new AppError('internal', `internal error (reference ${ref}); the details are in the log`, {
     reference: ref,
   });
 }

@@ -8,9 +8,10 @@ const COMMAND = /(?:^|\s)(?:\S*\/)?mahavishnu\s+([a-z][a-z-]*(?=\s|$).*)$/;
 
 /**
  * Every `mahavishnu …` command line of a Markdown text: lines of fenced code blocks and inline
- * code spans, each cut at a comment, a pipe or a redirection; as argument lists.
+ * code spans, each cut at a comment, a pipe or a redirection; as argument lists. One line per
+ * command unless `all` (every distinct line, for checking each one's flags).
  */
-export function extractCommands(markdown: string): string[][] {
+export function extractCommands(markdown: string, { all = false } = {}): string[][] {
   const candidates: string[] = [];
   let inFence = false;
   for (const line of markdown.split('\n')) {
@@ -26,8 +27,8 @@ export function extractCommands(markdown: string): string[][] {
     const m = COMMAND.exec(c.replace(/(^|\s+)#.*$/, '').replace(/\s+(\||>>?|2>&1).*$/, ''));
     if (!m) continue;
     const args = m[1]!.trim().split(/\s+/);
-    // one run per command: the same command with other flags or values prints the same help
-    if (!out.has(commandKey(args))) out.set(commandKey(args), args);
+    const key = all ? args.join(' ') : commandKey(args);
+    if (!out.has(key)) out.set(key, args);
   }
   return [...out.values()];
 }

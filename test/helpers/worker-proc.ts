@@ -1,9 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { BIN } from './cli.js';
 
-/** A `mahavishnu worker --pool NAME` child process; stderr is kept for failure messages. */
-export function startWorker(pool: string, env: Record<string, string>): ChildProcess & { log: () => string } {
-  const p = spawn(process.execPath, [BIN, 'worker', '--pool', pool], {
+/** A `mahavishnu worker --pool NAME [flags]` child process; stderr is kept for failure messages. */
+export function startWorker(
+  pool: string,
+  env: Record<string, string>,
+  flags: string[] = [],
+): ChildProcess & { log: () => string } {
+  const p = spawn(process.execPath, [BIN, 'worker', '--pool', pool, ...flags], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -1,4 +1,4 @@
-export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
+import type { HealthStatus } from './schemas.js';
 
 export interface ComponentResult {
   status: HealthStatus;

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { invalid } from '../errors.js';
-import type { HealthStatus } from '../health/health.js';
+import type { HealthStatus } from '../health/schemas.js';
 import type { Db } from '../sql/db.js';
 import type { RunStore } from '../workflows/runs.js';
 import { type MemberRow, type PoolRow, PoolStore, resolveTarget } from './pools.js';

@@ -1,17 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { tryLoadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Core } from '../core.js';
 import { currentSchemaVersion, SCHEMA_VERSION } from '../sql/migrations.js';
-
-export type CheckStatus = 'pass' | 'warn' | 'fail';
-export interface CheckResult {
-  name: string;
-  status: CheckStatus;
-  reason: string;
-}
+import type { CheckResult } from './schemas.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '[::1]']);
 const WEAK = ['password', 'admin', 'changeme', 'secret', 'mahavishnu', 'postgres', 'redis', 'test', '123456'];
@@ -35,24 +26,27 @@ function settingsValid(core: Core): CheckResult {
 }
 
 /**
- * The HTTP server requires a bearer token on /mcp, /sse, /messages and /api/* unconditionally;
- * what settings can weaken is the host/origin guard, which keeps browsers on other sites out.
+ * The HTTP server requires a bearer token on /mcp, /sse, /messages and /api/* unconditionally (no
+ * setting turns that off); what settings can weaken is the Host/Origin guard ("*" accepts any).
+ * Off on a server bound beyond loopback, any page an operator's browser opens can reach it.
  */
 function httpAuth(config: Config): CheckResult {
-  const s = config.server as Record<string, unknown>;
-  const a = config.auth as Record<string, unknown>;
-  if (s.auth_required === false || a.required === false || a.disabled === true) {
-    return fail('http_auth', 'a setting turns bearer authentication off; remove it before deploying');
-  }
-  if (config.server.allowed_hosts.includes('*') || config.server.allowed_origins.includes('*')) {
-    return warn(
+  const { host, allowed_hosts, allowed_origins } = config.server;
+  const open = [
+    allowed_hosts.includes('*') && 'server.allowed_hosts',
+    allowed_origins.includes('*') && 'server.allowed_origins',
+  ].filter((x): x is string => typeof x === 'string');
+  if (open.length === 0)
+    return pass(
       'http_auth',
-      'bearer tokens are required on /mcp, /sse, /messages and /api/*, but server.allowed_hosts or allowed_origins is "*" (no DNS-rebinding protection); list the real names',
+      'bearer tokens are required on /mcp, /sse, /messages and /api/*; the host/origin guard is on',
     );
-  }
-  return pass(
+  const what = `${open.join(' and ')} ${open.length > 1 ? 'are' : 'is'} "*" (no DNS-rebinding protection)`;
+  if (LOOPBACK.has(host))
+    return warn('http_auth', `bearer tokens are required, but ${what}; list the real names`);
+  return fail(
     'http_auth',
-    'no setting disables bearer tokens on /mcp, /sse, /messages and /api/*; the host/origin guard is on',
+    `the server listens on ${host} and ${what}; list the real host names and origins before deploying`,
   );
 }
 
@@ -124,22 +118,10 @@ async function stateStore(core: Core): Promise<CheckResult[]> {
   return out;
 }
 
-type BackupRow = { id: string; created: string; verified_ok: boolean | null };
-
-/**
- * A verified backup within the RPO, read from the backup domain when this build has it
- * (core.backups.list(), the RPO from dr.rpo_hours).
- */
+/** A verified backup within the RPO (dr.rpo_hours). */
 async function backupFresh(core: Core): Promise<CheckResult> {
-  const backups = (core as unknown as { backups?: { list?: () => Promise<BackupRow[]> } }).backups;
-  if (typeof backups?.list !== 'function') {
-    return warn(
-      'backup_recent',
-      'the backup domain is not present in this build, so no verified backup can be checked',
-    );
-  }
-  const rpoHours = (core.config as unknown as { dr?: { rpo_hours?: number } }).dr?.rpo_hours ?? 24;
-  const verified = (await backups.list()).filter((b) => b.verified_ok === true);
+  const rpoHours = core.config.dr.rpo_hours;
+  const verified = (await core.backups.list()).filter((b) => b.verified_ok === true);
   const newest = verified.sort((a, b) => b.created.localeCompare(a.created))[0];
   if (!newest) {
     return fail(
@@ -159,29 +141,13 @@ async function backupFresh(core: Core): Promise<CheckResult> {
       );
 }
 
-/** Backup storage: the backup domain's own health component when present, else the local folder. */
+/** Backup storage: the backup domain's health component (the blob store answers, backups are fresh). */
 async function backupWritable(core: Core): Promise<CheckResult> {
-  if (core.health.names().includes('backup_storage')) {
-    const c = (await core.health.components(true)).find((x) => x.name === 'backup_storage');
-    if (c) {
-      return c.status === 'healthy'
-        ? pass('backup_storage', `backup storage: ${c.message}`)
-        : fail('backup_storage', `backup storage is ${c.status}: ${c.message}`);
-    }
-  }
-  const dir = resolve(core.config.data.dir, 'backups');
-  const probe = join(dir, `.write-check-${randomBytes(4).toString('hex')}`);
-  try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(probe, 'ok');
-    rmSync(probe);
-    return pass('backup_storage', `${dir} is writable`);
-  } catch (e) {
-    return fail(
-      'backup_storage',
-      `${dir} is not writable: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
+  const c = (await core.health.components(true)).find((x) => x.name === 'backup_storage');
+  if (!c) return fail('backup_storage', 'the backup_storage health component is not registered');
+  return c.status === 'healthy'
+    ? pass('backup_storage', `backup storage: ${c.message}`)
+    : fail('backup_storage', `backup storage is ${c.status}: ${c.message}`);
 }
 
 function metricsExposure(config: Config): CheckResult {

@@ -5,6 +5,7 @@ import type { CryptoKey, JWK } from 'jose';
 const jose = () => import('jose');
 
 import type { Db } from '../sql/db.js';
+import type { KeyRotation } from './schemas.js';
 
 /** Tokens are signed with Ed25519 (EdDSA): small keys, fast, no parameter choices to get wrong. */
 export const ALG = 'EdDSA';
@@ -108,7 +109,7 @@ export class SigningKeys {
    * Make a new key the signer. The previous signer is retired (still verifies) or, with
    * `revokePrevious`, revoked together with every older key (its tokens stop working).
    */
-  async rotate(revokePrevious: boolean): Promise<{ kid: string; retired: string[]; revoked: string[] }> {
+  async rotate(revokePrevious: boolean): Promise<KeyRotation> {
     const out = await this.db.tx(async (t) => {
       await t.lock('signing_keys');
       const now = Date.now();

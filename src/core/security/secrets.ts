@@ -3,15 +3,7 @@ import type { Config } from '../config/schema.js';
 import { notFound } from '../errors.js';
 import type { Users } from '../users/users.js';
 import type { SigningKeys } from './keys.js';
-
-export type SecretAction = 'rotated' | 'revoked' | 'external' | 'not_rotated';
-
-/** One line of the rotation report. `detail` names keys by id or fingerprint, never by value. */
-export interface SecretReport {
-  secret: string;
-  action: SecretAction;
-  detail: string;
-}
+import type { SecretReport, SecretsRotation } from './schemas.js';
 
 export interface RotateSecretsOptions {
   /** Revoke every older signing key: every token they signed is refused at once. */
@@ -150,7 +142,7 @@ const passwordsReport = (n: number): SecretReport => ({
 export async function rotateSecrets(
   d: { keys: SigningKeys; users: Users; config: Config },
   o: RotateSecretsOptions,
-): Promise<{ kid: string; secrets: SecretReport[] }> {
+): Promise<SecretsRotation> {
   // whole second after now: every token issued so far has iat below it (iat is in seconds)
   const notBefore = (Math.floor(Date.now() / 1000) + 1) * 1000;
   // users first: an unknown username is refused before any key changes

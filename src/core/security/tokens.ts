@@ -3,20 +3,15 @@ import { AppError, invalid, notFound } from '../errors.js';
 import type { Principal, Transport } from '../principal.js';
 import type { Users } from '../users/users.js';
 import { ALG, type SigningKeys } from './keys.js';
+import { type MintedToken, TTL_RULE, ttlSeconds } from './schemas.js';
 
 // jose is loaded on the first mint or verify: most starts (the CLI, mcp start) never need it
 const jose = () => import('jose');
 
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
-const MAX_TTL_S = 366 * 86_400;
-
 /** "90s", "15m", "1h", "7d" → seconds. */
 export function parseTtl(ttl: string): number {
-  const m = /^(\d+)\s*([smhd])$/.exec(ttl.trim());
-  const seconds = m ? Number(m[1]) * UNITS[m[2]!]! : Number.NaN;
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_TTL_S) {
-    throw invalid(`ttl "${ttl}" is not a duration up to 366d: write a number and a unit, e.g. 15m, 1h or 7d`);
-  }
+  const seconds = ttlSeconds(ttl);
+  if (seconds === undefined) throw invalid(`ttl "${ttl}" ${TTL_RULE}`);
   return seconds;
 }
 
@@ -55,10 +50,7 @@ export class Tokens {
     private readonly settings: () => TokenSettings,
   ) {}
 
-  async mint(
-    username: string,
-    ttlSeconds: number,
-  ): Promise<{ token: string; kid: string; expires_at: string }> {
+  async mint(username: string, ttlSeconds: number): Promise<Omit<MintedToken, 'username'>> {
     const user = await this.users.tokenState(username);
     if (!user) throw notFound(`user "${username}" does not exist; create it first with auth_create_user`);
     if (user.disabled) throw invalid(`user "${username}" is disabled; enable it before minting a token`);

@@ -2,15 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, conflict, invalid, notFound } from '../errors.js';
 import type { Role } from '../principal.js';
 import type { Db } from '../sql/db.js';
-
-export interface User {
-  id: string;
-  username: string;
-  role: Role;
-  has_password: boolean;
-  disabled: boolean;
-  created_at: string;
-}
+import { MIN_PASSWORD, type User, type UserCreateInput, usernameProblem } from './schemas.js';
 
 interface UserRow {
   id: string;
@@ -20,8 +12,6 @@ interface UserRow {
   disabled: number;
   created_at: number;
 }
-
-export const USERNAME = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
 
 const toUser = (r: UserRow): User => ({
   id: r.id,
@@ -41,14 +31,14 @@ async function hashPassword(password: string): Promise<string> {
 export class Users {
   constructor(private readonly db: Db) {}
 
-  async create(input: { username: string; role: Role; password?: string | undefined }): Promise<User> {
-    if (!USERNAME.test(input.username)) {
+  async create(input: UserCreateInput): Promise<User> {
+    // auth_create_user's schema refuses these first; the store guards its rows against any other caller
+    const problem = usernameProblem(input.username);
+    if (problem) throw invalid(problem);
+    if (input.password !== undefined && input.password.length < MIN_PASSWORD) {
       throw invalid(
-        `username "${input.username}" is not allowed: use 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+        `password is too short: use at least ${MIN_PASSWORD} characters, or omit it for a token-only user`,
       );
-    }
-    if (input.password !== undefined && input.password.length < 12) {
-      throw invalid('password is too short: use at least 12 characters, or omit it for a token-only user');
     }
     const hash = input.password === undefined ? null : await hashPassword(input.password);
     const now = Date.now();

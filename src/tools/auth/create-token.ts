@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { MintedToken, Ttl } from '../../core/security/schemas.js';
 import { parseTtl } from '../../core/security/tokens.js';
+import { Username } from '../../core/users/schemas.js';
 import { defineTool } from '../define.js';
-import { Username } from './shared.js';
 
 export const authCreateToken = defineTool({
   name: 'auth_create_token',
@@ -15,17 +16,11 @@ export const authCreateToken = defineTool({
   hints: { readOnly: false, destructive: false, idempotent: false, openWorld: false },
   input: z.strictObject({
     username: Username.describe('The user the token speaks for (must exist and be enabled).'),
-    ttl: z
-      .string()
-      .optional()
-      .describe('Lifetime: a number and a unit s/m/h/d, e.g. 15m, 1h, 7d (default: auth.default_token_ttl).'),
+    ttl: Ttl.optional().describe(
+      'Lifetime: a number and a unit s/m/h/d, e.g. 15m, 1h, 7d (default: auth.default_token_ttl).',
+    ),
   }),
-  output: z.strictObject({
-    token: z.string().describe('The bearer token. Shown only now.'),
-    username: z.string(),
-    kid: z.string().describe('Id of the signing key (JWT header kid).'),
-    expires_at: z.string().describe('ISO 8601 expiry time.'),
-  }),
+  output: MintedToken,
   run: async ({ username, ttl }, { core }) => {
     const seconds = parseTtl(ttl ?? core.config.auth.default_token_ttl);
     return { username, ...(await core.tokens.mint(username, seconds)) };

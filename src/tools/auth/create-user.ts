@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { Role } from '../../core/config/schema.js';
+import { User, UserCreateInput } from '../../core/users/schemas.js';
 import { defineTool } from '../define.js';
-import { Username, UserOut } from './shared.js';
 
 export const authCreateUser = defineTool({
   name: 'auth_create_user',
@@ -12,13 +11,7 @@ export const authCreateUser = defineTool({
     'and is stored only as an argon2id hash. Fails with conflict if the username exists. Returns the user.',
   role: 'admin',
   hints: { readOnly: false, destructive: false, idempotent: false, openWorld: false },
-  input: z.strictObject({
-    username: Username.describe('Login name: letters, digits, ".", "_" or "-" (e.g. john.doe).'),
-    role: Role.describe(
-      'viewer reads; operator also runs actions; admin also manages users, keys and restores.',
-    ),
-    password: z.string().min(12).max(1024).optional().describe('Optional password, at least 12 characters.'),
-  }),
-  output: z.strictObject({ user: UserOut }),
+  input: UserCreateInput,
+  output: z.strictObject({ user: User }),
   run: async (input, { core }) => ({ user: await core.users.create(input) }),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { User } from '../../core/users/schemas.js';
 import { defineTool } from '../define.js';
-import { UserOut } from './shared.js';
 
 export const authListUsers = defineTool({
   name: 'auth_list_users',
@@ -11,6 +11,6 @@ export const authListUsers = defineTool({
   role: 'operator',
   hints: { readOnly: true, destructive: false, idempotent: true, openWorld: false },
   input: z.strictObject({}),
-  output: z.strictObject({ users: z.array(UserOut) }),
+  output: z.strictObject({ users: z.array(User) }),
   run: async (_input, { core }) => ({ users: await core.users.list() }),
 });

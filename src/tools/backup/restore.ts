@@ -18,6 +18,8 @@ export const backupRestore = defineTool({
     'Returns the safety backup id and what was restored.',
   role: 'admin',
   hints: { readOnly: false, destructive: true, idempotent: false, openWorld: false },
+  // the restore is what maintenance is for: it runs inside it
+  maintenance: 'allowed',
   input: z.strictObject({ backup_id: BackupId }),
   output: RestoreResult,
   cli: { positional: ['backup_id'] },

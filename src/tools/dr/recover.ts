@@ -13,6 +13,8 @@ export const drRecover = defineTool({
     'whether it passed.',
   role: 'admin',
   hints: { readOnly: false, destructive: true, idempotent: false, openWorld: false },
+  // the restore is what maintenance is for: it runs inside it
+  maintenance: 'allowed',
   input: z.strictObject({ backup: BackupId }),
   output: RecoverReport,
   plan: ({ backup }, { core }) => [

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ComponentStatus } from '../../core/health/schemas.js';
 import { defineTool } from '../define.js';
 
 export const ecosystemRestartDatabase = defineTool({
@@ -15,15 +16,7 @@ export const ecosystemRestartDatabase = defineTool({
   input: z.strictObject({}),
   output: z.strictObject({
     restarted: z.array(z.string()).describe('Connections that were restarted.'),
-    components: z
-      .array(
-        z.strictObject({
-          name: z.string(),
-          status: z.enum(['healthy', 'degraded', 'unhealthy']),
-          message: z.string(),
-        }),
-      )
-      .describe('Health of state_store and cache right after the restart.'),
+    components: z.array(ComponentStatus).describe('Health of state_store and cache right after the restart.'),
   }),
   run: async (_i, { core, log }) => {
     const where = await core.restartConnections();

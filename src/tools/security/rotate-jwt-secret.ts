@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { KeyRotation, RevokePrevious } from '../../core/security/schemas.js';
 import { defineTool } from '../define.js';
-import { RevokePrevious } from './shared.js';
 
 export const securityRotateJwtSecret = defineTool({
   name: 'security_rotate_jwt_secret',
@@ -16,11 +16,7 @@ export const securityRotateJwtSecret = defineTool({
   input: z.strictObject({
     revoke_previous: RevokePrevious,
   }),
-  output: z.strictObject({
-    kid: z.string().describe('Id of the new signing key.'),
-    retired: z.array(z.string()).describe('Keys that no longer sign but still verify.'),
-    revoked: z.array(z.string()).describe('Keys that no longer verify.'),
-  }),
+  output: KeyRotation,
   plan: ({ revoke_previous }, { core }) => core.keys.rotationPlan(revoke_previous),
   run: ({ revoke_previous }, { core }) => core.keys.rotate(revoke_previous),
 });

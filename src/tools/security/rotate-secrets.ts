@@ -1,21 +1,13 @@
-import { z } from 'zod';
-import { invalid } from '../../core/errors.js';
+import { RotateSecretsInput, SecretsRotation } from '../../core/security/schemas.js';
 import { type RotateSecretsOptions, rotateSecrets, rotateSecretsPlan } from '../../core/security/secrets.js';
-import { Username } from '../auth/shared.js';
 import { defineTool } from '../define.js';
-import { RevokePrevious } from './shared.js';
 
-const options = (i: {
-  revoke_previous: boolean;
-  revoke_tokens: boolean;
-  users: string[];
-}): RotateSecretsOptions => {
-  if (i.users.length > 0 && !i.revoke_tokens)
-    throw invalid(
-      'users only says whose tokens to revoke: add revoke_tokens (--revoke-tokens), or drop users',
-    );
-  return { revokePrevious: i.revoke_previous, revokeTokens: i.revoke_tokens, users: i.users };
-};
+/** The core's options, from the tool's input (its schema already refused users without revoke_tokens). */
+const options = (i: RotateSecretsInput): RotateSecretsOptions => ({
+  revokePrevious: i.revoke_previous,
+  revokeTokens: i.revoke_tokens,
+  users: i.users,
+});
 
 export const securityRotateSecrets = defineTool({
   name: 'security_rotate_secrets',
@@ -31,33 +23,8 @@ export const securityRotateSecrets = defineTool({
     '{secret, action: rotated|revoked|external|not_rotated, detail}; never a secret value.',
   role: 'admin',
   hints: { readOnly: false, destructive: true, idempotent: false, openWorld: false },
-  input: z.strictObject({
-    revoke_previous: RevokePrevious,
-    revoke_tokens: z
-      .boolean()
-      .default(false)
-      .describe('Refuse every token issued so far (to all users, or to `users`); new tokens work.'),
-    users: z
-      .array(Username)
-      .default([])
-      .describe('With revoke_tokens: only these users lose their tokens (default: every user).'),
-  }),
-  output: z.strictObject({
-    kid: z.string().describe('Id of the new token signing key.'),
-    secrets: z
-      .array(
-        z.strictObject({
-          secret: z.string().describe('Which secret (e.g. "token signing key", "backup.signing_key").'),
-          action: z
-            .enum(['rotated', 'revoked', 'external', 'not_rotated'])
-            .describe(
-              'rotated or revoked here; external: rotate it yourself as detail says; not_rotated: why not.',
-            ),
-          detail: z.string().describe('What was done, or the exact step to do; key ids only, never values.'),
-        }),
-      )
-      .describe('One line per secret, the ones mahavishnu owns first.'),
-  }),
+  input: RotateSecretsInput,
+  output: SecretsRotation,
   plan: (input, { core }) => rotateSecretsPlan(core, options(input)),
   run: (input, { core }) => rotateSecrets(core, options(input)),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ProductionReport } from '../../core/production/schemas.js';
 import { defineTool } from '../define.js';
 
 export const validateProductionTool = defineTool({
@@ -13,17 +14,7 @@ export const validateProductionTool = defineTool({
   role: 'operator',
   hints: { readOnly: true, destructive: false, idempotent: true, openWorld: false },
   input: z.strictObject({}),
-  output: z.strictObject({
-    failed: z.boolean().describe('True when at least one check failed: do not deploy.'),
-    summary: z.string().describe('Counts of pass, warn and fail.'),
-    checks: z.array(
-      z.strictObject({
-        name: z.string(),
-        status: z.enum(['pass', 'warn', 'fail']),
-        reason: z.string().describe('Why, and what to do when not pass.'),
-      }),
-    ),
-  }),
+  output: ProductionReport,
   cli: { path: ['validate-production'] },
   run: async (_i, { core }) => {
     // loaded on use (yaml, argon2 checks): the CLI builds --help from every tool module

@@ -1,0 +1,30 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from './helpers/runbook.js';
+
+/**
+ * What ships (package.json "files": dist/) holds no test code: no tool fixture, no test folder,
+ * nothing that imports vitest or a file under test/. `npm test` builds dist/ afresh before this
+ * runs (the build empties it first, so a moved file cannot linger).
+ */
+describe('the built dist/', () => {
+  const DIST = join(ROOT, 'dist');
+  const files = existsSync(DIST) ? readdirSync(DIST, { recursive: true, encoding: 'utf8' }) : [];
+  const js = files.filter((f) => f.endsWith('.js'));
+
+  it('is built', () => {
+    expect(js).toContain(join('cli', 'main.js'));
+  });
+
+  it('has no *.fixture.js, *.test.js and no test/ folder', () => {
+    expect(files.filter((f) => /\.(fixture|test)\.js$/.test(f))).toEqual([]);
+    expect(files.filter((f) => f.split(/[\\/]/).includes('test'))).toEqual([]);
+  });
+
+  it('has no file that imports vitest or anything under test/', () => {
+    const testImport =
+      /\bfrom\s*['"](vitest|[^'"]*\/test\/[^'"]*)['"]|import\(\s*['"](vitest|[^'"]*\/test\/)/;
+    expect(js.filter((f) => testImport.test(readFileSync(join(DIST, f), 'utf8')))).toEqual([]);
+  });
+});
