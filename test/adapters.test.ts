@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../src/core/core.js';
-import { toolByName } from '../src/tools/index.js';
+import { adapterList } from '../src/tools/adapter/list.js';
+import { adapterRestart } from '../src/tools/adapter/restart.js';
 import { invoke } from '../src/tools/invoke.js';
 import { adapterServer } from './helpers/adapter-server.js';
 import { operator, testCore } from './helpers/core.js';
@@ -112,7 +113,7 @@ describe('adapters behind circuit breakers, against a local HTTP adapter that fa
   });
 
   it('adapter restart holds the breaker open while the probe fails, and closes it once the adapter is healthy', async () => {
-    const restart = toolByName.get('adapter_restart')!;
+    const restart = adapterRestart;
     const failed = await invoke(restart, { name: 'flaky' }, { core, principal: operator });
     expect(failed).toMatchObject({ adapter: 'flaky', closed: false, state: 'open', probe: { ok: false } });
     expect(core.adapters.status('flaky')).toMatchObject({ state: 'open', held: true });
@@ -131,9 +132,7 @@ describe('adapters behind circuit breakers, against a local HTTP adapter that fa
   });
 
   it('adapter_list shows every adapter with its breaker; an unknown name is not_found with a hint', async () => {
-    const out = (await invoke(toolByName.get('adapter_list')!, {}, { core, principal: operator })) as {
-      adapters: { name: string; state: string }[];
-    };
+    const out = await invoke(adapterList, {}, { core, principal: operator });
     expect(out.adapters).toEqual(
       expect.arrayContaining([expect.objectContaining({ name: 'flaky', state: 'closed', target: srv.url })]),
     );

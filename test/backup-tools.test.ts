@@ -1,18 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../src/core/core.js';
-import type { Progress } from '../src/tools/define.js';
-import { toolByName } from '../src/tools/index.js';
+import { authCreateUser } from '../src/tools/auth/create-user.js';
+import { backupCreate } from '../src/tools/backup/create.js';
+import { backupList } from '../src/tools/backup/list.js';
+import { backupRestore } from '../src/tools/backup/restore.js';
+import type { AnyTool, Progress } from '../src/tools/define.js';
+import { drCheck } from '../src/tools/dr/check.js';
+import { drRecover } from '../src/tools/dr/recover.js';
 import { invoke } from '../src/tools/invoke.js';
 import { backupSettings, snapshot } from './helpers/backup.js';
 import { admin, testCore } from './helpers/core.js';
+import { done, planOf } from './helpers/results.js';
 import { tempDir } from './helpers/tmp.js';
 
-const call = (
+const call = <T extends AnyTool>(
   core: Core,
-  name: string,
+  tool: T,
   input: Record<string, unknown> = {},
   progress?: (p: Progress) => void,
-) => invoke(toolByName.get(name)!, input, { core, principal: admin, ...(progress ? { progress } : {}) });
+) => invoke(tool, input, { core, principal: admin, ...(progress ? { progress } : {}) });
 
 async function metric(core: Core, name: string): Promise<number> {
   const text = await core.metrics.registry.metrics();
@@ -27,8 +33,7 @@ describe('backup and DR tools through invoke', () => {
   beforeAll(async () => {
     ({ core, cleanup } = await testCore('sqlite', backupSettings(archives.path)));
     // only tables the migrations create: the DR check restores into a freshly migrated scratch store
-    for (const u of ['carol', 'dave'])
-      await call(core, 'auth_create_user', { username: u, role: 'operator' });
+    for (const u of ['carol', 'dave']) await call(core, authCreateUser, { username: u, role: 'operator' });
   });
   afterAll(async () => {
     await cleanup();
@@ -45,10 +50,7 @@ describe('backup and DR tools through invoke', () => {
       expect((await health()).message).toContain('no backup yet');
       expect(await metric(own, 'mahavishnu_backup_last_success_timestamp_seconds')).toBe(0);
       const seen: Progress[] = [];
-      const b = (await call(own, 'backup_create', { type: 'full' }, (p) => seen.push(p))) as {
-        id: string;
-        size_bytes: number;
-      };
+      const b = await call(own, backupCreate, { type: 'full' }, (p) => seen.push(p));
       expect(seen.length).toBeGreaterThan(0);
       expect(seen.at(-1)!.progress).toBe(seen.at(-1)!.total);
       expect((await health()).status).toBe('healthy');
@@ -69,18 +71,18 @@ describe('backup and DR tools through invoke', () => {
   it('refuses state-changing tools during maintenance, still serves read-only ones', async () => {
     await core.maintenance.enter('test maintenance');
     try {
-      await expect(
-        call(core, 'auth_create_user', { username: 'blocked', role: 'viewer' }),
-      ).rejects.toMatchObject({
-        code: 'unavailable',
-        message: expect.stringContaining('maintenance (test maintenance'),
-      });
-      await expect(call(core, 'backup_list')).resolves.toBeDefined();
+      await expect(call(core, authCreateUser, { username: 'blocked', role: 'viewer' })).rejects.toMatchObject(
+        {
+          code: 'unavailable',
+          message: expect.stringContaining('maintenance (test maintenance'),
+        },
+      );
+      await expect(call(core, backupList)).resolves.toBeDefined();
     } finally {
       core.maintenance.exit();
     }
     await expect(
-      call(core, 'auth_create_user', { username: 'allowed.after', role: 'viewer' }),
+      call(core, authCreateUser, { username: 'allowed.after', role: 'viewer' }),
     ).resolves.toBeDefined();
   });
 
@@ -98,10 +100,10 @@ describe('backup and DR tools through invoke', () => {
 
   it('backup_restore takes a safety backup, restores, leaves maintenance and counts the outcome', async () => {
     const restoresBefore = (await metric(core, 'mahavishnu_restore_total{outcome="ok"}')) || 0;
-    const { id } = (await call(core, 'backup_create', { type: 'full' })) as { id: string };
+    const { id } = await call(core, backupCreate, { type: 'full' });
     const before = await snapshot(core.db);
-    await call(core, 'auth_create_user', { username: 'gone.after.restore', role: 'viewer' });
-    const r = (await call(core, 'backup_restore', { backup_id: id })) as { safety_backup: string };
+    await call(core, authCreateUser, { username: 'gone.after.restore', role: 'viewer' });
+    const r = done(await call(core, backupRestore, { backup_id: id }));
     expect(r.safety_backup).toMatch(/^backup_/);
     expect(core.maintenance.active).toBeUndefined();
     const after = await snapshot(core.db);
@@ -109,18 +111,13 @@ describe('backup and DR tools through invoke', () => {
     // the restored audit log goes on: this call's record chains onto it
     expect((await core.audit.verify()).ok).toBe(true);
     expect(await metric(core, 'mahavishnu_restore_total{outcome="ok"}')).toBe(restoresBefore + 1);
-    const plan = (await call(core, 'backup_restore', { backup_id: id, dry_run: true })) as { plan: string[] };
-    expect(plan.plan.join('\n')).toContain('safety backup');
+    const plan = planOf(await call(core, backupRestore, { backup_id: id, dry_run: true }));
+    expect(plan.join('\n')).toContain('safety backup');
   });
 
   it('dr_check passes every level, measures RPO and restore time, and sets its metric', async () => {
-    await call(core, 'backup_create', { type: 'full' }); // its own backup, whatever ran before
-    const r = (await call(core, 'dr_check')) as {
-      ok: boolean;
-      levels: { level: string; ok: boolean }[];
-      measured_rpo_seconds: number;
-      measured_restore_seconds: number;
-    };
+    await call(core, backupCreate, { type: 'full' }); // its own backup, whatever ran before
+    const r = await call(core, drCheck);
     expect(
       r.levels.map((l) => [l.level, l.ok]),
       JSON.stringify(r.levels),
@@ -135,14 +132,11 @@ describe('backup and DR tools through invoke', () => {
   });
 
   it('dr_check fails the first level when the newest backup is older than the RPO', async () => {
-    await call(core, 'backup_create', { type: 'full' }); // its own backup, whatever ran before
+    await call(core, backupCreate, { type: 'full' }); // its own backup, whatever ran before
     const c = core.config;
     core.applySettings({ ...core.settings, config: { ...c, dr: { rpo_hours: 1e-9 } } });
     try {
-      const r = (await call(core, 'dr_check')) as {
-        ok: boolean;
-        levels: { level: string; message: string }[];
-      };
+      const r = await call(core, drCheck);
       expect(r.ok).toBe(false);
       expect(r.levels).toHaveLength(1);
       expect(r.levels[0]!.message).toContain('beyond');
@@ -152,11 +146,8 @@ describe('backup and DR tools through invoke', () => {
   });
 
   it('dr_recover says what it did, step by step', async () => {
-    const { id } = (await call(core, 'backup_create', { type: 'full' })) as { id: string };
-    const r = (await call(core, 'dr_recover', { backup: id })) as {
-      ok: boolean;
-      steps: { step: string; ok: boolean }[];
-    };
+    const { id } = await call(core, backupCreate, { type: 'full' });
+    const r = done(await call(core, drRecover, { backup: id }));
     expect(r.ok).toBe(true);
     expect(r.steps.map((s) => s.step)).toEqual([
       'verify',
