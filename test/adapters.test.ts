@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../src/core/core.js';
 import { adapterList } from '../src/tools/adapter/list.js';
 import { adapterRestart } from '../src/tools/adapter/restart.js';
@@ -22,7 +22,8 @@ describe('adapters behind circuit breakers, against a local HTTP adapter that fa
   let core: Core;
   let cleanup: () => Promise<void>;
 
-  beforeAll(async () => {
+  // a fresh adapter and core per test: a breaker's state must not leak from one test to the next
+  beforeEach(async () => {
     srv = await adapterServer();
     ({ core, cleanup } = await testCore('sqlite', {
       adapters: {
@@ -30,12 +31,18 @@ describe('adapters behind circuit breakers, against a local HTTP adapter that fa
       },
     }));
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await cleanup();
     await srv.close();
   });
 
   const call = () => core.adapters.call('flaky', { method: 'POST', path: '/work', body: { n: 1 } });
+  /** failure_threshold (2) failures in a row: the breaker opens. */
+  const openBreaker = async () => {
+    srv.set('fail');
+    for (let i = 0; i < 2; i++) await expect(call()).rejects.toMatchObject({ code: 'unavailable' });
+    expect(core.adapters.status('flaky').state).toBe('open');
+  };
 
   it('passes calls while the adapter answers; the default adapter main is there too', async () => {
     await expect(call()).resolves.toMatchObject({ status: 200, body: { ok: true, path: '/work' } });
@@ -73,6 +80,7 @@ describe('adapters behind circuit breakers, against a local HTTP adapter that fa
   });
 
   it('after the cooldown lets exactly one trial through; others fail fast; success closes it', async () => {
+    await openBreaker();
     await waitFor(
       'the breaker cooldown to end',
       () => core.adapters.status('flaky').cooldown_remaining_ms === 0,
@@ -114,6 +122,7 @@ describe('adapters behind circuit breakers, against a local HTTP adapter that fa
 
   it('adapter restart holds the breaker open while the probe fails, and closes it once the adapter is healthy', async () => {
     const restart = adapterRestart;
+    srv.set('fail');
     const failed = await invoke(restart, { name: 'flaky' }, { core, principal: operator });
     expect(failed).toMatchObject({ adapter: 'flaky', closed: false, state: 'open', probe: { ok: false } });
     expect(core.adapters.status('flaky')).toMatchObject({ state: 'open', held: true });
