@@ -8,6 +8,8 @@ export interface Principal {
   username: string;
   role: Role;
   transport: Transport;
+  /** The jti of the bearer token the call came with (audited); absent for stdio and the CLI. */
+  tokenId?: string;
 }
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };

@@ -8,6 +8,7 @@ const RPC_CODE: Record<AppError['code'], number> = {
   forbidden: ErrorCode.InvalidRequest,
   conflict: ErrorCode.InvalidRequest,
   too_large: ErrorCode.InvalidRequest,
+  approval_required: ErrorCode.InvalidRequest,
   unavailable: ErrorCode.InternalError,
   timeout: ErrorCode.RequestTimeout,
   internal: ErrorCode.InternalError,

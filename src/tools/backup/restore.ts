@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { extractSettings } from '../../core/backup/extract.js';
 import { BackupId } from '../../core/backup/manifest.js';
+import { planRestore } from '../../core/backup/plan.js';
 import { RestoreResult } from '../../core/backup/schemas.js';
 import { defineTool } from '../define.js';
 import { progressOf } from './shared.js';
@@ -23,13 +24,8 @@ export const backupRestore = defineTool({
   input: z.strictObject({ backup_id: BackupId }),
   output: RestoreResult,
   cli: { positional: ['backup_id'] },
-  plan: async ({ backup_id }, { core }) => [
-    `verify ${backup_id} (signature, every checksum, to the end) and check it fits this store`,
-    'enter maintenance: refuse other writes and wait for running ones',
-    `create a safety backup of the current state in ${(await core.backups.blob()).location}`,
-    `replace every table of ${core.db.location} with the backup's rows in one transaction`,
-    'leave maintenance',
-  ],
+  // what would change (rows per table, users and pools, newer backups, tokens), from the archive and live state
+  plan: ({ backup_id }, { core }) => planRestore(core.backups, core.db, backup_id),
   run: async ({ backup_id }, ctx) => {
     const { core } = ctx;
     let safety = '';

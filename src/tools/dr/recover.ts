@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BackupId } from '../../core/backup/manifest.js';
+import { planRestore } from '../../core/backup/plan.js';
 import { RecoverReport } from '../../core/dr/schemas.js';
 import { defineTool } from '../define.js';
 
@@ -17,14 +18,16 @@ export const drRecover = defineTool({
   maintenance: 'allowed',
   input: z.strictObject({ backup: BackupId }),
   output: RecoverReport,
-  plan: ({ backup }, { core }) => [
-    `verify ${backup}`,
-    'enter maintenance (other writes refused)',
-    'take a safety backup of the current state',
-    `restore ${backup} into ${core.db.location} in one transaction`,
-    'leave maintenance, reconnect, run the health gate',
-    'record the recovery in the audit log',
-  ],
+  plan: async ({ backup }, { core }) => {
+    const p = await planRestore(core.backups, core.db, backup);
+    return {
+      ...p,
+      steps: [
+        ...p.steps,
+        'then reconnect to the store, run the health gate and record the recovery in the audit log',
+      ],
+    };
+  },
   run: async ({ backup }, ctx) =>
     ctx.core.dr.recover(backup, { principal: ctx.principal, callId: ctx.callId, tool: 'dr_recover' }),
 });
