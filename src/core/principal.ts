@@ -1,7 +1,7 @@
 import type { Role } from './config/schema.js';
 
 export type { Role };
-export type Transport = 'stdio' | 'http' | 'sse' | 'api' | 'cli' | 'internal';
+export type Transport = 'stdio' | 'http' | 'sse' | 'api' | 'cli' | 'web' | 'internal';
 
 /** Who is calling: every call into the core carries one. */
 export interface Principal {
