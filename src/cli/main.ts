@@ -23,7 +23,7 @@ async function runTool(tool: Tool, input: Record<string, unknown>, g: Globals): 
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   try {
-    if (tool.hints.destructive && input.dry_run !== true && input['dry-run'] !== true) {
+    if (tool.hints.destructive && input.dry_run !== true) {
       const { confirm } = await import('./confirm.js');
       await confirm(
         `${commandOf(tool)} ${JSON.stringify(input)}`,
