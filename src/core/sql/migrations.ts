@@ -95,6 +95,12 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX workflow_steps_lease ON workflow_steps (state, lease_expires);`,
   },
   {
+    version: 13,
+    name: 'adapter steps',
+    // the call an adapter step makes (JSON); NULL for a command step
+    sql: 'ALTER TABLE workflow_steps ADD COLUMN adapter_call TEXT;',
+  },
+  {
     version: 30,
     name: 'token signing keys',
     // private_key holds a JWK; the backup helper's secret-column registry encrypts it in backups
