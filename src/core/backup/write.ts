@@ -23,6 +23,7 @@ export interface WriteOptions {
   id: string;
   type: BackupType;
   host: string;
+  installation: string;
   version: string;
   schemaVersion: number;
   signingKey: string;
@@ -136,6 +137,7 @@ export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Pr
       type: o.type,
       created: new Date().toISOString(),
       host: o.host,
+      installation: o.installation,
       mahavishnu_version: o.version,
       schema_version: o.schemaVersion,
       source_dialect: o.db.dialect,
