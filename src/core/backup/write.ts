@@ -69,7 +69,10 @@ export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Pr
   const manifest = (async (): Promise<Manifest> => {
     const tables: Manifest['tables'] = [];
     let encryption: Manifest['encryption'] = null;
-    await o.db.tx(async (t) => {
+    // a snapshot without the write lock where the store has one (the embedded store), else a
+    // read-only REPEATABLE READ transaction (PostgreSQL): writers go on during the dump
+    const snapshot = o.db.snapshot ? o.db.snapshot.bind(o.db) : o.db.tx.bind(o.db);
+    await snapshot(async (t) => {
       if (t.dialect === 'postgres')
         await t.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
       const infos = await stateTables(t);
