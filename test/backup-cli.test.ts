@@ -48,7 +48,7 @@ describe('the backup runbook through the CLI', () => {
     const recovered = json(['dr', 'recover', '--backup', id]);
     expect(recovered.ok).toBe(true);
     expect(json(['audit', 'verify']).ok).toBe(true);
-  });
+  }, 120_000);
 
   it('refuses an unknown backup id with not_found and its exit code', () => {
     const r = cli(['backup', 'restore', 'backup_19990101_000000'], env);

@@ -84,5 +84,5 @@ describe('rotate with --revoke-previous, then restore the backup from before it'
     const seqs = entries.map((e) => e.seq);
     expect([...seqs].sort((a, b) => b - a)).toEqual(seqs);
     expect(new Set(seqs).size).toBe(seqs.length);
-  });
+  }, 120_000);
 });
