@@ -24,6 +24,14 @@ describe('a destructive call over MCP waits for a human approval on the page', (
   let browser: Browser;
   let backupA: string;
   let backupB: string;
+  const setKv = (key: string) =>
+    t.core.db.query('INSERT INTO kv (key, value, updated_at) VALUES ($1, $2, $3)', [
+      `test.${key}`,
+      'x',
+      Date.now(),
+    ]);
+  const hasKv = async (key: string) =>
+    (await t.core.db.query('SELECT 1 FROM kv WHERE key = $1', [`test.${key}`])).length === 1;
 
   beforeAll(async () => {
     t = await startTestServer(backupSettings(archives.path));
@@ -31,8 +39,8 @@ describe('a destructive call over MCP waits for a human approval on the page', (
     await t.core.users.create({ username: 'human', role: 'admin', password: PASSWORD });
     const token = await t.tokenFor('admin', 'agent');
     backupA = (await t.core.backups.create({ type: 'full' })).id;
-    // state after A: a user the restore of A would remove
-    await t.core.users.create({ username: 'after.a', role: 'viewer' });
+    // state after A that a restore of A replaces (kv is a replaced table; users are merged)
+    await setKv('after.a');
     backupB = (await t.core.backups.create({ type: 'full' })).id;
     agent = new Client({ name: 'agent', version: '1.0.0' });
     await agent.connect(
@@ -58,14 +66,15 @@ describe('a destructive call over MCP waits for a human approval on the page', (
       approve_url: `${t.url}/approvals/${err.approval_id}`,
       expires_at: expect.any(String),
     });
-    // the plan names the rows that would change and the user that would vanish
-    expect(err.plan).toContain('table users: 3 row(s) now, 2 after the restore');
-    expect(err.plan.join('\n')).toContain('vanish: after.a');
-    expect(err.plan.join('\n')).toContain(
-      `1 newer backup(s) hold changes this restore rewinds past: ${backupB}`,
-    );
+    // the plan names the rows that would change
+    const kv = (
+      err.impact as { tables: { name: string; live_rows: number; archive_rows: number }[] }
+    ).tables.find((x) => x.name === 'kv')!;
+    expect(kv.live_rows).toBe(kv.archive_rows + 1);
+    expect(err.plan.join('\n')).toContain(`kv ${kv.live_rows}→${kv.archive_rows}`);
+    expect(err.plan.join('\n')).toContain(`1 newer backup(s) exist (${backupB})`);
     // nothing changed
-    expect(await t.core.users.get('after.a')).toBeDefined();
+    expect(await hasKv('after.a')).toBe(true);
 
     const page = await browser.newPage();
     await page.goto(err.approve_url as string);
@@ -81,7 +90,7 @@ describe('a destructive call over MCP waits for a human approval on the page', (
     // signed in: the plan, then approve
     expect(page.url()).toBe(err.approve_url);
     await expect(page.locator('#plan').textContent()).resolves.toContain(
-      'table users: 3 row(s) now, 2 after',
+      `kv ${kv.live_rows}→${kv.archive_rows}`,
     );
     const cookies = await page.context().cookies();
     expect(cookies.find((c) => c.name === 'mv_approval_session')).toMatchObject({
@@ -112,7 +121,7 @@ describe('a destructive call over MCP waits for a human approval on the page', (
     });
     expect(second.isError, textOf(second).join('\n')).toBeFalsy();
     expect(second.structuredContent).toMatchObject({ backup_id: backupA, safety_backup: expect.any(String) });
-    expect(await t.core.users.get('after.a')).toBeUndefined();
+    expect(await hasKv('after.a')).toBe(false);
 
     // a second use of the same approval is refused
     const again = await agent.callTool({
@@ -137,6 +146,6 @@ describe('a destructive call over MCP waits for a human approval on the page', (
     });
     expect(forB.isError).toBe(true);
     expect(textOf(forB)[0]).toContain('it was granted for other arguments');
-    expect(await t.core.users.get('after.a')).toBeUndefined();
+    expect(await hasKv('after.a')).toBe(false);
   });
 });

@@ -1,139 +1,128 @@
-import { notFound } from '../errors.js';
-import type { Plan } from '../plan.js';
-import type { Db } from '../sql/db.js';
-import type { Backups } from './backups.js';
-import { archiveName } from './manifest.js';
-import type { EntrySink } from './read.js';
+import { z } from 'zod';
+import type { Db, Param } from '../sql/db.js';
+import type { Manifest } from './manifest.js';
+import { policyOf } from './policy.js';
 import { quote, stateTables } from './schema-info.js';
 
-/** Columns whose values the plan names: who and what would appear or vanish. */
-const NAMED: Record<string, string> = { users: 'username', pools: 'name', signing_keys: 'kid' };
-/** Tables a restore rewrites but that change with every call (not part of the state an approval saw). */
-const CHURN = new Set(['audit_log']);
-
-const diff = (now: string[], then: string[]) => ({
-  appear: then.filter((x) => !now.includes(x)).sort(),
-  vanish: now.filter((x) => !then.includes(x)).sort(),
+/** The facts a restore would act on, computed from live state and the (verified) archive. */
+export const RestorePlan = z.strictObject({
+  backup_id: z.string(),
+  created: z.string().describe('When the backup was taken.'),
+  age_seconds: z.number().int(),
+  installation: z.strictObject({
+    archive: z.string().nullable().describe('Installation the archive comes from (null: not recorded).'),
+    live: z.string(),
+    same: z.boolean(),
+  }),
+  newer_backups: z.array(z.string()).describe('Complete backups taken after this one (their state is lost).'),
+  tables: z.array(
+    z.strictObject({
+      name: z.string(),
+      policy: z.enum(['replace', 'keep-live', 'keyring', 'users']),
+      live_rows: z.number().int(),
+      archive_rows: z.number().int(),
+    }),
+  ),
+  users: z.strictObject({
+    appearing_disabled: z.array(z.string()).describe('Only in the archive: they come back disabled.'),
+    narrowed: z.array(z.string()).describe("Live users lowered to the archive's role or disabled state."),
+    kept: z.number().int().describe('Live users that stay as they are.'),
+  }),
+  pools: z.strictObject({
+    appearing: z.array(z.string()).describe('Pools only in the archive.'),
+    vanishing: z.array(z.string()).describe('Live pools the archive does not have.'),
+  }),
 });
+export type RestorePlan = z.infer<typeof RestorePlan>;
 
-function ago(ms: number): string {
-  const m = Math.round(ms / 60_000);
-  if (m < 120) return `${m} min`;
-  const h = Math.round(m / 60);
-  return h < 48 ? `${h} h` : `${Math.round(h / 24)} days`;
+const RANK: Record<string, number> = { viewer: 0, operator: 1, admin: 2 };
+
+/** The rows of the archive's users and pools, as read by the verify pass (see Backups.planRestore). */
+export interface ArchiveFacts {
+  users: Record<string, Param>[];
+  pools: Record<string, Param>[];
 }
 
-/** Read the named columns of the archive's users, pools and keys (the archive is verified as it is read). */
-async function archived(backups: Backups, id: string) {
-  const blob = await backups.blob();
-  const src = await blob.get(archiveName(id));
-  if (!src) throw notFound(`backup ${id} is not in ${blob.location}; run \`mahavishnu backup list\``);
-  const bodies = new Map<string, Buffer[]>();
-  const { readArchive } = await import('./read.js');
-  const r = await readArchive(src, {
-    id,
-    signingKey: backups.signingKey(),
-    limits: backups.limits(),
-    sink: (entry): EntrySink | undefined => {
-      const table = /^tables\/([a-z_]+)\//.exec(entry)?.[1];
-      if (!table || !NAMED[table]) return undefined;
-      const parts = bodies.get(table) ?? [];
-      bodies.set(table, parts);
-      return { write: (c) => void parts.push(c), end: () => void parts.push(Buffer.from('\n')) };
-    },
-  });
-  // the manifest (columns) comes last in an archive, and its checksums held: now read the rows
-  const names: Record<string, string[]> = { users: [], pools: [], signing_keys: [] };
-  for (const t of r.manifest.tables) {
-    const col = NAMED[t.name] ? t.columns.indexOf(NAMED[t.name]!) : -1;
-    if (col < 0) continue;
-    for (const line of Buffer.concat(bodies.get(t.name) ?? [])
-      .toString('utf8')
-      .split('\n'))
-      if (line) for (const cells of JSON.parse(line) as unknown[][]) names[t.name]!.push(String(cells[col]));
+export async function computePlan(
+  db: Db,
+  m: Manifest,
+  facts: ArchiveFacts,
+  o: { liveInstallation: string; newer: string[] },
+): Promise<RestorePlan> {
+  const live = await stateTables(db);
+  const tables: RestorePlan['tables'] = [];
+  for (const ti of live) {
+    const n = Number(
+      (await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${quote(ti.name)}`))[0]?.n ?? 0,
+    );
+    tables.push({
+      name: ti.name,
+      policy: policyOf(ti.name),
+      live_rows: n,
+      archive_rows: m.tables.find((t) => t.name === ti.name)?.rows ?? 0,
+    });
   }
-  return { manifest: r.manifest, names };
-}
-
-/**
- * What restoring backup `id` would change, from the archive (verified as it is read) and the live
- * store: its age and installation, the newer backups it would rewind past, rows per table now and
- * in the backup, users, pools and signing keys that would appear or vanish, running steps that
- * would be drained and whose tokens would stop working. The basis (what an approval is bound to)
- * is the backup, the newer backups and the live row counts, the audit log aside.
- */
-export async function planRestore(backups: Backups, db: Db, id: string, now = Date.now()): Promise<Plan> {
-  const all = await backups.list();
-  const me = all.find((b) => b.id === id);
-  if (!me) throw notFound(`backup ${id} is not listed; run \`mahavishnu backup list\``);
-  const { manifest, names } = await archived(backups, id);
-  const created = Date.parse(manifest.created);
-  const newer = all.filter((b) => b.created > me.created && b.id !== id).map((b) => b.id);
-  const live = new Map<string, number>();
-  for (const t of await stateTables(db)) {
-    const rows = await db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${quote(t.name)}`);
-    live.set(t.name, Number(rows[0]?.n ?? 0));
-  }
-  const inBackup = new Map(manifest.tables.map((t) => [t.name, t.rows]));
-  const tables = [...new Set([...live.keys(), ...inBackup.keys()])].sort().map((table) => ({
-    table,
-    live: live.get(table) ?? 0,
-    backup: inBackup.get(table) ?? 0,
-  }));
-  const liveNames = async (sql: string) => (await db.query<{ v: string }>(sql)).map((r) => String(r.v));
-  const users = diff(await liveNames('SELECT username AS v FROM users'), names.users!);
-  const pools = diff(await liveNames('SELECT name AS v FROM pools'), names.pools!);
-  const keys = diff(
-    await liveNames('SELECT kid AS v FROM signing_keys WHERE revoked = 0'),
-    names.signing_keys!,
-  );
-  const running = Number(
-    (
-      await db.query<{ n: number | string }>(
-        "SELECT COUNT(*) AS n FROM workflow_steps WHERE state = 'running'",
+  const users = live.some((t) => t.name === 'users')
+    ? await db.query<{ id: string; username: string; role: string; disabled: number }>(
+        'SELECT id, username, role, disabled FROM users',
       )
-    )[0]?.n ?? 0,
-  );
-  const changed = tables.filter((t) => t.live !== t.backup);
-  const list = (xs: string[]) => (xs.length ? xs.join(', ') : 'none');
-  const steps = [
-    `restore ${id}, made ${ago(now - created)} ago (${manifest.created}) on ${manifest.host} by mahavishnu ${manifest.mahavishnu_version} (schema ${manifest.schema_version}, ${manifest.source_dialect})`,
-    newer.length
-      ? `${newer.length} newer backup(s) hold changes this restore rewinds past: ${newer.join(', ')}`
-      : 'no newer backup exists: only changes made since this one are lost',
-    ...changed.map((t) => `table ${t.table}: ${t.live} row(s) now, ${t.backup} after the restore`),
-    ...(changed.length ? [] : ['every table holds as many rows as in the backup']),
-    `users that would appear: ${list(users.appear)}; vanish: ${list(users.vanish)}`,
-    `pools that would appear: ${list(pools.appear)}; vanish: ${list(pools.vanish)}`,
-    `${running} running step(s) would be drained first (maintenance refuses new writes meanwhile)`,
-    users.vanish.length || keys.vanish.length
-      ? `tokens that stop working: those of ${list(users.vanish)}; those signed by key(s) ${list(keys.vanish)}`
-      : 'no current token stops working (every user and signing key stays)',
-    'a safety backup of the current state is taken before anything changes',
-  ];
+    : [];
+  const appearing: string[] = [];
+  const narrowed: string[] = [];
+  for (const a of facts.users) {
+    const have = users.find((u) => u.id === a.id || u.username === a.username);
+    if (!have) appearing.push(String(a.username));
+    else if (
+      (RANK[String(a.role)] ?? 9) < (RANK[have.role] ?? 9) ||
+      (Number(a.disabled) === 1 && Number(have.disabled) !== 1)
+    )
+      narrowed.push(have.username);
+  }
+  const livePools = live.some((t) => t.name === 'pools')
+    ? (await db.query<{ name: string }>('SELECT name FROM pools')).map((p) => p.name)
+    : [];
+  const archivePools = facts.pools.map((p) => String(p.name));
+  const archiveInstallation = m.installation ?? null;
   return {
-    steps,
-    impact: {
-      backup: {
-        id,
-        created: manifest.created,
-        age_seconds: Math.round((now - created) / 1000),
-        host: manifest.host,
-        mahavishnu_version: manifest.mahavishnu_version,
-        schema_version: manifest.schema_version,
-      },
-      newer_backups: newer,
-      tables,
-      users,
-      pools,
-      signing_keys: keys,
-      running_steps_drained: running,
-      tokens_stop_working: users.vanish.length > 0 || keys.vanish.length > 0,
+    backup_id: m.id,
+    created: m.created,
+    age_seconds: Math.max(0, Math.round((Date.now() - Date.parse(m.created)) / 1000)),
+    installation: {
+      archive: archiveInstallation,
+      live: o.liveInstallation,
+      same: archiveInstallation === o.liveInstallation,
     },
-    basis: {
-      id,
-      newer,
-      live: tables.filter((t) => !CHURN.has(t.table)).map((t) => [t.table, t.live]),
+    newer_backups: o.newer,
+    tables,
+    users: { appearing_disabled: appearing, narrowed, kept: users.length - narrowed.length },
+    pools: {
+      appearing: archivePools.filter((p) => !livePools.includes(p)),
+      vanishing: livePools.filter((p) => !archivePools.includes(p)),
     },
   };
+}
+
+/** The plan as the lines a dry run shows. */
+export function planLines(p: RestorePlan, o: { safetyIn: string; store: string }): string[] {
+  const replaced = p.tables.filter((t) => t.policy === 'replace');
+  const merged = p.tables.filter((t) => t.policy !== 'replace');
+  return [
+    `verify ${p.backup_id} (taken ${p.created}, ${Math.round(p.age_seconds / 60)} min ago) and check it fits this store`,
+    p.installation.same
+      ? `it comes from this installation (${p.installation.live})`
+      : `it comes from ANOTHER installation (${p.installation.archive ?? 'not recorded'}; this one is ${p.installation.live}): needs allow_other_installation`,
+    p.newer_backups.length
+      ? `${p.newer_backups.length} newer backup(s) exist (${p.newer_backups.slice(0, 5).join(', ')}): the state since then is replaced`
+      : 'it is the newest backup',
+    'enter maintenance in every process: refuse other writes, pause pools, drain running steps',
+    `create a safety backup of the current state in ${o.safetyIn}`,
+    `replace ${replaced.length} table(s) of ${o.store} in one transaction: ${replaced
+      .map((t) => `${t.name} ${t.live_rows}→${t.archive_rows}`)
+      .join(', ')}`,
+    `merge, never roll back: ${merged.map((t) => `${t.name} (${t.policy}, live ${t.live_rows}, archive ${t.archive_rows})`).join(', ')}`,
+    `users: ${p.users.appearing_disabled.length} come back disabled (${p.users.appearing_disabled.join(', ') || 'none'}), ` +
+      `${p.users.narrowed.length} narrowed (${p.users.narrowed.join(', ') || 'none'}), ${p.users.kept} kept as they are`,
+    `pools: appearing ${p.pools.appearing.join(', ') || 'none'}; vanishing ${p.pools.vanishing.join(', ') || 'none'}`,
+    'append the restore to the audit log, leave maintenance',
+  ];
 }

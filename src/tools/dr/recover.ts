@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { BackupId } from '../../core/backup/manifest.js';
-import { planRestore } from '../../core/backup/plan.js';
+import { RestoreOptions } from '../../core/backup/schemas.js';
 import { RecoverReport } from '../../core/dr/schemas.js';
+import { restorePlan } from '../backup/shared.js';
 import { defineTool } from '../define.js';
 
 export const drRecover = defineTool({
@@ -16,18 +17,16 @@ export const drRecover = defineTool({
   hints: { readOnly: false, destructive: true, idempotent: false, openWorld: false },
   // the restore is what maintenance is for: it runs inside it
   maintenance: 'allowed',
-  input: z.strictObject({ backup: BackupId }),
+  input: z.strictObject({ backup: BackupId, ...RestoreOptions }),
   output: RecoverReport,
-  plan: async ({ backup }, { core }) => {
-    const p = await planRestore(core.backups, core.db, backup);
-    return {
-      ...p,
-      steps: [
-        ...p.steps,
-        'then reconnect to the store, run the health gate and record the recovery in the audit log',
-      ],
-    };
+  plan: async ({ backup }, { core, signal }) => {
+    const p = await restorePlan(core, backup, signal);
+    return { ...p, steps: [...p.steps, 'then reconnect to the store and run the health gate'] };
   },
-  run: async ({ backup }, ctx) =>
-    ctx.core.dr.recover(backup, { principal: ctx.principal, callId: ctx.callId, tool: 'dr_recover' }),
+  run: async ({ backup, import_keys, allow_other_installation }, ctx) =>
+    ctx.core.dr.recover(
+      backup,
+      { principal: ctx.principal, callId: ctx.callId, tool: 'dr_recover' },
+      { importKeys: import_keys, allowOtherInstallation: allow_other_installation, signal: ctx.signal },
+    ),
 });
