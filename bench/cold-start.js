@@ -1,13 +1,16 @@
 // Cold start benchmark, against a baseline measured in the same run:
 //   1. spawn → first MCP `initialize` answer over stdio: `mahavishnu mcp start` (a fresh data dir
 //      each run, so migrations run too) vs the SDK's own minimal McpServer (bench/sdk-echo.js);
-//   2. spawn → exit of `mahavishnu --help` vs `node -e 0` (the floor of any node process).
-// Median of N runs each, the two sides alternating so machine drift hits both alike. Run after
-// `npm run build`:  node bench/cold-start.js [--runs 15]
+//   2. spawn → exit of `mahavishnu --help` vs `node -e 0` (the floor of any node process);
+//   3. resident memory of an idle `mahavishnu serve` (1 s after it listens), against its goal.
+// Every child runs on the server core (bench/lib.js). Median of N runs each, the sides
+// alternating so machine drift hits both alike. Run after `npm run build`:
+//   node bench/cold-start.js [--runs 15]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { alternate, machineNote, onCore, SERVER_CORE, startServer, table } from './lib.js';
 
 const BIN = resolve(import.meta.dirname, '../bin/mahavishnu.js');
 const SDK = resolve(import.meta.dirname, 'sdk-echo.js');
@@ -32,7 +35,8 @@ function untilInitialize(args) {
   };
   return new Promise((ok, fail) => {
     const started = performance.now();
-    const p = spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const [cmd, argv] = onCore(SERVER_CORE, process.execPath, args);
+    const p = spawn(cmd, argv, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdin.write(INIT);
@@ -59,7 +63,8 @@ function untilInitialize(args) {
 function untilExit(args) {
   return new Promise((ok, fail) => {
     const started = performance.now();
-    const p = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const [cmd, argv] = onCore(SERVER_CORE, process.execPath, args);
+    const p = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     p.stderr.on('data', (d) => {
       err += d;
@@ -72,46 +77,40 @@ function untilExit(args) {
   });
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-/** Both sides RUNS times in turns (one warm-up each first, for the file system cache); medians. */
-async function alternate(mine, base) {
-  await mine();
-  await base();
-  const a = [];
-  const b = [];
-  for (let n = 0; n < RUNS; n++) {
-    a.push(await mine());
-    b.push(await base());
+/** MB resident of an idle `serve` on a fresh data dir, 1 s after it listens. */
+async function idleRss() {
+  const dir = mkdtempSync(join(tmpdir(), 'mahavishnu-rss-'));
+  const env = { ...process.env, MAHAVISHNU_DATA__DIR: dir, MAHAVISHNU_CONFIG_DIR: dir };
+  const s = await startServer([BIN, 'serve', '--port', '0'], env);
+  try {
+    await new Promise((r) => setTimeout(r, 1000));
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${s.pid}/status`, 'utf8'))[1];
+    return Number(kb) / 1024;
+  } finally {
+    s.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
-  return [median(a), median(b)];
 }
 
-const rows = [];
+console.log(`\nbench/cold-start.js: ${machineNote()}`);
+// one warm-up of each first, for the file system cache
+await untilInitialize([BIN, 'mcp', 'start']);
+await untilInitialize([SDK]);
+await untilExit([BIN, '--help']);
 const [mcp, sdk] = await alternate(
+  RUNS,
   () => untilInitialize([BIN, 'mcp', 'start']),
   () => untilInitialize([SDK]),
 );
-rows.push(['spawn → MCP initialize answer (stdio)', mcp, sdk, 0.5]);
 const [help, bare] = await alternate(
+  RUNS,
   () => untilExit([BIN, '--help']),
   () => untilExit(['-e', '0']),
 );
-rows.push(['spawn → exit of `--help` (vs `node -e 0`)', help, bare, 0.3]);
-
-console.log(
-  `\nmedian of ${RUNS} runs per figure, the sides alternating; ratio = baseline ÷ ours, higher is better\n`,
-);
-console.log(`${'measure'.padEnd(44)} ${'mahavishnu'.padStart(10)} ${'baseline'.padStart(9)}  ratio   goal`);
-let ok = true;
-for (const [name, mine, base, goal] of rows) {
-  const ratio = base / mine;
-  if (ratio < goal) ok = false;
-  console.log(
-    `${name.padEnd(44)} ${`${mine.toFixed(0)} ms`.padStart(10)} ${`${base.toFixed(0)} ms`.padStart(9)}  ${ratio.toFixed(2)}×  ≥${goal}× ${ratio >= goal ? 'ok' : 'BELOW'}`,
-  );
-}
-console.log(ok ? '\nall ratios meet their goals' : '\nsome ratios are below their goals');
+const [rss] = await alternate(3, idleRss);
+const ok = table(`median (min–max) of ${RUNS} alternating runs; ratio = baseline ÷ ours, higher is better`, [
+  ['spawn → MCP initialize answer, stdio (vs SDK echo)', mcp, sdk, 1.0, 'ms', false],
+  ['spawn → exit of `--help` (vs `node -e 0`)', help, bare, 0.5, 'ms', false],
+  ['idle RSS of `serve` (goal ≤ 80 MB)', rss, undefined, rss.median <= 80 ? 'ok' : 'ABOVE', 'MB'],
+]);
+console.log(ok && rss.median <= 80 ? '\nall goals met' : '\nsome goals are missed');

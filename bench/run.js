@@ -7,9 +7,9 @@ const here = import.meta.dirname;
 const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit', cwd: resolve(here, '..') });
 if (build.status !== 0) process.exit(build.status ?? 1);
 let failed = 0;
-for (const file of readdirSync(here).filter(
-  (f) => f.endsWith('.js') && f !== 'run.js' && f !== 'sdk-echo.js',
-)) {
+// lib.js, baselines.js and sdk-echo.js are parts of the others, not benchmarks
+const parts = new Set(['run.js', 'lib.js', 'baselines.js', 'sdk-echo.js']);
+for (const file of readdirSync(here).filter((f) => f.endsWith('.js') && !parts.has(f))) {
   console.log(`\n=== bench/${file}`);
   const r = spawnSync(process.execPath, [resolve(here, file), ...process.argv.slice(2)], {
     stdio: 'inherit',

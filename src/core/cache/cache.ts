@@ -12,6 +12,12 @@ export interface Cache {
   /** Store a value for ttlSeconds (default: cache.ttl from the settings). */
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Add one to a counter and resolve with its new value. The first increment starts a window of
+   * ttlSeconds; later increments do not extend it, so a counter counts events per fixed window
+   * (login attempts per minute). With Redis every replica counts in the same window.
+   */
+  incr(key: string, ttlSeconds: number): Promise<number>;
   /** Round-trip; resolves with the latency in ms or rejects with `unavailable`. */
   ping(): Promise<number>;
   /** Drop the connections and open new ones (ecosystem restart-database). */

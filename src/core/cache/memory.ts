@@ -30,10 +30,26 @@ export class MemoryCache implements Cache {
   async set(key: string, value: string, ttlSeconds = this.ttlSeconds): Promise<void> {
     this.entries.delete(key);
     this.entries.set(key, { value, expires: Date.now() + ttlSeconds * 1000 });
+    this.evict();
+  }
+
+  private evict(): void {
     while (this.entries.size > this.maxSize) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
     }
+  }
+
+  async incr(key: string, ttlSeconds: number): Promise<number> {
+    const e = this.entries.get(key);
+    const live = e && e.expires > Date.now() ? e : undefined;
+    const n = (Number(live?.value) || 0) + 1;
+    // the window starts with the first increment and is not extended by later ones
+    const expires = live ? live.expires : Date.now() + ttlSeconds * 1000;
+    this.entries.delete(key);
+    this.entries.set(key, { value: String(n), expires });
+    this.evict();
+    return n;
   }
 
   async delete(key: string): Promise<void> {

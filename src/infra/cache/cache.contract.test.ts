@@ -36,6 +36,16 @@ describe.each([
     );
   });
 
+  it('counts per key in a window that the first increment starts', async () => {
+    expect(await cache.incr('hits', 1)).toBe(1);
+    expect(await cache.incr('hits', 60)).toBe(2);
+    expect(await cache.incr('other', 60)).toBe(1);
+    expect(await cache.incr('hits', 60)).toBe(3);
+    // the later, longer ttls did not extend the first window: the counter starts again
+    await waitFor('the counter window to end', async () => (await cache.get('hits')) === undefined, 5_000);
+    expect(await cache.incr('hits', 60)).toBe(1);
+  });
+
   it('answers a ping and keeps working after reconnect', async () => {
     expect(await cache.ping()).toBeGreaterThanOrEqual(0);
     await cache.set('kept', 'v');

@@ -69,6 +69,16 @@ export class RedisCache implements Cache {
     await this.call('set', (c) => c.set(key, value, 'EX', ttlSeconds));
   }
 
+  /** INCR and, on the first increment only, EXPIRE, in one MULTI so a crash cannot leave a counter without a ttl. */
+  incr(key: string, ttlSeconds: number): Promise<number> {
+    return this.call('incr', async (c) => {
+      const r = await c.multi().incr(key).expire(key, ttlSeconds, 'NX').exec();
+      const [err, n] = r?.[0] ?? [new Error('the transaction was discarded'), 0];
+      if (err) throw err;
+      return Number(n);
+    });
+  }
+
   async delete(key: string): Promise<void> {
     await this.call('delete', (c) => c.del(key));
   }
