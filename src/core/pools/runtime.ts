@@ -26,6 +26,14 @@ export interface RuntimeDeps {
   only?: string | undefined;
   /** While true (maintenance: a restore is running) no pass runs and no step is claimed. */
   paused?: () => boolean;
+  /**
+   * Runs an adapter step (one with adapter_call) here, in this process, where the adapters'
+   * circuit breakers live; the worker whose slot it takes stays idle meanwhile.
+   */
+  adapterStep?: (
+    step: StepRow,
+    signal: AbortSignal,
+  ) => Promise<{ exitCode: number | null; timedOut: boolean; output: string }>;
 }
 
 /** What the runtime knows of one pool between ticks. */
@@ -61,6 +69,8 @@ export class PoolRuntime extends EventEmitter {
   private readonly recording = new Set<Promise<unknown>>();
   /** Results the store could not take when their step ended. */
   readonly spool: ResultSpool;
+  /** Adapter steps running in this process, by step id: aborted on cancel. */
+  private readonly inProcess = new Map<string, AbortController>();
 
   constructor(private readonly deps: RuntimeDeps) {
     super();
@@ -129,6 +139,7 @@ export class PoolRuntime extends EventEmitter {
               `${reason}; killing its processes`,
             );
             w.send({ type: 'kill', stepId: step.id, reason });
+            this.inProcess.get(step.id)?.abort();
           }
         }
     } catch (e) {
@@ -300,6 +311,7 @@ export class PoolRuntime extends EventEmitter {
       if (w.stopping && !w.exited) w.state = 'draining';
       return;
     }
+    if (step.adapter_call && this.deps.adapterStep) return this.runHere(w, step, this.deps.adapterStep);
     const sent = w.run(
       step,
       this.deps.config().workflows.max_output_bytes,
@@ -309,6 +321,28 @@ export class PoolRuntime extends EventEmitter {
     // the worker died between the claim and the hand-over: record the loss (its exit handler may not run after)
     if (!sent && w.exited)
       await this.settle(w, { kind: 'lost', reason: 'worker exited before the step started' });
+  }
+
+  /** An adapter step: run in this process, its result delivered as the worker's `done` would be. */
+  private runHere(w: WorkerHandle, step: StepRow, run: NonNullable<RuntimeDeps['adapterStep']>): void {
+    w.step = step;
+    w.state = 'busy';
+    w.claimedAt = Date.now();
+    w.leaseLost = false;
+    const abort = new AbortController();
+    this.inProcess.set(step.id, abort);
+    const p = run(step, abort.signal).then((r) => {
+      this.inProcess.delete(step.id);
+      this.onMessage(w, {
+        type: 'done',
+        stepId: step.id,
+        signal: null,
+        cancelled: abort.signal.aborted,
+        ...r,
+      });
+    });
+    this.recording.add(p);
+    void p.finally(() => this.recording.delete(p));
   }
 
   private onMessage(w: WorkerHandle, m: FromWorker): void {
@@ -417,6 +451,7 @@ export class PoolRuntime extends EventEmitter {
   }
 
   private cancelLocal(stepId: string): void {
+    this.inProcess.get(stepId)?.abort();
     for (const lp of this.live.values())
       for (const w of lp.workers.values()) if (w.step?.id === stepId) w.send({ type: 'cancel', stepId });
   }

@@ -44,6 +44,8 @@ export interface StepRow {
   exit_code: number | null;
   error: string | null;
   output: string;
+  /** An adapter step's call (JSON of AdapterStepCall); null for a command. */
+  adapter_call: string | null;
 }
 
 const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
@@ -111,8 +113,8 @@ export class RunStore {
       for (const [i, s] of input.steps.entries()) {
         await t.query(
           `INSERT INTO workflow_steps (id, run_id, idx, name, pool_id, argv, cwd, env_allow, env_set, timeout_ms,
-             max_attempts, attempts, state, queued_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13)`,
+             max_attempts, attempts, state, queued_at, adapter_call)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $14)`,
           [
             `${id}.${i}`,
             id,
@@ -127,6 +129,7 @@ export class RunStore {
             s.maxAttempts,
             i === 0 ? 'queued' : 'pending',
             now,
+            s.adapter ? JSON.stringify(s.adapter) : null,
           ],
         );
       }
