@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { alternate, arg, machineNote, startServer, table, wrk } from './lib.js';
+import { alternate, arg, machineNote, measure, startServer, table } from './lib.js';
 
 const BIN = resolve(import.meta.dirname, '../bin/mahavishnu.js');
 const BASE = resolve(import.meta.dirname, 'baselines.js');
@@ -103,34 +103,38 @@ try {
   const sdk = await startServer([BASE, 'sdk-http'], env);
   stops.push(sdk.stop);
 
-  const get = (url, connections) => async () => wrk(url, { seconds: SECONDS, connections });
-  for (const url of [mv.url, bare.url]) get(`${url}/health`, 50)(); // warm-up (JIT)
+  const get = (server, connections) => async () =>
+    measure(server, `${server.url}/health`, { seconds: SECONDS, connections });
+  for (const s of [mv, bare]) await get(s, 50)(); // warm-up (JIT)
   const [health, bareHealth, ceilingGet] = await alternate(
     ROUNDS,
-    get(`${mv.url}/health`, 50),
-    get(`${bare.url}/health`, 50),
-    get(`${trivial.url}/health`, 50),
+    get(mv, 50),
+    get(bare, 50),
+    get(trivial, 50),
   );
 
   const tool = 'auth_list_users';
   const mine = await session(mv.url, token, tool, {});
   const theirs = await session(sdk.url, undefined, 'echo', { text: 'hi' });
-  const post = (s, connections) => async () =>
-    wrk(s.url, { seconds: SECONDS, connections, script: LUA, env: s.env });
+  const post = (server, s, connections) => async () =>
+    measure(server, s.url, { seconds: SECONDS, connections, script: LUA, env: s.env });
   const ceilingSession = { url: `${trivial.url}/mcp`, env: { ...theirs.env } };
-  for (const s of [mine, theirs]) post(s, 16)(); // warm-up
+  await post(mv, mine, 16)(); // warm-up
+  await post(sdk, theirs, 16)();
   const [call, sdkCall, ceilingPost] = await alternate(
     ROUNDS,
-    post(mine, 16),
-    post(theirs, 16),
-    post(ceilingSession, 16),
+    post(mv, mine, 16),
+    post(sdk, theirs, 16),
+    post(trivial, ceilingSession, 16),
   );
 
-  ok = table(`requests/s, wrk -t1, median (min–max) of ${ROUNDS} alternating rounds of ${SECONDS}s`, [
-    ['load generator ceiling: GET, 50 conns (raw TCP canned)', ceilingGet],
-    ['load generator ceiling: MCP POST, 16 conns (canned)', ceilingPost],
-    ['GET /health, 50 connections (vs bare node:http)', health, bareHealth, 0.85],
-    [`tools/call /mcp, 16 conns (${tool} vs SDK echo)`, call, sdkCall, 0.9],
+  ok = table(`wrk -t1, median (min–max) of ${ROUNDS} alternating rounds of ${SECONDS}s`, [
+    ['load generator ceiling: GET, 50 conns (raw TCP canned)', ceilingGet.rps],
+    ['load generator ceiling: MCP POST, 16 conns (canned)', ceilingPost.rps],
+    ['GET /health req/s, 50 conns (vs bare node:http)', health.rps, bareHealth.rps, 0.85],
+    ['  server CPU per request', health.cpuUs, bareHealth.cpuUs, 0.85, 'µs', false],
+    [`tools/call /mcp req/s, 16 conns (${tool} vs SDK echo)`, call.rps, sdkCall.rps, 0.9],
+    ['  server CPU per request', call.cpuUs, sdkCall.cpuUs, 0.9, 'µs', false],
   ]);
 } finally {
   for (const stop of stops) stop();

@@ -2,6 +2,7 @@
 // On a machine with two or more cores the server under test runs on core 0 and the load generator
 // on core 1, so neither steals the other's CPU and the generator's own limit can be measured apart.
 import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
 export const arg = (name, dflt) => {
@@ -43,7 +44,7 @@ export function startServer(args, env) {
 }
 
 /**
- * wrk on the client core (one thread: one core). Resolves with requests/s; throws when any
+ * wrk on the client core (one thread: one core): { rps, requests }; throws when any
  * request failed (socket errors, non-2xx, or what the Lua script's done() reports on stderr).
  */
 export function wrk(url, { seconds, connections, script, env = process.env }) {
@@ -53,10 +54,27 @@ export function wrk(url, { seconds, connections, script, env = process.env }) {
   const [cmd, argv] = onCore(CLIENT_CORE, 'wrk', args);
   const out = execFileSync(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
-  if (!rps) throw new Error(`wrk printed no Requests/sec:\n${out}`);
+  const requests = /(\d+) requests in/.exec(out);
+  if (!rps || !requests) throw new Error(`wrk printed no Requests/sec:\n${out}`);
   const bad = /Non-2xx or 3xx responses: (\d+)|Socket errors: .*|BAD (\d+)/.exec(out);
   if (bad) throw new Error(`wrk against ${url}: ${bad[0]}\n${out}`);
-  return Number(rps[1]);
+  return { rps: Number(rps[1]), requests: Number(requests[1]) };
+}
+
+/**
+ * CPU seconds (user + system, all threads) a process has used so far. Requests/s depends on what
+ * else the machine runs; CPU time per request much less, so both are printed.
+ */
+export function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+/** wrk against a server child; { rps, cpuUs }: requests/s and the server's CPU µs per request. */
+export function measure(server, url, opts) {
+  const before = cpuSeconds(server.pid);
+  const { rps, requests } = wrk(url, opts);
+  return { rps, cpuUs: ((cpuSeconds(server.pid) - before) * 1e6) / requests };
 }
 
 export const median = (xs) => {
@@ -72,7 +90,13 @@ export const median = (xs) => {
 export async function alternate(rounds, ...sides) {
   const got = sides.map(() => []);
   for (let r = 0; r < rounds; r++) for (const [i, side] of sides.entries()) got[i].push(await side());
-  return got.map((xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) }));
+  const stats = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+  // a side returns a number, or an object of numbers ({ rps, cpuUs }): stats per key
+  return got.map((xs) =>
+    typeof xs[0] === 'number'
+      ? stats(xs)
+      : Object.fromEntries(Object.keys(xs[0]).map((k) => [k, stats(xs.map((x) => x[k]))])),
+  );
 }
 
 /**
@@ -81,8 +105,7 @@ export async function alternate(rounds, ...sides) {
  * better either way). Returns whether every goal was met.
  */
 export function table(title, rows) {
-  const f = (x, unit) =>
-    unit === 'ms' ? `${x.toFixed(0)} ms` : unit === 'MB' ? `${x.toFixed(0)} MB` : x.toFixed(0);
+  const f = (x, unit) => (unit === '/s' ? x.toFixed(0) : `${x.toFixed(unit === 'µs' ? 1 : 0)} ${unit}`);
   const cell = (r, unit) => `${f(r.median, unit)} (${f(r.min, unit)}–${f(r.max, unit)})`;
   console.log(`\n${title}\n`);
   console.log(

@@ -102,17 +102,48 @@ describe('backup and DR tools through invoke', () => {
     const restoresBefore = (await metric(core, 'mahavishnu_restore_total{outcome="ok"}')) || 0;
     const { id } = await call(core, backupCreate, { type: 'full' });
     const before = await snapshot(core.db);
-    await call(core, authCreateUser, { username: 'gone.after.restore', role: 'viewer' });
+    await call(core, authCreateUser, { username: 'kept.after.restore', role: 'viewer' });
+    await core.db.query("INSERT INTO kv (key, value, updated_at) VALUES ('gone.after.restore', 'x', 1)");
+    const auditBefore = (await core.audit.verify()).records;
     const r = done(await call(core, backupRestore, { backup_id: id }));
     expect(r.safety_backup).toMatch(/^backup_/);
     expect(core.maintenance.active).toBeUndefined();
     const after = await snapshot(core.db);
-    expect(after.users).toEqual(before.users);
-    // the restored audit log goes on: this call's record chains onto it
-    expect((await core.audit.verify()).ok).toBe(true);
+    // replaced: kv is as it was at the backup; merged: the user created since stays
+    expect(after.kv).toEqual(before.kv);
+    expect(after.users).toHaveLength(before.users!.length + 1);
+    // the live audit log is kept and goes on: this call's records follow the ones before it
+    const chain = await core.audit.verify();
+    expect(chain.ok).toBe(true);
+    expect(chain.records).toBeGreaterThan(auditBefore);
     expect(await metric(core, 'mahavishnu_restore_total{outcome="ok"}')).toBe(restoresBefore + 1);
     const plan = planOf(await call(core, backupRestore, { backup_id: id, dry_run: true }));
     expect(plan.join('\n')).toContain('safety backup');
+  });
+
+  it('planRestore gives the facts a restore would act on, and changes nothing', async () => {
+    await core.db.query(
+      "INSERT INTO pools (id, name, type, min_workers, max_workers, desired, state, created_at, updated_at) VALUES ('p1', 'in-archive', 'shell', 1, 1, 1, 'running', 1, 1)",
+    );
+    const { id } = await call(core, backupCreate, { type: 'full' });
+    await core.db.query("DELETE FROM pools WHERE name = 'in-archive'");
+    await core.db.query("UPDATE users SET role = 'viewer' WHERE username = 'dave'");
+    await core.db.query("DELETE FROM users WHERE username = 'carol'");
+    const newer = await call(core, backupCreate, { type: 'full' });
+    const live = await snapshot(core.db);
+    const p = await core.backups.planRestore(id);
+    expect(await snapshot(core.db)).toEqual(live);
+    expect(p.installation.same).toBe(true);
+    expect(p.newer_backups).toContain(newer.id);
+    expect(p.pools).toEqual({ appearing: ['in-archive'], vanishing: [] });
+    expect(p.users.appearing_disabled).toEqual(['carol']);
+    expect(p.users.narrowed).toEqual([]);
+    const pools = p.tables.find((t) => t.name === 'pools')!;
+    expect(pools).toMatchObject({ policy: 'replace', live_rows: 0, archive_rows: 1 });
+    expect(p.tables.find((t) => t.name === 'audit_log')!.policy).toBe('keep-live');
+    const plan = planOf(await call(core, backupRestore, { backup_id: id, dry_run: true })).join('\n');
+    expect(plan).toContain('come back disabled (carol)');
+    expect(plan).toContain('pools: appearing in-archive');
   });
 
   it('dr_check passes every level, measures RPO and restore time, and sets its metric', async () => {

@@ -1,31 +1,24 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import { collectDefaultMetrics, Histogram } from 'prom-client';
+import { collectDefaultMetrics } from 'prom-client';
 import type { Core } from '../core/core.js';
-
-const NAME = 'mahavishnu_request_duration_seconds';
+import { RequestHistogram } from './request-histogram.js';
 
 /** The request histogram and the process metrics, registered once per core's registry. */
-function requestHistogram(core: Core): Histogram<'route' | 'method' | 'status_class'> {
+function requestHistogram(core: Core): RequestHistogram {
   const registry = core.metrics.registry;
-  const existing = registry.getSingleMetric(NAME);
-  if (existing) return existing as Histogram<'route' | 'method' | 'status_class'>;
-  collectDefaultMetrics({ register: registry });
-  // prom-client names these gauges *_total, which Prometheus reserves for counters (promtool
-  // check metrics rejects them); the per-type nodejs_active_handles/resources gauges remain
-  for (const name of [
-    'nodejs_active_handles_total',
-    'nodejs_active_requests_total',
-    'nodejs_active_resources_total',
-  ])
-    registry.removeSingleMetric(name);
-  return new Histogram({
-    name: NAME,
-    help: 'HTTP request latency in seconds (until the response starts; streams are not timed to their end), by route pattern, method and status class.',
-    labelNames: ['route', 'method', 'status_class'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
+  if (!registry.getSingleMetric('mahavishnu_request_duration_seconds')) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client names these gauges *_total, which Prometheus reserves for counters (promtool
+    // check metrics rejects them); the per-type nodejs_active_handles/resources gauges remain
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ])
+      registry.removeSingleMetric(name);
+  }
+  return RequestHistogram.of(registry);
 }
 
 const METHODS = new Set(['GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'HEAD', 'OPTIONS']);
@@ -41,17 +34,26 @@ export function requestMetrics(core: Core): MiddlewareHandler {
     const started = performance.now();
     await next();
     const status = c.res.status;
-    const route = routeLabel(c);
-    histogram.observe(
-      {
-        route,
-        method: METHODS.has(c.req.method) ? c.req.method : 'OTHER',
-        status_class: `${Math.floor(status / 100)}xx`,
-      },
-      (performance.now() - started) / 1000,
-    );
+    histogram
+      .series(
+        routeLabel(c),
+        METHODS.has(c.req.method) ? c.req.method : 'OTHER',
+        `${Math.floor(status / 100)}xx`,
+      )
+      .observe((performance.now() - started) / 1000);
     if (status >= 500) errors.inc({ source: 'http', code: String(status) });
   };
+}
+
+/** The histogram's observe for one route answered outside Hono (the /health fast path). */
+export function routeTimer(
+  core: Core,
+  route: string,
+  method: string,
+  status: number,
+): (seconds: number) => void {
+  const series = requestHistogram(core).series(route, method, `${Math.floor(status / 100)}xx`);
+  return (seconds) => series.observe(seconds);
 }
 
 function routeLabel(c: Context): string {

@@ -1,4 +1,10 @@
-import type { Server } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Core } from '../core/core.js';
@@ -7,6 +13,8 @@ import type { McpServerOptions } from '../mcp/server.js';
 import type { Tool } from '../tools/define.js';
 import { TOOLS } from '../tools/index.js';
 import { createApp } from './app.js';
+import { routeTimer } from './metrics.js';
+import { healthFastPath } from './probes.js';
 import type { ServerState } from './state.js';
 
 export interface ServerOptions {
@@ -50,8 +58,29 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
     idleMs: cfg.mcp_session_idle_ms,
   });
   const app = createApp({ core, state, mcp, tools });
+  const health = healthFastPath(core, routeTimer(core, '/health', 'GET', 200));
+  let inFlight = 0;
+  const idle: Array<() => void> = [];
+  // One listener in front of Hono's: /health is answered here, the rest is counted (for the drain)
+  // and handed to Hono.
+  const front =
+    (hono: RequestListener) =>
+    (req: IncomingMessage, res: ServerResponse): void => {
+      if (health(req, res)) return;
+      if (!isStream(req.method, req.url)) {
+        inFlight++;
+        res.once('close', () => {
+          inFlight--;
+          if (inFlight === 0) for (const fn of idle.splice(0)) fn();
+        });
+      }
+      hono(req, res);
+    };
   const server = serve({
     fetch: app.fetch,
+    // @hono/node-server always calls it as (serverOptions, listener)
+    createServer: ((options: object, hono: RequestListener) =>
+      createServer(options, front(hono))) as typeof createServer,
     port: opts.port ?? cfg.port,
     hostname: host,
     serverOptions: {
@@ -65,17 +94,6 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
   server.headersTimeout = cfg.headers_timeout_ms;
   server.requestTimeout = cfg.request_timeout_ms;
   server.keepAliveTimeout = cfg.keep_alive_timeout_ms;
-
-  let inFlight = 0;
-  const idle: Array<() => void> = [];
-  server.on('request', (req, res) => {
-    if (isStream(req.method, req.url)) return;
-    inFlight++;
-    res.once('close', () => {
-      inFlight--;
-      if (inFlight === 0) for (const fn of idle.splice(0)) fn();
-    });
-  });
 
   await new Promise<void>((resolve, reject) => {
     if (server.listening) return resolve();

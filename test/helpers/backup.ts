@@ -1,3 +1,4 @@
+import { MERGED_TABLES } from '../../src/core/backup/policy.js';
 import { stateTables } from '../../src/core/backup/schema-info.js';
 import type { Core } from '../../src/core/core.js';
 import type { Db } from '../../src/core/sql/db.js';
@@ -84,3 +85,7 @@ export async function snapshot(db: Db): Promise<Record<string, unknown[]>> {
   }
   return out;
 }
+
+/** A snapshot without the tables a restore merges (keys, users, audit log): what it replaces exactly. */
+export const replacedOnly = (s: Record<string, unknown[]>) =>
+  Object.fromEntries(Object.entries(s).filter(([t]) => !MERGED_TABLES.includes(t)));

@@ -7,11 +7,13 @@ import type { Db } from '../sql/db.js';
 import { SCHEMA_VERSION } from '../sql/migrations.js';
 import type { BlobConfig, BlobStore, BlobStoreFactory } from './blob.js';
 import { Catalog, type CatalogRow } from './catalog.js';
+import { installationId } from './installation.js';
 import { archiveName, type BackupType, backupId, idTime, keyId, type Manifest } from './manifest.js';
 import type { BackupMetrics } from './metrics.js';
+import { type ArchiveFacts, computePlan, type RestorePlan } from './plan.js';
 // read.js and write.js (tar-stream, zlib) are loaded when a backup tool runs, not at every start
-import type { ReadLimits } from './read.js';
-import { incompatibility, restoreInto } from './restore.js';
+import type { EntrySink, ReadLimits } from './read.js';
+import { incompatibility, lineSink, type RestoreOutcome, restoreInto } from './restore.js';
 import { stateTables } from './schema-info.js';
 import type { BackupCreated, BackupSummary, VerifyReport } from './schemas.js';
 import { scrubbedSettings } from './scrub.js';
@@ -156,6 +158,7 @@ export class Backups {
         id,
         type: o.type,
         host: hostname(),
+        installation: await installationId(this.d.db),
         version: this.d.version,
         schemaVersion: SCHEMA_VERSION,
         signingKey,
@@ -252,6 +255,7 @@ export class Backups {
   async verify(
     id: string,
     progress?: OnProgress,
+    o: { sink?: (name: string) => EntrySink | undefined; signal?: AbortSignal } = {},
   ): Promise<VerifyReport & { manifest: Manifest; bytes: Buffer }> {
     const key = this.signingKey();
     const holder = await this.holder(id);
@@ -268,6 +272,8 @@ export class Backups {
           read += n;
           progress?.(read, total, `verify ${id}`);
         },
+        ...(o.sink ? { sink: o.sink } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
       });
       await this.catalog.verified(id, true);
       const m = r.manifest;
@@ -291,25 +297,67 @@ export class Backups {
   }
 
   /**
-   * Verify, check the backup fits this store, then restore into `db` (the live store unless a
-   * scratch one is given) in one transaction. Nothing is touched before every check has passed.
+   * What restoring `id` would do, from live state and the archive (read and verified to the end):
+   * its age and installation, newer backups, rows per table live vs archive, users and pools
+   * appearing or vanishing. Changes nothing (but records the verification). Approvals (issue 16)
+   * bind to these facts.
+   */
+  async planRestore(id: string, signal?: AbortSignal): Promise<RestorePlan> {
+    const raw = new Map<string, Buffer[]>();
+    const wanted = /^tables\/(users|pools)\//;
+    const v = await this.verify(id, undefined, {
+      ...(signal ? { signal } : {}),
+      sink: (name) => {
+        if (!wanted.test(name)) return undefined;
+        const parts: Buffer[] = [];
+        raw.set(name, parts);
+        return { write: (c) => void parts.push(c), end: () => {} };
+      },
+    });
+    const facts: ArchiveFacts = { users: [], pools: [] };
+    for (const table of ['users', 'pools'] as const) {
+      const tm = v.manifest.tables.find((t) => t.name === table);
+      if (!tm) continue;
+      for (const e of tm.entries) {
+        // the columns are read by name; secret columns are never among them, so no key is needed
+        const sink = lineSink({ ...tm, columns: tm.columns }, undefined, (cells) => {
+          facts[table].push(Object.fromEntries(tm.columns.map((c, i) => [c, cells[i] ?? null])));
+        });
+        for (const c of raw.get(e) ?? []) await sink.write(c);
+        await sink.end();
+      }
+    }
+    const created = Date.parse(v.manifest.created);
+    const newer = (await this.list())
+      .filter((b) => b.id !== id && Date.parse(b.created) > created)
+      .map((b) => b.id);
+    return computePlan(this.d.db, v.manifest, facts, {
+      liveInstallation: await installationId(this.d.db),
+      newer,
+    });
+  }
+
+  /**
+   * Verify, check the backup fits this store, then apply it to `db` (the live store unless a
+   * scratch one is given) in one transaction: replaced tables take the archive's rows, security
+   * state and the audit log are merged (policy.ts). Nothing is touched before every check passed.
    */
   async restore(
     id: string,
-    o: { db?: Db; before?: () => Promise<void>; progress?: OnProgress } = {},
-  ): Promise<{
-    id: string;
-    tables: number;
-    rows: number;
-    settings: Map<string, Buffer>;
-    seconds: number;
-    manifest: Manifest;
-  }> {
+    o: {
+      db?: Db;
+      before?: () => Promise<void>;
+      progress?: OnProgress;
+      signal?: AbortSignal;
+      importKeys?: boolean;
+      allowOtherInstallation?: boolean;
+    } = {},
+  ): Promise<RestoreOutcome & { id: string; seconds: number; manifest: Manifest }> {
     const started = performance.now();
     const db = o.db ?? this.d.db;
     let stage = 'refused';
     try {
-      const v = await this.verify(id, o.progress);
+      const v = await this.verify(id, o.progress, o.signal ? { signal: o.signal } : {});
       const why = incompatibility(v.manifest, await stateTables(db), SCHEMA_VERSION);
       if (why) throw new AppError('invalid_input', `backup ${id} is refused: ${why}. Nothing was changed.`);
       const enc = v.manifest.encryption;
@@ -319,8 +367,20 @@ export class Backups {
           `backup ${id} is refused: its secrets are encrypted with key id ${enc.key_id} and backup.encryption_key ` +
             `has key id ${keyId(this.cfg.encryption_key)}; set the key the backup was made with. Nothing was changed.`,
         );
+      if (!o.db && !o.allowOtherInstallation) {
+        const mine = await installationId(db);
+        const theirs = v.manifest.installation ?? null;
+        if (theirs !== mine)
+          throw new AppError(
+            'invalid_input',
+            `backup ${id} is refused: it comes from installation ${theirs ?? '(not recorded)'} and this is ${mine}; ` +
+              "to restore another installation's backup on purpose, pass allow_other_installation. Nothing was changed.",
+          );
+      }
+      o.signal?.throwIfAborted();
       stage = 'failed';
       await o.before?.();
+      o.signal?.throwIfAborted();
       const total = v.uncompressed_bytes;
       let read = 0;
       const holder = await this.holder(id);
@@ -330,10 +390,12 @@ export class Backups {
         signingKey: this.signingKey(),
         encryptionKey: this.cfg.encryption_key,
         limits: this.limits(),
+        importKeys: o.importKeys ?? false,
         onBytes: (n) => {
           read += n;
           o.progress?.(read, total, `restore ${id}`);
         },
+        ...(o.signal ? { signal: o.signal } : {}),
       });
       if (!o.db) this.d.metrics.restored('ok');
       return { id, ...r, seconds: (performance.now() - started) / 1000, manifest: v.manifest };

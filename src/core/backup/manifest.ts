@@ -22,6 +22,8 @@ export const Manifest = z.strictObject({
   type: BackupType,
   created: z.string(),
   host: z.string(),
+  /** The installation (state store) the backup was taken from (see installation.ts). */
+  installation: z.string().nullable().optional(),
   mahavishnu_version: z.string(),
   schema_version: z.number().int(),
   source_dialect: z.enum(['sqlite', 'postgres']),

@@ -25,6 +25,8 @@ export interface ReadOptions {
   pinned?: { manifest: Manifest; bytes: Buffer };
   sink?: (name: string) => EntrySink | undefined;
   onBytes?: (n: number) => void;
+  /** Stops the read within a chunk (the caller's transaction then rolls back). */
+  signal?: AbortSignal;
 }
 
 export interface ReadResult {
@@ -67,6 +69,7 @@ export async function readArchive(source: Readable, o: ReadOptions): Promise<Rea
   let count = 0;
   try {
     for await (const entry of extract) {
+      o.signal?.throwIfAborted();
       const h = entry.header;
       count++;
       if (count > o.limits.maxEntries)
@@ -102,6 +105,7 @@ export async function readArchive(source: Readable, o: ReadOptions): Promise<Rea
       const sink = o.sink?.(h.name);
       let size = 0;
       for await (const c of entry) {
+        o.signal?.throwIfAborted();
         hash.update(c as Buffer);
         size += (c as Buffer).length;
         await sink?.write(c as Buffer);
@@ -115,6 +119,8 @@ export async function readArchive(source: Readable, o: ReadOptions): Promise<Rea
   } catch (e) {
     source.destroy();
     if (e instanceof AppError) throw e;
+    if (o.signal?.aborted)
+      throw new AppError('timeout', `reading backup ${o.id} was cancelled; nothing was changed`);
     const msg = (e as Error).message ?? String(e);
     throw refuse(o.id, `the archive is truncated or corrupt (${msg})`);
   }

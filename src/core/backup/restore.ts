@@ -2,13 +2,12 @@ import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
 import type { Db, Param } from '../sql/db.js';
 import type { Manifest } from './manifest.js';
+import { type MergedUsers, mergeUsers } from './merge-users.js';
+import { policyOf } from './policy.js';
 import type { EntrySink, ReadLimits } from './read.js';
 import { quote, stateTables, type TableInfo } from './schema-info.js';
 import { columnKey } from './secrets.js';
 import { decodeCell } from './values.js';
-
-const AUDIT = 'audit_log';
-const REWRITE_KEY = 'audit.rewrite';
 
 /** Why this store cannot take the backup's tables, or undefined when it can (checked before anything changes). */
 export function incompatibility(m: Manifest, target: TableInfo[], schemaVersion: number): string | undefined {
@@ -23,11 +22,29 @@ export function incompatibility(m: Manifest, target: TableInfo[], schemaVersion:
   return undefined;
 }
 
+/** How one table's archive rows are applied (from its policy and the live table). */
+type Apply = 'insert' | 'insert-new' | 'collect' | 'skip';
+
+export interface RestoreOutcome {
+  tables: number;
+  rows: number;
+  settings: Map<string, Buffer>;
+  /** Tables whose live rows were replaced by the archive's. */
+  replaced: string[];
+  /** Tables merged (security state, history), with what happened to them. */
+  merged: { table: string; detail: string }[];
+  users: MergedUsers;
+}
+
+const countOf = async (t: Db, table: string) =>
+  Number((await t.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${quote(table)}`))[0]?.n ?? 0);
+
 /**
- * Replace every state table of `db` with the archive's rows, in ONE transaction: the current rows
- * are deleted (the audit log through its rewrite switch, which exists only inside this
- * transaction), the archive is read a second time and each entry is checked against the
- * already-verified manifest before its rows count, and any failure rolls everything back.
+ * Apply the archive to `db` in ONE transaction: replaced tables lose their rows and get the
+ * archive's; merged tables (policy.ts) keep the live rows and take from the archive only what
+ * narrows access or fills an empty table. The archive is read a second time and each entry is
+ * checked against the already-verified manifest before its rows count; any failure rolls
+ * everything back.
  */
 export async function restoreInto(
   db: Db,
@@ -38,34 +55,54 @@ export async function restoreInto(
     signingKey: string;
     encryptionKey: string;
     limits: ReadLimits;
+    /** Import signing keys that exist only in the archive (their private keys). */
+    importKeys?: boolean;
     onBytes?: (n: number) => void;
+    signal?: AbortSignal;
   },
-): Promise<{ tables: number; rows: number; settings: Map<string, Buffer> }> {
+): Promise<RestoreOutcome> {
   const m = o.pinned.manifest;
   const key = m.encryption ? columnKey(o.encryptionKey, m.id) : undefined;
   const settings = new Map<string, Buffer>();
   return db.tx(async (t) => {
     await t.lock('backup_restore');
-    // appenders wait, then chain onto the restored head
+    // appenders wait; the live chain stays and grows on after the restore
     await t.lock('audit_log');
     const target = await stateTables(t);
-    if (t.dialect === 'sqlite') {
-      await t.exec('PRAGMA defer_foreign_keys = ON');
-      await t.query(
-        'INSERT INTO kv (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET value = $2',
-        [REWRITE_KEY, 'allowed', Date.now()],
-      );
-    } else {
-      await t.query("SELECT set_config('mahavishnu.audit_rewrite', 'allowed', true)");
+    if (t.dialect === 'sqlite') await t.exec('PRAGMA defer_foreign_keys = ON');
+    const apply = new Map<string, Apply>();
+    const merged: RestoreOutcome['merged'] = [];
+    for (const ti of target) {
+      const p = policyOf(ti.name);
+      if (p === 'replace') apply.set(ti.name, 'insert');
+      else if (p === 'users') apply.set(ti.name, 'collect');
+      else if (p === 'keyring') {
+        apply.set(ti.name, o.importKeys ? 'insert-new' : 'skip');
+        merged.push({
+          table: ti.name,
+          detail: o.importKeys
+            ? 'live keys kept as they are; keys only in the archive imported'
+            : 'live keys kept as they are; keys only in the archive not imported (import_keys)',
+        });
+      } else {
+        const empty = (await countOf(t, ti.name)) === 0;
+        apply.set(ti.name, empty ? 'insert' : 'skip');
+        merged.push({
+          table: ti.name,
+          detail: empty
+            ? 'live table was empty: the archive rows were loaded'
+            : 'live rows kept; the archive rows stay in the archive',
+        });
+      }
     }
-    // the audit log first, while the switch row in kv still exists; then children before parents
-    if (target.some((x) => x.name === AUDIT)) await t.query(`DELETE FROM ${quote(AUDIT)}`);
+    // children before parents
     for (const ti of [...target].reverse())
-      if (ti.name !== AUDIT) await t.query(`DELETE FROM ${quote(ti.name)}`);
+      if (policyOf(ti.name) === 'replace') await t.query(`DELETE FROM ${quote(ti.name)}`);
 
     const byEntry = new Map<string, Manifest['tables'][number]>();
     for (const tm of m.tables) for (const e of tm.entries) byEntry.set(e, tm);
-    const restored = new Map<string, number>();
+    const seen = new Map<string, number>();
+    const collected = new Map<string, Record<string, Param>[]>();
     const sink = (name: string): EntrySink | undefined => {
       if (name.startsWith('settings/')) {
         const parts: Buffer[] = [];
@@ -75,7 +112,18 @@ export async function restoreInto(
         };
       }
       const tm = byEntry.get(name);
-      return tm && rowSink(t, tm, key, (n) => restored.set(tm.name, (restored.get(tm.name) ?? 0) + n));
+      const how = tm && apply.get(tm.name);
+      if (!tm || !how || how === 'skip') return undefined;
+      const counted = (n: number) => seen.set(tm.name, (seen.get(tm.name) ?? 0) + n);
+      if (how === 'collect') {
+        const rows = collected.get(tm.name) ?? [];
+        collected.set(tm.name, rows);
+        return lineSink(tm, key, (cells) => {
+          rows.push(Object.fromEntries(tm.columns.map((c, i) => [c, cells[i] ?? null])));
+          counted(1);
+        });
+      }
+      return insertSink(t, tm, key, how === 'insert-new', counted);
     };
     const { readArchive } = await import('./read.js'); // tar-stream: loaded when a restore runs
     await readArchive(await source(), {
@@ -85,47 +133,39 @@ export async function restoreInto(
       pinned: o.pinned,
       sink,
       ...(o.onBytes ? { onBytes: o.onBytes } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
     });
     for (const tm of m.tables) {
-      const n = restored.get(tm.name) ?? 0;
+      const how = apply.get(tm.name);
+      if (how === 'skip') continue;
+      const n = seen.get(tm.name) ?? 0;
       if (n !== tm.rows)
         throw new AppError(
           'invalid_input',
           `backup ${o.id}: table ${tm.name} holds ${n} rows, the manifest says ${tm.rows}; nothing was changed`,
         );
     }
-    if (t.dialect === 'sqlite') await t.query('DELETE FROM kv WHERE key = $1', [REWRITE_KEY]);
-    return { tables: m.tables.length, rows: [...restored.values()].reduce((a, b) => a + b, 0), settings };
+    const users = await mergeUsers(t, collected.get('users') ?? []);
+    if (apply.has('users'))
+      merged.push({
+        table: 'users',
+        detail:
+          `${users.tightened.length} live user(s) narrowed to the archive's lower role or disabled state, ` +
+          `${users.added_disabled.length} archive-only user(s) added disabled, live users otherwise kept`,
+      });
+    const replaced = target.filter((ti) => policyOf(ti.name) === 'replace').map((ti) => ti.name);
+    const rows = [...seen.values()].reduce((a, b) => a + b, 0);
+    return { tables: m.tables.length, rows, settings, replaced, merged, users };
   });
 }
 
-/** JSON lines of one table → batched INSERTs (bounded by the drivers' parameter limits). */
-function rowSink(
-  t: Db,
+/** JSON lines of one table → one call per row, cells decoded (bytes, sealed secrets). */
+export function lineSink(
   tm: Manifest['tables'][number],
   key: Buffer | undefined,
-  counted: (n: number) => void,
+  onRow: (cells: Param[]) => Promise<void> | void,
 ): EntrySink {
   const cols = tm.columns;
-  const perBatch = Math.max(1, Math.min(500, Math.floor(30_000 / Math.max(1, cols.length))));
-  const head = `INSERT INTO ${quote(tm.name)} (${cols.map(quote).join(', ')}) VALUES `;
-  const keyCol = tm.name === 'kv' ? cols.indexOf('key') : -1;
-  const sqlFor = (n: number) =>
-    head +
-    Array.from(
-      { length: n },
-      (_, r) => `(${cols.map((_, c) => `$${r * cols.length + c + 1}`).join(', ')})`,
-    ).join(', ');
-  const fullBatch = sqlFor(perBatch);
-  let batch: Param[] = [];
-  let rowsInBatch = 0;
-  const flush = async () => {
-    if (rowsInBatch === 0) return;
-    await t.query(rowsInBatch === perBatch ? fullBatch : sqlFor(rowsInBatch), batch);
-    counted(rowsInBatch);
-    batch = [];
-    rowsInBatch = 0;
-  };
   const line = async (text: string) => {
     if (!text) return;
     const rows = JSON.parse(text) as unknown[][];
@@ -133,17 +173,15 @@ function rowSink(
     for (const cells of rows) {
       if (!Array.isArray(cells) || cells.length !== cols.length)
         throw new Error(`a row of ${tm.name} has the wrong shape`);
-      // the rewrite switch belongs to the restore transaction, never to restored state
-      if (keyCol >= 0 && cells[keyCol] === REWRITE_KEY) continue;
+      const out: Param[] = new Array(cells.length);
       for (let i = 0; i < cells.length; i++) {
         const c = cells[i];
-        batch.push(
+        out[i] =
           typeof c === 'string' || typeof c === 'number' || c === null
             ? c
-            : decodeCell(c, tm.name, cols[i]!, key),
-        );
+            : decodeCell(c, tm.name, cols[i]!, key);
       }
-      if (++rowsInBatch >= perBatch) await flush();
+      await onRow(out);
     }
   };
   // split on the newline byte (never inside a UTF-8 sequence), scanning each chunk once
@@ -163,6 +201,47 @@ function rowSink(
     end: async () => {
       await line(Buffer.concat(parts).toString('utf8'));
       parts = [];
+    },
+  };
+}
+
+/** Rows → batched INSERTs (bounded by the drivers' parameter limits); `onlyNew` skips rows whose key exists. */
+function insertSink(
+  t: Db,
+  tm: Manifest['tables'][number],
+  key: Buffer | undefined,
+  onlyNew: boolean,
+  counted: (n: number) => void,
+): EntrySink {
+  const cols = tm.columns;
+  const perBatch = Math.max(1, Math.min(500, Math.floor(30_000 / Math.max(1, cols.length))));
+  const head = `INSERT INTO ${quote(tm.name)} (${cols.map(quote).join(', ')}) VALUES `;
+  const tail = onlyNew ? ' ON CONFLICT DO NOTHING' : '';
+  const sqlFor = (n: number) =>
+    head +
+    Array.from(
+      { length: n },
+      (_, r) => `(${cols.map((_, c) => `$${r * cols.length + c + 1}`).join(', ')})`,
+    ).join(', ') +
+    tail;
+  const fullBatch = sqlFor(perBatch);
+  let batch: Param[] = [];
+  let rowsInBatch = 0;
+  const flush = async () => {
+    if (rowsInBatch === 0) return;
+    await t.query(rowsInBatch === perBatch ? fullBatch : sqlFor(rowsInBatch), batch);
+    counted(rowsInBatch);
+    batch = [];
+    rowsInBatch = 0;
+  };
+  const lines = lineSink(tm, key, async (cells) => {
+    for (const c of cells) batch.push(c);
+    if (++rowsInBatch >= perBatch) await flush();
+  });
+  return {
+    write: (chunk) => lines.write(chunk),
+    end: async () => {
+      await lines.end();
       await flush();
     },
   };

@@ -11,9 +11,10 @@ export interface TableInfo {
  * Tables that describe the store or the archives rather than the state: the migration ledger
  * (the schema version is recorded in the manifest instead) and the backup catalog (it describes
  * archives that exist independently of the state, so a restore keeps the current one), and the
- * history of DR checks (a fact about the archives too).
+ * history of DR checks (a fact about the archives too), and the installation id (which installation
+ * this store is, whatever archive it was restored from).
  */
-export const NOT_STATE = new Set(['schema_migrations', 'backup_catalog', 'dr_checks']);
+export const NOT_STATE = new Set(['schema_migrations', 'backup_catalog', 'dr_checks', 'installation']);
 
 const SAFE_NAME = /^[a-z_][a-z0-9_]*$/i;
 export const quote = (name: string) => {

@@ -77,4 +77,24 @@ export const RestoreResult = z.strictObject({
     .string()
     .nullable()
     .describe("Where the archive's settings files (secrets removed) were written."),
+  replaced: z.array(z.string()).describe("Tables whose rows are now the archive's."),
+  merged: z
+    .array(z.strictObject({ table: z.string(), detail: z.string() }))
+    .describe('Security state and history, merged and never rolled back, and what happened to each.'),
 });
+
+/** The options a restore (backup_restore, dr_recover) takes beside the backup id. */
+export const RestoreOptions = {
+  import_keys: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Also import token signing keys that exist only in the archive (their private keys). Off: the live keyring stays exactly as it is.',
+    ),
+  allow_other_installation: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Restore a backup taken by another installation (e.g. onto a fresh machine). Off: such a backup is refused.',
+    ),
+};

@@ -23,6 +23,7 @@ export interface WriteOptions {
   id: string;
   type: BackupType;
   host: string;
+  installation: string;
   version: string;
   schemaVersion: number;
   signingKey: string;
@@ -68,7 +69,10 @@ export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Pr
   const manifest = (async (): Promise<Manifest> => {
     const tables: Manifest['tables'] = [];
     let encryption: Manifest['encryption'] = null;
-    await o.db.tx(async (t) => {
+    // a snapshot without the write lock where the store has one (the embedded store), else a
+    // read-only REPEATABLE READ transaction (PostgreSQL): writers go on during the dump
+    const snapshot = o.db.snapshot ? o.db.snapshot.bind(o.db) : o.db.tx.bind(o.db);
+    await snapshot(async (t) => {
       if (t.dialect === 'postgres')
         await t.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
       const infos = await stateTables(t);
@@ -136,6 +140,7 @@ export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Pr
       type: o.type,
       created: new Date().toISOString(),
       host: o.host,
+      installation: o.installation,
       mahavishnu_version: o.version,
       schema_version: o.schemaVersion,
       source_dialect: o.db.dialect,

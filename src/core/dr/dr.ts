@@ -105,7 +105,7 @@ export class DisasterRecovery {
     try {
       await migrate(db);
       const t = performance.now();
-      const r = await this.backups.restore(id, { db });
+      const r = await this.backups.restore(id, { db, importKeys: true });
       const seconds = (performance.now() - t) / 1000;
       const problems: string[] = [];
       for (const tm of r.manifest.tables) {
@@ -129,11 +129,12 @@ export class DisasterRecovery {
   async recover(
     id: string,
     who: { principal: Principal; callId: string; tool: string },
+    o: { importKeys?: boolean; allowOtherInstallation?: boolean; signal?: AbortSignal } = {},
   ): Promise<RecoverReport> {
     const steps: RecoverStep[] = [];
     const step = (name: string, ok: boolean, detail: string) => steps.push({ step: name, ok, detail });
     let safety: string | null = null;
-    const v = await this.backups.verify(id);
+    const v = await this.backups.verify(id, undefined, o.signal ? { signal: o.signal } : {});
     step(
       'verify',
       true,
@@ -141,8 +142,11 @@ export class DisasterRecovery {
     );
     await this.core.maintenance.during(`dr recover from ${id}`, async () => {
       const r = await this.backups.restore(id, {
+        importKeys: o.importKeys ?? false,
+        allowOtherInstallation: o.allowOtherInstallation ?? false,
+        ...(o.signal ? { signal: o.signal } : {}),
         before: async () => {
-          const s = await this.backups.create({ type: 'safety' });
+          const s = await this.backups.create({ type: 'safety', ...(o.signal ? { signal: o.signal } : {}) });
           safety = s.id;
           step('safety backup', true, `current state saved as ${s.id} (${s.location})`);
         },
@@ -150,7 +154,8 @@ export class DisasterRecovery {
       step(
         'restore',
         true,
-        `${r.rows} rows in ${r.tables} tables restored in one transaction in ${r.seconds.toFixed(3)} s`,
+        `${r.rows} rows in ${r.tables} tables restored in one transaction in ${r.seconds.toFixed(3)} s; ` +
+          `replaced ${r.replaced.join(', ')}; merged, never rolled back: ${r.merged.map((m) => m.table).join(', ')}`,
       );
     });
     step('maintenance', true, 'writes were refused during the restore; maintenance is over');
@@ -169,17 +174,18 @@ export class DisasterRecovery {
     const chain = await this.core.audit.verify();
     await this.core.audit.append({
       callId: who.callId,
-      phase: 'begin',
+      phase: 'end',
       principal: who.principal,
       tool: who.tool,
       input: { backup: id, safety_backup: safety, restored: true },
+      outcome: 'restored',
     });
     step(
       'audit',
       chain.ok,
       chain.ok
-        ? `restored audit chain of ${chain.records} records verifies; recovery recorded`
-        : `restored audit chain is broken: ${chain.reason}`,
+        ? `live audit chain of ${chain.records} records kept and verifies; recovery appended`
+        : `audit chain is broken: ${chain.reason}`,
     );
     const ok = steps.every((s) => s.ok);
     if (!ok) this.core.log.error({ steps }, 'dr recover finished with failed steps');

@@ -16,6 +16,12 @@ export interface Db {
   exec(sql: string): Promise<void>;
   /** Run fn in one transaction; inside it, use the Db it is given. */
   tx<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /**
+   * Run fn over a consistent read-only snapshot that does not hold the write lock, so writers go
+   * on meanwhile (the embedded store: a read transaction on a separate connection, WAL mode).
+   * Absent: use tx (PostgreSQL's transactions never block writers).
+   */
+  snapshot?<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   /** Inside a transaction: hold a named lock until it ends (serializes writers across processes). */
   lock(name: string): Promise<void>;
   /** Round-trip a trivial query; resolves with the latency in ms or rejects with `unavailable`. */

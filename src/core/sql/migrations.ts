@@ -66,6 +66,26 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX dr_checks_at ON dr_checks (ok, at);`,
   },
   {
+    version: 22,
+    name: 'audit log strictly append-only; installation id',
+    // restores merge the audit log (they append, never rewrite it), so the rewrite switch of
+    // migration 1 goes: no row in kv, no session setting can make the log deletable any more.
+    // The installation id names the installation an archive comes from; restores never touch it.
+    sql: {
+      sqlite: `
+        DROP TRIGGER audit_log_no_delete;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+          BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TABLE installation (id TEXT PRIMARY KEY, created_at BIGINT NOT NULL);`,
+      postgres: `
+        CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          RAISE EXCEPTION 'audit_log is append-only';
+        END $$;
+        CREATE TABLE installation (id TEXT PRIMARY KEY, created_at BIGINT NOT NULL);`,
+    },
+  },
+  {
     version: 10,
     name: 'worker pools, workflow runs and their step queue',
     sql: `
@@ -93,6 +113,26 @@ export const MIGRATIONS: Migration[] = [
         UNIQUE (run_id, idx));
       CREATE INDEX workflow_steps_queue ON workflow_steps (pool_id, state, queued_at);
       CREATE INDEX workflow_steps_lease ON workflow_steps (state, lease_expires);`,
+  },
+  {
+    version: 11,
+    name: 'fencing tokens, idempotent runs, pool slots across hosts',
+    // fence: grows on every claim of a step, and every write of the step's state names it, so a
+    // holder whose lease was taken over cannot write. idempotency_key: one run per key (NULLs
+    // repeat). pool_slots: the desired size of a pool divided between hosts under leases.
+    sql: `
+      ALTER TABLE workflow_steps ADD COLUMN fence BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE workflow_runs ADD COLUMN idempotency_key TEXT;
+      CREATE UNIQUE INDEX workflow_runs_idempotency ON workflow_runs (idempotency_key);
+      CREATE TABLE pool_slots (
+        pool_id TEXT NOT NULL, slot INTEGER NOT NULL, owner TEXT, lease_expires BIGINT,
+        PRIMARY KEY (pool_id, slot));`,
+  },
+  {
+    version: 13,
+    name: 'adapter steps',
+    // the call an adapter step makes (JSON); NULL for a command step
+    sql: 'ALTER TABLE workflow_steps ADD COLUMN adapter_call TEXT;',
   },
   {
     version: 30,

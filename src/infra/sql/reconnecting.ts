@@ -54,6 +54,10 @@ export class ReconnectingDb implements Db {
     return this.run((db) => db.tx(fn));
   }
 
+  snapshot<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    return this.run((db) => (db.snapshot ? db.snapshot(fn) : db.tx(fn)));
+  }
+
   lock(name: string): Promise<void> {
     return this.run((db) => db.lock(name));
   }

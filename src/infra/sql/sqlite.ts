@@ -28,8 +28,10 @@ export class SqliteDb implements Db {
   private readonly db: Database.Database;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly stmts = new Map<string, { stmt: Database.Statement; order: number[] }>();
+  private readonly path: string;
 
   constructor(path: string) {
+    this.path = path;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -96,6 +98,47 @@ export class SqliteDb implements Db {
         inner.closed = true;
       }
     });
+  }
+
+  /**
+   * A read transaction on a connection of its own: in WAL mode it sees the database as of its
+   * first read and takes no write lock, so the process's writers (and other processes) go on.
+   * Its statements bypass the queue: they never share a transaction with anyone.
+   */
+  async snapshot<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    if (this.path === ':memory:') return this.tx(fn);
+    const reader = new Database(this.path, { readonly: true, fileMustExist: true });
+    reader.pragma('busy_timeout = 5000');
+    const stmts = new Map<string, { stmt: Database.Statement; order: number[] }>();
+    const run = (sql: string, params: readonly Param[]) => {
+      try {
+        let s = stmts.get(sql);
+        if (!s) {
+          const { text, order } = toSqlite(sql);
+          s = { stmt: reader.prepare(text), order };
+          stmts.set(sql, s);
+        }
+        const args = s.order.map((i) => {
+          const p = params[i];
+          return typeof p === 'bigint' ? Number(p) : p;
+        });
+        if (!s.stmt.reader) throw new Error('a snapshot is read-only');
+        return s.stmt.all(...args);
+      } catch (e) {
+        throw storeError(e, this.location);
+      }
+    };
+    const inner = new SqliteTx(reader, run, this.location);
+    try {
+      reader.exec('BEGIN');
+      // the snapshot starts at the first read, so take it now
+      reader.prepare('SELECT COUNT(*) FROM sqlite_master').get();
+      return await fn(inner);
+    } finally {
+      inner.closed = true;
+      if (reader.inTransaction) reader.exec('ROLLBACK');
+      reader.close();
+    }
   }
 
   async lock(): Promise<void> {

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { extractSettings } from '../../core/backup/extract.js';
 import { BackupId } from '../../core/backup/manifest.js';
-import { RestoreResult } from '../../core/backup/schemas.js';
+import { planLines } from '../../core/backup/plan.js';
+import { RestoreOptions, RestoreResult } from '../../core/backup/schemas.js';
 import { defineTool } from '../define.js';
 import { progressOf } from './shared.js';
 
@@ -10,44 +11,57 @@ export const backupRestore = defineTool({
   name: 'backup_restore',
   title: 'Restore a backup',
   description:
-    'Replace the whole state store with a backup. It verifies the archive first and refuses a tampered, ' +
-    'truncated, unsigned or incompatible one without touching anything; then saves the current state as a ' +
-    'safety backup and restores all or nothing in one transaction. Through a running server it runs in ' +
-    'maintenance (other writes are refused meanwhile); offline it works with the server stopped. The settings ' +
-    'files in the archive (secrets removed) are written beside the data for comparison, never applied. ' +
-    'Returns the safety backup id and what was restored.',
+    'Restore the state store from a backup. It verifies the archive first and refuses a tampered, ' +
+    'truncated, unsigned, forged or incompatible one (or one from another installation, unless allowed) without ' +
+    'touching anything; then saves the current state as a safety backup and restores all or nothing in one ' +
+    'transaction. Pools, workflows and the rest are replaced; security state is never rolled back (signing keys, ' +
+    'revocations and disabled users stay as they are live) and the audit log is kept and appended to. Through a ' +
+    'running server it runs in maintenance; offline it works with the server stopped. The settings files in the ' +
+    'archive (secrets removed) are written beside the data for comparison, never applied. Returns the safety ' +
+    'backup id and what was replaced and merged. dry_run returns the plan: age, installation, newer backups, ' +
+    'rows per table live vs archive, users and pools appearing or vanishing.',
   role: 'admin',
   hints: { readOnly: false, destructive: true, idempotent: false, openWorld: false },
   // the restore is what maintenance is for: it runs inside it
   maintenance: 'allowed',
-  input: z.strictObject({ backup_id: BackupId }),
+  input: z.strictObject({ backup_id: BackupId, ...RestoreOptions }),
   output: RestoreResult,
   cli: { positional: ['backup_id'] },
-  plan: async ({ backup_id }, { core }) => [
-    `verify ${backup_id} (signature, every checksum, to the end) and check it fits this store`,
-    'enter maintenance: refuse other writes and wait for running ones',
-    `create a safety backup of the current state in ${(await core.backups.blob()).location}`,
-    `replace every table of ${core.db.location} with the backup's rows in one transaction`,
-    'leave maintenance',
-  ],
-  run: async ({ backup_id }, ctx) => {
+  plan: async ({ backup_id }, { core, signal }) =>
+    planLines(await core.backups.planRestore(backup_id, signal), {
+      safetyIn: (await core.backups.blob()).location,
+      store: core.db.location,
+    }),
+  run: async ({ backup_id, import_keys, allow_other_installation }, ctx) => {
     const { core } = ctx;
     let safety = '';
     const r = await core.maintenance.during(`restoring ${backup_id}`, () =>
       core.backups.restore(backup_id, {
         progress: progressOf(ctx),
+        signal: ctx.signal,
+        importKeys: import_keys,
+        allowOtherInstallation: allow_other_installation,
         before: async () => {
-          safety = (await core.backups.create({ type: 'safety' })).id;
+          safety = (await core.backups.create({ type: 'safety', signal: ctx.signal })).id;
         },
       }),
     );
-    // the restored audit log starts this call's record (its first one went with the old state)
+    // the live chain was kept: the restore's own record follows the rotation records and the rest
     await core.audit.append({
       callId: ctx.callId,
-      phase: 'begin',
+      phase: 'end',
       principal: ctx.principal,
       tool: 'backup_restore',
-      input: { backup_id, safety_backup: safety, restored: true },
+      input: {
+        backup_id,
+        from_installation: r.manifest.installation ?? null,
+        safety_backup: safety,
+        replaced: r.replaced,
+        merged: r.merged.map((m) => m.table),
+        users_narrowed: r.users.tightened,
+        users_added_disabled: r.users.added_disabled,
+      },
+      outcome: 'restored',
     });
     const dir = join(core.config.data.dir, 'restored', backup_id);
     const written = extractSettings(join(dir, 'settings'), r.settings);
@@ -58,6 +72,8 @@ export const backupRestore = defineTool({
       rows: r.rows,
       seconds: Math.round(r.seconds * 1000) / 1000,
       settings_dir: written.length ? join(dir, 'settings') : null,
+      replaced: r.replaced,
+      merged: r.merged,
     };
   },
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BackupId } from '../../core/backup/manifest.js';
+import { RestoreOptions } from '../../core/backup/schemas.js';
 import { RecoverReport } from '../../core/dr/schemas.js';
 import { defineTool } from '../define.js';
 
@@ -15,7 +16,7 @@ export const drRecover = defineTool({
   hints: { readOnly: false, destructive: true, idempotent: false, openWorld: false },
   // the restore is what maintenance is for: it runs inside it
   maintenance: 'allowed',
-  input: z.strictObject({ backup: BackupId }),
+  input: z.strictObject({ backup: BackupId, ...RestoreOptions }),
   output: RecoverReport,
   plan: ({ backup }, { core }) => [
     `verify ${backup}`,
@@ -25,6 +26,10 @@ export const drRecover = defineTool({
     'leave maintenance, reconnect, run the health gate',
     'record the recovery in the audit log',
   ],
-  run: async ({ backup }, ctx) =>
-    ctx.core.dr.recover(backup, { principal: ctx.principal, callId: ctx.callId, tool: 'dr_recover' }),
+  run: async ({ backup, import_keys, allow_other_installation }, ctx) =>
+    ctx.core.dr.recover(
+      backup,
+      { principal: ctx.principal, callId: ctx.callId, tool: 'dr_recover' },
+      { importKeys: import_keys, allowOtherInstallation: allow_other_installation, signal: ctx.signal },
+    ),
 });
