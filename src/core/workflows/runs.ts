@@ -32,6 +32,8 @@ export interface StepRow {
   timeout_ms: number;
   max_attempts: number;
   attempts: number;
+  /** Fencing token of the current claim: grows on every claim; every write of the step names it. */
+  fence: number;
   state: StepState;
   cancel_requested: number;
   lease_owner: string | null;
@@ -53,6 +55,7 @@ export const stepOf = (r: StepRow): StepRow => ({
   timeout_ms: Number(r.timeout_ms),
   max_attempts: Number(r.max_attempts),
   attempts: Number(r.attempts),
+  fence: Number(r.fence),
   cancel_requested: Number(r.cancel_requested),
   lease_expires: n(r.lease_expires),
   queued_at: Number(r.queued_at),
