@@ -35,6 +35,8 @@ describe('MCP over HTTP while PostgreSQL is down', () => {
   it('a new session with a token seen before: initialize, tools/list, a runbook, the outage prompt, health', async () => {
     const agent = await mcpOverHttp(t.url, token);
     try {
+      // the instructions carry the CLI ↔ tool naming rule and where to start
+      expect(agent.client.getInstructions()).toContain('joined by _');
       const { tools } = await agent.client.listTools();
       expect(tools.map((x) => x.name)).toContain('ecosystem_restart_database');
       expect(await agent.read('runbook://incident-response')).toContain('If the state store is unreachable');
