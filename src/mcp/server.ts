@@ -1,4 +1,4 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import type { Core } from '../core/core.js';
 import { INSTRUCTIONS } from '../resources/instructions.js';
 import type { Tool } from '../tools/define.js';
