@@ -67,6 +67,7 @@ export class PoolRuntime extends EventEmitter {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private renewing = false;
   /** Results being recorded; shutdown waits for them before the store closes. */
@@ -532,7 +533,12 @@ export class PoolRuntime extends EventEmitter {
    * Shutdown: no new claims; drain every worker for up to `drainMs`, then kill the rest. A step cut
    * short goes back to the queue (attempt not counted), for the next process or another host.
    */
-  async stop(drainMs: number): Promise<void> {
+  stop(drainMs: number): Promise<void> {
+    this.stopping ??= this.drainAndStop(drainMs);
+    return this.stopping;
+  }
+
+  private async drainAndStop(drainMs: number): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     await this.ticking;
