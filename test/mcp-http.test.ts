@@ -1,3 +1,8 @@
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernHttpTransport,
+} from '@modelcontextprotocol/client';
+// the v1 SDK client is a real 2025-era client: it keeps the older revisions tested
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -166,5 +171,48 @@ describe('MCP over HTTP sessions', () => {
     } finally {
       t.server.state.draining = false;
     }
+  });
+});
+
+describe('MCP over HTTP, spec 2026-07-28: a v2 SDK client negotiates the modern era on /mcp', () => {
+  let t: TestServer;
+  let client: ModernClient;
+  beforeAll(async () => {
+    t = await startTestServer({}, 'sqlite', WITH_FIXTURES);
+    client = new ModernClient({ name: 'modern', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    await client.connect(
+      new ModernHttpTransport(new URL('/mcp', t.url), {
+        requestInit: { headers: bearer(await t.tokenFor('admin')) },
+      }),
+    );
+  });
+  afterAll(async () => {
+    await client?.close();
+    await t.stop();
+  });
+
+  it('negotiates 2026-07-28 and calls tools as the token’s user', async () => {
+    expect(client.getProtocolEra()).toBe('modern');
+    expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
+    const { tools } = await client.listTools();
+    expect(tools.map((x) => x.name)).toContain('auth_create_user');
+    const r = await client.callTool({
+      name: 'auth_create_user',
+      arguments: { username: 'modern.u', role: 'viewer' },
+    });
+    expect(r.isError).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({ user: { username: 'modern.u' } });
+    expect((await t.core.users.get('modern.u'))?.role).toBe('viewer');
+  });
+
+  it('delivers progress on the request’s own stream', async () => {
+    const seen: number[] = [];
+    await client.callTool(
+      { name: 'test_slow', arguments: { ms: 80, steps: 4 } },
+      {
+        onprogress: (p) => seen.push(p.progress),
+      },
+    );
+    expect(seen).toEqual([1, 2, 3, 4]);
   });
 });

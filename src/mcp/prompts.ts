@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { Core } from '../core/core.js';
 import { incidentFacts, incidentPromptText } from '../resources/incident.js';

@@ -9,13 +9,15 @@ import type { FromWorker, Isolation, ToWorker } from './protocol.js';
 export type WorkerState = 'starting' | 'idle' | 'busy' | 'draining';
 
 /**
- * The compiled worker entry. Under dist/ it sits beside this file; when this module runs from
- * source (tests), the build output is used, so `npm run build` must have run.
+ * The compiled worker entry. Under dist/core/pools/ it sits beside this file; from the bundle
+ * (dist/bundle/, scripts/bundle.mjs) it is in ../core/pools/; when this module runs from source
+ * (tests), the build output is used, so `npm run build` must have run.
  */
 export function workerEntry(): string {
-  const here = new URL('./worker-process.js', import.meta.url);
-  const beside = fileURLToPath(here);
-  if (existsSync(beside)) return beside;
+  for (const candidate of ['./worker-process.js', '../core/pools/worker-process.js']) {
+    const path = fileURLToPath(new URL(candidate, import.meta.url));
+    if (existsSync(path)) return path;
+  }
   return fileURLToPath(new URL('../../../dist/core/pools/worker-process.js', import.meta.url));
 }
 
