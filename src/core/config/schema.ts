@@ -18,12 +18,15 @@ export const ServerConfig = group({
     .describe(
       'URL of a running server that the CLI sends live actions to (default http://127.0.0.1:<port>).',
     ),
-  drain_timeout_ms: z
+  shutdown_budget_s: z
     .number()
     .int()
-    .min(0)
-    .default(10_000)
-    .describe('How long SIGTERM waits for calls in flight.'),
+    .min(2)
+    .max(3600)
+    .default(25)
+    .describe(
+      'Whole shutdown after SIGTERM: HTTP drain and pool drain (together), re-queueing cut steps and closing the stores. The shipped Kubernetes and systemd grace periods are derived from it.',
+    ),
   body_limit_bytes: z.number().int().min(1024).default(1_048_576).describe('Largest request body accepted.'),
   request_timeout_ms: z.number().int().min(0).default(300_000).describe('Longest time a request may take.'),
   headers_timeout_ms: z
