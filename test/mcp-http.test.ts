@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   Client as ModernClient,
   StreamableHTTPClientTransport as ModernHttpTransport,
@@ -7,8 +9,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { Progress } from '@modelcontextprotocol/sdk/types.js';
+import { type Progress, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { reloadSettings } from '../src/core/config/reload.js';
+import { TOOLS } from '../src/tools/index.js';
 import { WITH_FIXTURES } from './fixtures/conformance/index.js';
 import { bearer, startTestServer, type TestServer } from './helpers/server.js';
 import { waitFor } from './helpers/wait.js';
@@ -95,16 +100,20 @@ describe.each(['streamable', 'sse'] as const)('MCP over HTTP (%s) with the SDK c
     );
   });
 
-  it('applies the role from the store on every message of a session', async () => {
+  it('applies the role from the store to the messages of a session, within the principal cache ttl', async () => {
     const token = await t.tokenFor('viewer', `dave-${kind}`);
     const viewer = await connect(kind, t.url, token);
     try {
-      let r = await viewer.callTool({ name: 'auth_list_users', arguments: {} });
+      const r = await viewer.callTool({ name: 'auth_list_users', arguments: {} });
       expect(r.isError).toBe(true);
       expect(JSON.stringify(r.content)).toContain('needs role operator');
+      // written past mahavishnu, so nothing invalidates the cached lookup: it holds for auth.principal_cache_ttl_s
       await t.core.db.query("UPDATE users SET role = 'operator' WHERE username = $1", [`dave-${kind}`]);
-      r = await viewer.callTool({ name: 'auth_list_users', arguments: {} });
-      expect(r.isError).toBeFalsy();
+      await waitFor(
+        'the new role to apply',
+        async () => !(await viewer.callTool({ name: 'auth_list_users', arguments: {} })).isError,
+        (t.core.config.auth.principal_cache_ttl_s + 5) * 1000,
+      );
     } finally {
       await viewer.close();
     }
@@ -214,5 +223,46 @@ describe('MCP over HTTP, spec 2026-07-28: a v2 SDK client negotiates the modern 
       },
     );
     expect(seen).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('MCP tools/list: role-aware, and list_changed when a reload changes it', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(async () => t.stop());
+
+  it('shows a viewer only the viewer tools, and tells a connected client when a reload disables a group', async () => {
+    const viewer = await connect('streamable', t.url, await t.tokenFor('viewer'));
+    const admin = await connect('streamable', t.url, await t.tokenFor('admin'));
+    try {
+      const viewerTools = (await viewer.listTools()).tools.map((x) => x.name);
+      const viewerNames = TOOLS.filter((x) => x.role === 'viewer').map((x) => x.name);
+      expect(viewerTools.sort()).toEqual(viewerNames.sort());
+      expect(viewerTools).not.toContain('auth_list_users');
+      expect((await admin.listTools()).tools.map((x) => x.name)).toContain('backup_create');
+
+      let changed = 0;
+      admin.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+        changed++;
+      });
+      // the same settings file the test server was started from, plus a policy that hides backups
+      const file = join(t.core.settings.dir, 'mahavishnu.yaml');
+      const settings = parse(readFileSync(file, 'utf8'));
+      writeFileSync(file, stringify({ ...settings, policy: { disabled_tools: ['backup'] } }));
+      expect(await reloadSettings(t.core)).toMatchObject({ applied: true });
+      await waitFor('notifications/tools/list_changed', () => changed === 1);
+      const after = (await admin.listTools()).tools.map((x) => x.name);
+      expect(after).not.toContain('backup_create');
+      expect(after).toContain('auth_list_users');
+      // a reload that leaves the served list alone sends nothing
+      expect(await reloadSettings(t.core)).toMatchObject({ applied: true });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(changed).toBe(1);
+    } finally {
+      await viewer.close();
+      await admin.close();
+    }
   });
 });

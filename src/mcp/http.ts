@@ -15,6 +15,7 @@ import type { Principal } from '../core/principal.js';
 import type { Tool } from '../tools/define.js';
 import { TOOLS } from '../tools/index.js';
 import { SessionEventStore } from './event-store.js';
+import { onServedToolsChange } from './list-changed.js';
 import { createMcpServer, type McpServerOptions } from './server.js';
 import { SseTransport } from './sse.js';
 import type { PrincipalOf } from './tools.js';
@@ -93,6 +94,11 @@ export class McpHttp {
     this.modern = createMcpHandler(() => this.newServer(), {
       legacy: 'reject',
       onerror: (e) => core.log.debug({ err: e }, 'MCP request refused'),
+    });
+    onServedToolsChange(core, this.tools, () => {
+      for (const s of [...this.streams.values(), ...this.sse.values()]) s.server.sendToolListChanged();
+      // 2026-07-28 clients hear it on their subscriptions/listen streams
+      this.modern.notify.toolsChanged();
     });
   }
 

@@ -1,5 +1,8 @@
+import type { McpServer } from '@modelcontextprotocol/server';
 import { serveStdio as serveSdkStdio } from '@modelcontextprotocol/server/stdio';
 import type { Core } from '../core/core.js';
+import { TOOLS } from '../tools/index.js';
+import { onServedToolsChange } from './list-changed.js';
 import { createMcpServer } from './server.js';
 
 /**
@@ -16,9 +19,16 @@ export async function serveStdio(core: Core): Promise<void> {
     process.stdin.on('end', () => resolve());
     process.stdin.on('close', () => resolve());
   });
-  const handle = serveSdkStdio(() => createMcpServer(core, () => ({ username, role, transport: 'stdio' })), {
-    onerror: (e) => core.log.debug({ err: e }, 'MCP stdio message refused'),
-  });
+  // the connection's server (the SDK makes one per connection, and one for a discover probe)
+  let current: McpServer | undefined;
+  onServedToolsChange(core, TOOLS, () => current?.sendToolListChanged());
+  const handle = serveSdkStdio(
+    () => {
+      current = createMcpServer(core, () => ({ username, role, transport: 'stdio' }));
+      return current;
+    },
+    { onerror: (e) => core.log.debug({ err: e }, 'MCP stdio message refused') },
+  );
   core.log.info({ principal: username, role }, 'MCP server on stdio');
   await closed;
   await handle.close().catch(() => {});

@@ -1,7 +1,7 @@
 import type { CallToolResult, McpServer, Tool as McpTool, ServerContext } from '@modelcontextprotocol/server';
 import type { Core } from '../core/core.js';
 import type { AppError } from '../core/errors.js';
-import type { Principal } from '../core/principal.js';
+import { type Principal, roleAllows } from '../core/principal.js';
 import type { ClientChannel, Tool } from '../tools/define.js';
 import { findTool } from '../tools/find-tool.js';
 import { invoke } from '../tools/invoke.js';
@@ -43,9 +43,15 @@ export function registerTools(
   principalOf: PrincipalOf,
 ) {
   server.server.registerCapabilities({ tools: { listChanged: true } });
-  server.server.setRequestHandler('tools/list', () => ({
-    tools: servedTools(tools, core.config.policy).map(describeTool),
-  }));
+  // a caller sees the tools its role and the policy let it call, and no others
+  server.server.setRequestHandler('tools/list', (_request, ctx) => {
+    const { role } = principalOf(ctx);
+    return {
+      tools: servedTools(tools, core.config.policy)
+        .filter((t) => roleAllows(role, t.role))
+        .map(describeTool),
+    };
+  });
   server.server.setRequestHandler('tools/call', async (request, extra): Promise<CallToolResult> => {
     let tool: Tool;
     try {
