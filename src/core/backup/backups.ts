@@ -11,7 +11,7 @@ import type { BlobConfig, BlobStore, BlobStoreFactory } from './blob.js';
 import { Catalog, type CatalogRow } from './catalog.js';
 import { installationId } from './installation.js';
 import { type Keyring, keyring } from './keyring.js';
-import { archiveName, type BackupType, backupId, idTime, keyId, type Manifest } from './manifest.js';
+import { archiveName, type BackupType, backupId, idTime, type Manifest } from './manifest.js';
 import type { BackupMetrics } from './metrics.js';
 import { type ArchiveFacts, computePlan, type RestorePlan } from './plan.js';
 // read.js and write.js (tar-stream, zlib) are loaded when a backup tool runs, not at every start
