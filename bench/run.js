@@ -1,4 +1,6 @@
-// `npm run bench`: build first, then run every benchmark in this folder in turn.
+// `npm run bench`: build first, then run every benchmark in this folder in turn. A benchmark exits
+// non-zero only when it could not measure (a request failed, a server died); a missed goal is
+// printed as BELOW, not an error.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';

@@ -1,9 +1,19 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernHttpTransport,
+} from '@modelcontextprotocol/client';
+// the v1 SDK client is a real 2025-era client: it keeps the older revisions tested
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { Progress } from '@modelcontextprotocol/sdk/types.js';
+import { type Progress, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { reloadSettings } from '../src/core/config/reload.js';
+import { TOOLS } from '../src/tools/index.js';
 import { WITH_FIXTURES } from './fixtures/conformance/index.js';
 import { bearer, startTestServer, type TestServer } from './helpers/server.js';
 import { waitFor } from './helpers/wait.js';
@@ -165,6 +175,90 @@ describe('MCP over HTTP sessions', () => {
       );
     } finally {
       t.server.state.draining = false;
+    }
+  });
+});
+
+describe('MCP over HTTP, spec 2026-07-28: a v2 SDK client negotiates the modern era on /mcp', () => {
+  let t: TestServer;
+  let client: ModernClient;
+  beforeAll(async () => {
+    t = await startTestServer({}, 'sqlite', WITH_FIXTURES);
+    client = new ModernClient({ name: 'modern', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    await client.connect(
+      new ModernHttpTransport(new URL('/mcp', t.url), {
+        requestInit: { headers: bearer(await t.tokenFor('admin')) },
+      }),
+    );
+  });
+  afterAll(async () => {
+    await client?.close();
+    await t.stop();
+  });
+
+  it('negotiates 2026-07-28 and calls tools as the token’s user', async () => {
+    expect(client.getProtocolEra()).toBe('modern');
+    expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
+    const { tools } = await client.listTools();
+    expect(tools.map((x) => x.name)).toContain('auth_create_user');
+    const r = await client.callTool({
+      name: 'auth_create_user',
+      arguments: { username: 'modern.u', role: 'viewer' },
+    });
+    expect(r.isError).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({ user: { username: 'modern.u' } });
+    expect((await t.core.users.get('modern.u'))?.role).toBe('viewer');
+  });
+
+  it('delivers progress on the request’s own stream', async () => {
+    const seen: number[] = [];
+    await client.callTool(
+      { name: 'test_slow', arguments: { ms: 80, steps: 4 } },
+      {
+        onprogress: (p) => seen.push(p.progress),
+      },
+    );
+    expect(seen).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('MCP tools/list: role-aware, and list_changed when a reload changes it', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(async () => t.stop());
+
+  it('shows a viewer only the viewer tools, and tells a connected client when a reload disables a group', async () => {
+    const viewer = await connect('streamable', t.url, await t.tokenFor('viewer'));
+    const admin = await connect('streamable', t.url, await t.tokenFor('admin'));
+    try {
+      const viewerTools = (await viewer.listTools()).tools.map((x) => x.name);
+      const viewerNames = TOOLS.filter((x) => x.role === 'viewer').map((x) => x.name);
+      expect(viewerTools.sort()).toEqual(viewerNames.sort());
+      expect(viewerTools).not.toContain('auth_list_users');
+      expect((await admin.listTools()).tools.map((x) => x.name)).toContain('backup_create');
+
+      let changed = 0;
+      admin.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+        changed++;
+      });
+      // the same settings file the test server was started from, plus a policy that hides backups
+      const file = join(t.core.settings.dir, 'mahavishnu.yaml');
+      const settings = parse(readFileSync(file, 'utf8'));
+      writeFileSync(file, stringify({ ...settings, policy: { disabled_tools: ['backup'] } }));
+      expect(await reloadSettings(t.core)).toMatchObject({ applied: true });
+      await waitFor('notifications/tools/list_changed', () => changed === 1);
+      const after = (await admin.listTools()).tools.map((x) => x.name);
+      expect(after).not.toContain('backup_create');
+      expect(after).toContain('auth_list_users');
+      // a reload that leaves the served list alone sends nothing
+      expect(await reloadSettings(t.core)).toMatchObject({ applied: true });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(changed).toBe(1);
+    } finally {
+      await viewer.close();
+      await admin.close();
     }
   });
 });

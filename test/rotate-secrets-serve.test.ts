@@ -100,6 +100,7 @@ describe.each(['sqlite', 'postgres'] as const)(
       expect(audit.stdout).toContain('security_rotate_secrets');
       for (const text of [plain.stdout, revokeBob.stdout, revokeKeys.stdout, audit.stdout, s.stderr()])
         for (const secret of [SIGN, SEAL, DB_PASSWORD]) expect(text).not.toContain(secret);
-    });
+      // eight CLI processes one after another: a liveness bound for a loaded two-core machine
+    }, 90_000);
   },
 );

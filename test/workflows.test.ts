@@ -12,6 +12,7 @@ import { workflowLogs } from '../src/tools/workflow/logs.js';
 import { workflowRun } from '../src/tools/workflow/run.js';
 import { workflowStatus } from '../src/tools/workflow/status.js';
 import { admin, testCore } from './helpers/core.js';
+import { pidsWith } from './helpers/procs.js';
 import { done, planOf } from './helpers/results.js';
 import { tempDir } from './helpers/tmp.js';
 import { waitFor } from './helpers/wait.js';
@@ -144,14 +145,8 @@ retries: 1
     const out = done(await call(core, workflowCancel, { id: run.id }));
     expect(out.state).toBe('cancelled');
     expect(out.steps.map((s) => s.state)).toEqual(['cancelled', 'cancelled']);
-    await waitFor('the process to be gone', () => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    expect(pid).toBeGreaterThan(0);
+    await waitFor('the process to be gone', () => pidsWith(pidFile).length === 0);
     // a finished run is left as it is
     const again = done(await call(core, workflowCancel, { id: run.id }));
     expect(again.finished_at).toBe(out.finished_at);

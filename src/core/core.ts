@@ -83,6 +83,7 @@ export class Core {
       this.health,
       this.log,
       this.metrics.registry,
+      this.metrics.errors,
     );
     this.adapters.configure(this.config.adapters);
     this.onSettingsChange((next) => this.adapters.configure(next.config.adapters));

@@ -1,16 +1,19 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { AppError } from '../core/errors.js';
 
+/** JSON-RPC's implementation-defined server error for a request that ran out of time. */
+const REQUEST_TIMEOUT = -32001;
+
 const RPC_CODE: Record<AppError['code'], number> = {
-  invalid_input: ErrorCode.InvalidParams,
-  not_found: ErrorCode.InvalidParams,
-  unauthenticated: ErrorCode.InvalidRequest,
-  forbidden: ErrorCode.InvalidRequest,
-  conflict: ErrorCode.InvalidRequest,
-  too_large: ErrorCode.InvalidRequest,
-  unavailable: ErrorCode.InternalError,
-  timeout: ErrorCode.RequestTimeout,
-  internal: ErrorCode.InternalError,
+  invalid_input: ProtocolErrorCode.InvalidParams,
+  not_found: ProtocolErrorCode.InvalidParams,
+  unauthenticated: ProtocolErrorCode.InvalidRequest,
+  forbidden: ProtocolErrorCode.InvalidRequest,
+  conflict: ProtocolErrorCode.InvalidRequest,
+  too_large: ProtocolErrorCode.InvalidRequest,
+  unavailable: ProtocolErrorCode.InternalError,
+  timeout: REQUEST_TIMEOUT,
+  internal: ProtocolErrorCode.InternalError,
 };
 
 /**
@@ -18,5 +21,5 @@ const RPC_CODE: Record<AppError['code'], number> = {
  * tool, a refused resource read. The text is `<code>: <message>` as in a tool error result, and
  * the data is the error as the HTTP API and `--json` show it.
  */
-export const mcpError = (err: AppError): McpError =>
-  new McpError(RPC_CODE[err.code], `${err.code}: ${err.message}`, err.toJSON());
+export const mcpError = (err: AppError): ProtocolError =>
+  new ProtocolError(RPC_CODE[err.code], `${err.code}: ${err.message}`, err.toJSON());

@@ -1,13 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type AuthInfo,
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+  type McpHttpHandler,
+  type McpServer,
+  type Transport,
+  WebStandardStreamableHTTPServerTransport,
+} from '@modelcontextprotocol/server';
 import type { Core } from '../core/core.js';
 import { AppError } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
 import type { Tool } from '../tools/define.js';
 import { TOOLS } from '../tools/index.js';
+import { SessionEventStore } from './event-store.js';
+import { onServedToolsChange } from './list-changed.js';
 import { createMcpServer, type McpServerOptions } from './server.js';
 import { SseTransport } from './sse.js';
 import type { PrincipalOf } from './tools.js';
@@ -24,15 +32,15 @@ const rpcError = (status: number, code: number, message: string) =>
   Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status });
 
 /** The verified caller of one HTTP request travels to the tools in the SDK's authInfo. */
-const authInfo = (principal: Principal) => ({
+const authInfo = (principal: Principal): AuthInfo => ({
   token: '',
   clientId: principal.username,
   scopes: [principal.role],
   extra: { principal },
 });
 
-export const principalFromAuthInfo: PrincipalOf = (extra) => {
-  const p = extra.authInfo?.extra?.principal as Principal | undefined;
+export const principalFromAuthInfo: PrincipalOf = (ctx) => {
+  const p = ctx.http?.authInfo?.extra?.principal as Principal | undefined;
   if (!p) throw new AppError('unauthenticated', 'no verified caller on this request');
   return p;
 };
@@ -49,11 +57,16 @@ export interface McpHttpOptions {
 }
 
 /**
- * MCP over HTTP: Streamable HTTP (/mcp) and legacy HTTP+SSE (/sse + /messages), one McpServer per
- * session. The caller is authenticated by the HTTP layer on every request and handed over in
- * authInfo, so a role change or a disabled user takes effect on the next message, not the next
- * session. Uses the SDK's web-standard transport, which takes a Request and returns a Response and
- * so fits the Hono app (and its metrics, limits and timeouts) with no node-specific detour.
+ * MCP over HTTP, three protocol generations on two paths:
+ * - /mcp, 2026-07-28: stateless requests (each carries its `_meta` envelope; `server/discover`
+ *   instead of initialize), answered by the SDK's createMcpHandler with one McpServer per request;
+ * - /mcp, 2025-11-25 and earlier: Streamable HTTP sessions, one McpServer per session;
+ * - /sse + /messages: legacy HTTP+SSE (2024-11-05), one McpServer per session.
+ * `isLegacyRequest` (the SDK's own classifier) decides between the first two, so the two can never
+ * disagree about a request. The caller is authenticated by the HTTP layer on every request and
+ * handed over in authInfo, so a role change or a disabled user takes effect on the next message,
+ * not the next session. Everything is web-standard Request → Response, so it runs inside the Hono
+ * app (and its metrics, limits and timeouts) with no node-specific detour.
  */
 export class McpHttp {
   private readonly streams = new Map<string, Session<WebStandardStreamableHTTPServerTransport>>();
@@ -64,6 +77,8 @@ export class McpHttp {
   private readonly accepting: () => boolean;
   private readonly maxSessions: number;
   private closed = false;
+  /** The 2026-07-28 side of /mcp: stateless, one server per request. */
+  private readonly modern: McpHttpHandler;
 
   constructor(
     private readonly core: Core,
@@ -76,6 +91,15 @@ export class McpHttp {
     const idleMs = opts.idleMs ?? 30 * 60_000;
     this.sweeper = setInterval(() => this.sweep(idleMs), Math.min(idleMs, 60_000));
     this.sweeper.unref();
+    this.modern = createMcpHandler(() => this.newServer(), {
+      legacy: 'reject',
+      onerror: (e) => core.log.debug({ err: e }, 'MCP request refused'),
+    });
+    onServedToolsChange(core, this.tools, () => {
+      for (const s of [...this.streams.values(), ...this.sse.values()]) s.server.sendToolListChanged();
+      // 2026-07-28 clients hear it on their subscriptions/listen streams
+      this.modern.notify.toolsChanged();
+    });
   }
 
   get sessionCount(): number {
@@ -86,13 +110,19 @@ export class McpHttp {
     return createMcpServer(this.core, principalFromAuthInfo, { tools: this.tools, extra: this.extra });
   }
 
-  private refuseNew(): Response | undefined {
+  private refuseDraining(): Response | undefined {
     if (!this.accepting() || this.closed)
       return rpcError(
         503,
         -32000,
         'the server is shutting down; connect to another replica or retry shortly',
       );
+    return undefined;
+  }
+
+  private refuseNew(): Response | undefined {
+    const draining = this.refuseDraining();
+    if (draining) return draining;
     if (this.sessionCount >= this.maxSessions)
       return rpcError(
         503,
@@ -102,9 +132,13 @@ export class McpHttp {
     return undefined;
   }
 
-  /** One Streamable HTTP request (POST, GET or DELETE /mcp). */
+  /** One request on /mcp: 2026-07-28 stateless, or a 2025-era session (POST, GET or DELETE). */
   async streamable(req: Request, principal: Principal): Promise<Response> {
     const id = req.headers.get('mcp-session-id');
+    if (!id && !(await isLegacyRequest(req))) {
+      // a stateless request is a new unit of work: refused while draining, as a new session is
+      return this.refuseDraining() ?? this.modern.fetch(req, { authInfo: authInfo(principal) });
+    }
     if (id) {
       const s = this.streams.get(id);
       if (!s || s.username !== principal.username)
@@ -127,6 +161,9 @@ export class McpHttp {
     const server = this.newServer();
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
+      // resumable: event ids, a priming event, and a replay for a reconnect with Last-Event-ID
+      eventStore: new SessionEventStore(),
+      retryInterval: 1000,
       onsessioninitialized: (sid) => {
         this.streams.set(sid, { transport, server, username: principal.username, lastSeen: Date.now() });
       },
@@ -181,6 +218,7 @@ export class McpHttp {
   async closeAll(): Promise<void> {
     clearInterval(this.sweeper);
     this.closed = true;
+    await this.modern.close().catch(() => {});
     const all = [...this.streams.values(), ...this.sse.values()];
     await Promise.all(all.map((s) => s.server.close().catch(() => {})));
     this.streams.clear();

@@ -1,5 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { AppError } from '../core/errors.js';
 
 export interface McpProbe {
@@ -18,7 +17,11 @@ export async function probeMcp(
   const transport = new StreamableHTTPClientTransport(new URL('/mcp', url), {
     requestInit: { headers: token ? { authorization: `Bearer ${token}` } : {} },
   });
-  const client = new Client({ name: 'mahavishnu-cli', version: '1' });
+  // 'auto' probes with server/discover (2026-07-28) and falls back to initialize on older servers
+  const client = new Client(
+    { name: 'mahavishnu-cli', version: '1' },
+    { versionNegotiation: { mode: 'auto' } },
+  );
   const timeout = opts.timeoutMs ?? 10_000;
   try {
     await client.connect(transport, { timeout });
@@ -27,11 +30,11 @@ export async function probeMcp(
     const out: McpProbe & { called?: unknown } = {
       server: info?.name ?? '?',
       version: info?.version ?? '?',
-      protocol_version: transport.protocolVersion,
+      protocol_version: client.getNegotiatedProtocolVersion(),
       tools: tools.length,
     };
     if (opts.call) {
-      const r = await client.callTool(opts.call, undefined, { timeout });
+      const r = await client.callTool(opts.call, { timeout });
       if (r.isError)
         throw new AppError('internal', `tool ${opts.call.name} failed: ${JSON.stringify(r.content)}`);
       out.called = r.structuredContent;

@@ -1,5 +1,9 @@
-import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type McpServer,
+  ProtocolError,
+  ProtocolErrorCode,
+  ResourceTemplate,
+} from '@modelcontextprotocol/server';
 import { closest } from '../core/config/zod-issues.js';
 import type { Core } from '../core/core.js';
 import { isAppError } from '../core/errors.js';
@@ -61,8 +65,8 @@ export function registerResources(server: McpServer, core: Core, principalOf: Pr
       const r = runbooks.find((x) => x.name === name);
       if (!r) {
         const guess = closest(String(name), names);
-        throw new McpError(
-          ErrorCode.InvalidParams,
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidParams,
           `no runbook "${name}"${guess ? `; did you mean runbook://${guess}?` : ''} (resources/list shows them all)`,
         );
       }

@@ -1,4 +1,4 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import type { Core } from '../core/core.js';
 import type { Tool } from '../tools/define.js';
 import { TOOLS } from '../tools/index.js';

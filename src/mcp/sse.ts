@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { type JSONRPCMessage, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { JSONRPCMessageSchema } from '@modelcontextprotocol/core';
+import type { AuthInfo, JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
 
 const encoder = new TextEncoder();
 
 /**
  * The legacy HTTP+SSE transport (protocol 2024-11-05) on web-standard Request/Response, so it runs
- * inside the Hono app like Streamable HTTP does. The SDK's own SSEServerTransport writes to a
- * node ServerResponse, which would have to bypass Hono (and its metrics and timeouts). The wire
- * format is the SDK's: an `endpoint` event naming `<endpoint>?sessionId=…`, then `message` events;
+ * inside the Hono app like Streamable HTTP does. The v2 SDK has no server side for it (v1's
+ * SSEServerTransport wrote to a node ServerResponse, bypassing Hono). The wire format is v1's: an `endpoint` event naming `<endpoint>?sessionId=…`, then `message` events;
  * the client POSTs each message to the endpoint and gets 202.
  */
 export class SseTransport implements Transport {
@@ -70,11 +68,7 @@ export class SseTransport implements Transport {
       this.onerror?.(new Error('invalid JSON-RPC message'));
       return new Response('Invalid message: not a JSON-RPC message', { status: 400 });
     }
-    const headers: Record<string, string> = {};
-    request.headers.forEach((v, k) => {
-      if (k !== 'authorization') headers[k] = v;
-    });
-    this.onmessage?.(parsed.data, { authInfo, requestInfo: { headers, url: new URL(request.url) } });
+    this.onmessage?.(parsed.data as JSONRPCMessage, { authInfo, request });
     return new Response('Accepted', { status: 202 });
   }
 

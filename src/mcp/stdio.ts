@@ -1,23 +1,35 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { McpServer } from '@modelcontextprotocol/server';
+import { serveStdio as serveSdkStdio } from '@modelcontextprotocol/server/stdio';
 import type { Core } from '../core/core.js';
+import { TOOLS } from '../tools/index.js';
+import { onServedToolsChange } from './list-changed.js';
 import { createMcpServer } from './server.js';
 
 /**
- * Serve MCP over stdin/stdout until the client closes stdin. stdout carries protocol messages
- * only: logs go to stderr, and console.log is pointed there too in case a library uses it.
+ * Serve MCP over stdin/stdout until the client closes stdin. The SDK's serveStdio negotiates the
+ * era from the first message: `server/discover` (2026-07-28) or `initialize` (2025-era), one
+ * McpServer for the connection either way. stdout carries protocol messages only: logs go to
+ * stderr, and console.log is pointed there too in case a library uses it.
  */
 export async function serveStdio(core: Core): Promise<void> {
   console.log = console.error;
   console.info = console.error;
   const { username, role } = core.config.mcp.stdio_principal;
-  const server = createMcpServer(core, () => ({ username, role, transport: 'stdio' }));
-  const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {
-    transport.onclose = () => resolve();
     process.stdin.on('end', () => resolve());
+    process.stdin.on('close', () => resolve());
   });
-  await server.connect(transport);
+  // the connection's server (the SDK makes one per connection, and one for a discover probe)
+  let current: McpServer | undefined;
+  onServedToolsChange(core, TOOLS, () => current?.sendToolListChanged());
+  const handle = serveSdkStdio(
+    () => {
+      current = createMcpServer(core, () => ({ username, role, transport: 'stdio' }));
+      return current;
+    },
+    { onerror: (e) => core.log.debug({ err: e }, 'MCP stdio message refused') },
+  );
   core.log.info({ principal: username, role }, 'MCP server on stdio');
   await closed;
-  await server.close().catch(() => {});
+  await handle.close().catch(() => {});
 }

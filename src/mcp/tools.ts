@@ -1,16 +1,7 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import {
-  CallToolRequestSchema,
-  type CallToolResult,
-  CreateMessageResultSchema,
-  ElicitResultSchema,
-  ListToolsRequestSchema,
-  type Tool as McpTool,
-} from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
+import type { CallToolResult, McpServer, Tool as McpTool, ServerContext } from '@modelcontextprotocol/server';
 import type { Core } from '../core/core.js';
 import type { AppError } from '../core/errors.js';
-import type { Principal } from '../core/principal.js';
+import { type Principal, roleAllows } from '../core/principal.js';
 import type { ClientChannel, Tool } from '../tools/define.js';
 import { findTool } from '../tools/find-tool.js';
 import { invoke } from '../tools/invoke.js';
@@ -37,14 +28,8 @@ export function describeTool(tool: Tool): McpTool {
   };
 }
 
-const RESULT_SCHEMAS: Record<string, z.ZodType> = {
-  'sampling/createMessage': CreateMessageResultSchema,
-  'elicitation/create': ElicitResultSchema,
-};
-
-export type PrincipalOf = (extra: {
-  authInfo?: { extra?: Record<string, unknown> } | undefined;
-}) => Principal;
+/** The caller of one request, from the handler's context (HTTP: the verified token's user). */
+export type PrincipalOf = (ctx: Pick<ServerContext, 'http'>) => Principal;
 
 /**
  * Tools are served through the SDK's low-level handlers rather than McpServer.registerTool:
@@ -58,10 +43,16 @@ export function registerTools(
   principalOf: PrincipalOf,
 ) {
   server.server.registerCapabilities({ tools: { listChanged: true } });
-  server.server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: servedTools(tools, core.config.policy).map(describeTool),
-  }));
-  server.server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+  // a caller sees the tools its role and the policy let it call, and no others
+  server.server.setRequestHandler('tools/list', (_request, ctx) => {
+    const { role } = principalOf(ctx);
+    return {
+      tools: servedTools(tools, core.config.policy)
+        .filter((t) => roleAllows(role, t.role))
+        .map(describeTool),
+    };
+  });
+  server.server.setRequestHandler('tools/call', async (request, extra): Promise<CallToolResult> => {
     let tool: Tool;
     try {
       tool = findTool(request.params.name, tools);
@@ -69,15 +60,17 @@ export function registerTools(
       // the spec makes an unknown tool a protocol error; its data is the error every face reports
       throw mcpError(e as AppError);
     }
-    const token = request.params._meta?.progressToken;
+    const token = extra.mcpReq._meta?.progressToken ?? request.params._meta?.progressToken;
     const client: ClientChannel = {
-      log: (level, data) =>
-        extra.sendNotification({ method: 'notifications/message', params: { level, data } }).catch(() => {}),
+      // the SDK drops messages below the level the client set with logging/setLevel
+      log: (level, data) => extra.mcpReq.log(level, data).catch(() => {}),
+      // sampling/createMessage and elicitation/create: the SDK infers the result schema from the method
       request: async (method, params) =>
-        (await extra.sendRequest(
-          { method, params } as Parameters<typeof extra.sendRequest>[0],
-          RESULT_SCHEMAS[method] ?? z.looseObject({}),
-        )) as Record<string, unknown>,
+        (await extra.mcpReq.send({ method: method as 'sampling/createMessage', params })) as Record<
+          string,
+          unknown
+        >,
+      closeStream: extra.http?.closeSSE,
     };
     let last = Number.NEGATIVE_INFINITY;
     let sent: Promise<void> = Promise.resolve();
@@ -85,7 +78,7 @@ export function registerTools(
       const result = await invoke(tool, request.params.arguments ?? {}, {
         core,
         principal: principalOf(extra),
-        signal: extra.signal,
+        signal: extra.mcpReq.signal,
         client,
         progress: (p) => {
           if (token === undefined) return;
@@ -94,8 +87,8 @@ export function registerTools(
           last = p.progress;
           // chained, and awaited before the result, so no report arrives after the response
           sent = sent.then(() =>
-            extra
-              .sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...p } })
+            extra.mcpReq
+              .notify({ method: 'notifications/progress', params: { progressToken: token, ...p } })
               .catch(() => {}),
           );
         },

@@ -44,6 +44,7 @@ export async function errorFacts(core: Core) {
     tool_calls_failed: failed,
     error_ratio: total ? Math.round((failed / total) * 10000) / 10000 : 0,
     errors_by_code: errors,
+    adapters_last_5m: core.adapters.callRates(),
     note: 'counts since this process started; for rates use rate(mahavishnu_errors_total[5m]) in Prometheus',
   };
 }

@@ -29,6 +29,11 @@ export type ContentBlock =
 export interface ClientChannel {
   log(level: 'debug' | 'info' | 'notice' | 'warning' | 'error', data: unknown): Promise<void>;
   request(method: string, params: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /**
+   * Close this call's response stream and let the client reconnect for the rest (SSE polling);
+   * absent where the transport cannot resume a stream. Messages sent meanwhile are replayed.
+   */
+  closeStream?: () => void;
 }
 
 export interface ToolContext {

@@ -1,4 +1,5 @@
 import { adapterList } from './adapter/list.js';
+import { adapterProbe } from './adapter/probe.js';
 import { adapterRestart } from './adapter/restart.js';
 import { auditList } from './audit/list.js';
 import { auditVerify } from './audit/verify.js';
@@ -40,6 +41,7 @@ export const TOOLS: readonly Tool[] = [
   configValidate,
   configReload,
   adapterList,
+  adapterProbe,
   adapterRestart,
   ecosystemRestartDatabase,
   validateProductionTool,

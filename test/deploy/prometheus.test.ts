@@ -52,6 +52,7 @@ describe('Prometheus rules (deploy/prometheus)', () => {
 
   it('has the runbook alert table and what this implementation adds', () => {
     expect(rules.map((r) => r.alert).sort()).toEqual([
+      'MahavishnuAdapterErrorRate',
       'MahavishnuBackupStale',
       'MahavishnuCircuitBreakerOpen',
       'MahavishnuConfigReloadFailed',

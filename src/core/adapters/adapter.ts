@@ -57,6 +57,7 @@ export const AdapterRequest = z.strictObject({
     .describe('HTTP method (http adapters).'),
   path: z.string().default('/').describe('Path under the adapter base_url (http adapters).'),
   body: z.unknown().optional().describe('JSON body (http) or stdin document (command).'),
+  args: z.array(z.string()).default([]).describe('Arguments added to the run command (command adapters).'),
 });
 export type AdapterRequest = z.input<typeof AdapterRequest>;
 

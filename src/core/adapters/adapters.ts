@@ -2,7 +2,7 @@ import { closest } from '../config/zod-issues.js';
 import { AppError } from '../errors.js';
 import type { Health } from '../health/health.js';
 import type { Logger } from '../log.js';
-import { Counter, Gauge, type Registry } from '../prom.js';
+import { Counter, Gauge, Histogram, type Registry } from '../prom.js';
 import {
   type AdapterClient,
   type AdapterConnector,
@@ -11,14 +11,21 @@ import {
   type AdapterSpec,
 } from './adapter.js';
 import { BREAKER_STATES, Breaker } from './breaker.js';
-import type { AdapterStatus, BreakerState, RestartResult } from './schemas.js';
+import { CallWindow } from './call-window.js';
+import type { AdapterStatus, BreakerState, ProbeResult, RestartResult } from './schemas.js';
 
 interface Entry {
   spec: AdapterSpec;
   client: AdapterClient;
   breaker: Breaker;
   retry?: NodeJS.Timeout;
+  /** When the retried health probe of a held breaker runs next (epoch ms). */
+  retryAt?: number;
+  calls: CallWindow;
 }
+
+/** ok: the adapter answered; failed: it failed (counted by the breaker); refused: the breaker said no. */
+type CallOutcome = 'ok' | 'failed' | 'refused';
 
 const target = (s: AdapterSpec) => (s.type === 'http' ? s.base_url : s.health.join(' '));
 
@@ -32,13 +39,23 @@ export class Adapters {
   private readonly entries = new Map<string, Entry>();
   private readonly stateGauge: Gauge<'adapter' | 'state'>;
   private readonly transitions: Counter<'adapter' | 'to'>;
+  private readonly duration: Histogram<'adapter' | 'outcome'>;
 
   constructor(
     private readonly connect: AdapterConnector,
     private readonly health: Health,
     private readonly log: Logger,
     registry: Registry,
+    /** mahavishnu_errors_total: adapter failures and refusals count as source="adapter". */
+    private readonly errors: Counter<'source' | 'code'>,
   ) {
+    this.duration = new Histogram({
+      name: 'mahavishnu_adapter_call_duration_seconds',
+      help: 'Adapter call latency in seconds, by adapter and outcome (ok, failed, refused by the breaker).',
+      labelNames: ['adapter', 'outcome'] as const,
+      buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    });
     this.stateGauge = new Gauge({
       name: 'mahavishnu_circuit_state',
       help: 'Circuit breaker state per adapter: 1 for the current state, 0 for the others.',
@@ -67,7 +84,7 @@ export class Adapters {
       this.setGauge(name, to);
       this.log.warn({ adapter: name, from, to }, 'circuit breaker changed state');
     });
-    this.entries.set(name, { spec, client: this.connect(name, spec), breaker });
+    this.entries.set(name, { spec, client: this.connect(name, spec), breaker, calls: new CallWindow() });
     this.setGauge(name, 'closed');
     this.health.register({
       name: `circuit_breaker_${name}`,
@@ -99,6 +116,7 @@ export class Adapters {
     this.entries.delete(name);
     this.health.unregister(`circuit_breaker_${name}`);
     for (const state of BREAKER_STATES) this.stateGauge.remove({ adapter: name, state });
+    for (const outcome of ['ok', 'failed', 'refused']) this.duration.remove({ adapter: name, outcome });
   }
 
   private setGauge(name: string, current: BreakerState) {
@@ -124,7 +142,8 @@ export class Adapters {
   }
 
   status(name: string): AdapterStatus {
-    const { spec, breaker } = this.entry(name);
+    const { spec, breaker, retryAt } = this.entry(name);
+    const next = breaker.nextTrialAt(retryAt);
     return {
       name,
       type: spec.type,
@@ -132,9 +151,21 @@ export class Adapters {
       state: breaker.state,
       held: breaker.isHeld,
       cooldown_s: spec.cooldown_s,
-      cooldown_remaining_ms: breaker.cooldownRemainingMs,
+      cooldown_remaining_ms: next === undefined ? 0 : Math.max(0, next - Date.now()),
+      next_trial_at: next === undefined ? null : new Date(next).toISOString(),
       last_failure: breaker.lastFailure ?? null,
     };
+  }
+
+  /** Calls of the last five minutes and their failures (what the high-error-rate prompt shows). */
+  callRates(): Array<{
+    adapter: string;
+    calls: number;
+    failed: number;
+    refused: number;
+    error_ratio: number;
+  }> {
+    return this.names().map((adapter) => ({ adapter, ...this.entry(adapter).calls.totals() }));
   }
 
   list(): AdapterStatus[] {
@@ -148,7 +179,50 @@ export class Adapters {
   async call(name: string, request: AdapterRequest, signal?: AbortSignal): Promise<AdapterResponse> {
     const e = this.entry(name);
     const req = AdapterRequest.parse(request);
-    return e.breaker.execute((s) => e.client.call(req, s), signal ?? new AbortController().signal);
+    const started = performance.now();
+    let outcome: CallOutcome = 'ok';
+    try {
+      return await e.breaker.execute((s) => e.client.call(req, s), signal ?? new AbortController().signal);
+    } catch (err) {
+      // a cancelled call says nothing about the adapter; a failure or a refusal does
+      const d = (err as AppError).details;
+      if (d?.outcome === 'failed' || d?.outcome === 'refused') {
+        outcome = d.outcome;
+        this.errors.inc({ source: 'adapter', code: (err as AppError).code });
+      }
+      throw err;
+    } finally {
+      if (this.entries.get(name) === e) {
+        this.duration.observe({ adapter: name, outcome }, (performance.now() - started) / 1000);
+        e.calls.add(outcome);
+      }
+    }
+  }
+
+  /**
+   * Probe an adapter's health now without touching its breaker: no state change, no failure
+   * recorded. What adapter_probe shows, to decide whether adapter_restart would close it.
+   */
+  async check(name: string, signal?: AbortSignal): Promise<ProbeResult> {
+    const e = this.entry(name);
+    const started = performance.now();
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), e.spec.timeout_ms);
+    signal?.addEventListener('abort', () => abort.abort(), { once: true });
+    let r: { ok: boolean; message: string };
+    try {
+      r = { ok: true, message: await e.client.probe(abort.signal) };
+    } catch (err) {
+      r = { ok: false, message: (err as Error).message };
+    } finally {
+      clearTimeout(timer);
+    }
+    return {
+      adapter: name,
+      ...r,
+      duration_ms: Math.round(performance.now() - started),
+      breaker: this.status(name),
+    };
   }
 
   /**
@@ -159,6 +233,7 @@ export class Adapters {
   async restart(name: string, signal?: AbortSignal): Promise<RestartResult> {
     const e = this.entry(name);
     clearTimeout(e.retry);
+    e.retryAt = undefined;
     e.breaker.hold();
     await e.client.reset();
     const probe = await this.probe(e, signal);
@@ -183,9 +258,11 @@ export class Adapters {
   }
 
   private retryLater(name: string, e: Entry): void {
+    e.retryAt = Date.now() + e.spec.cooldown_s * 1000;
     e.retry = setTimeout(async () => {
       if (this.entries.get(name) !== e) return;
       const p = await this.probe(e);
+      e.retryAt = undefined;
       if (p.ok) {
         e.breaker.release();
         this.log.info({ adapter: name }, 'adapter probe passed; breaker closed');

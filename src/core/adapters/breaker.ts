@@ -58,17 +58,28 @@ export class Breaker {
     return this.held !== undefined;
   }
 
+  /**
+   * When an open breaker lets its next trial through (epoch ms; undefined unless open). Held by a
+   * restart, the trial is the health probe adapter restart scheduled (`probeAt`), not a call.
+   */
+  nextTrialAt(probeAt?: number): number | undefined {
+    if (this.held) return probeAt;
+    if (this.policy.state !== CircuitState.Open) return undefined;
+    return this.openedAt + this.cooldownMs;
+  }
+
   /** Milliseconds until an open breaker lets a trial call through (0 when not open). */
   get cooldownRemainingMs(): number {
-    if (this.policy.state !== CircuitState.Open) return 0;
-    return Math.max(0, this.openedAt + this.cooldownMs - Date.now());
+    return Math.max(0, (this.nextTrialAt() ?? 0) - Date.now());
   }
 
   async execute<T>(fn: (signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> {
+    const refused = { adapter: this.adapter, outcome: 'refused' };
     if (this.policy.state === CircuitState.HalfOpen) {
       throw new AppError(
         'unavailable',
         `adapter ${this.adapter}: its circuit breaker is half-open and one trial call is in progress; retry shortly`,
+        refused,
       );
     }
     try {
@@ -78,6 +89,7 @@ export class Breaker {
         throw new AppError(
           'unavailable',
           `adapter ${this.adapter}: its circuit breaker is held open by \`mahavishnu adapter restart ${this.adapter}\` until its health probe passes; retry after the restart`,
+          refused,
         );
       }
       if (e instanceof BrokenCircuitError) {
@@ -85,12 +97,16 @@ export class Breaker {
           'unavailable',
           `adapter ${this.adapter}: its circuit breaker is open after repeated failures (last: ${this.lastFailure ?? 'unknown'}); ` +
             `calls fail fast for ${Math.ceil(this.cooldownRemainingMs / 1000)} s more, then one trial goes through. ` +
-            `If the adapter is back, \`mahavishnu adapter restart ${this.adapter}\` closes it now`,
+            `If the adapter is back, adapter_restart {"adapter":"${this.adapter}"} (\`mahavishnu adapter restart ${this.adapter}\`) closes it now`,
+          refused,
         );
       }
       if (e instanceof AdapterFailure) {
         this.lastFailure = e.message;
-        throw new AppError('unavailable', `adapter ${this.adapter} failed: ${e.message}; retry shortly`);
+        throw new AppError('unavailable', `adapter ${this.adapter} failed: ${e.message}; retry shortly`, {
+          adapter: this.adapter,
+          outcome: 'failed',
+        });
       }
       throw e;
     }

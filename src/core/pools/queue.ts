@@ -16,10 +16,14 @@ export interface Finished {
   next?: StepRow | undefined;
 }
 
+/** Output as the store can keep it: NUL bytes (PostgreSQL refuses them in text) become U+FFFD. */
+export const storable = (s: string): string => s.replaceAll('\u0000', '\uFFFD');
+
 /**
  * The step queue. A claim is a lease: `running`, owned by one runtime until `lease_expires`,
- * renewed while its worker heartbeats. Every change to a claimed step names the owner and the
- * attempt it expects, so a runtime whose lease was taken over cannot overwrite the result.
+ * renewed while its worker heartbeats. Every claim increments the step's `fence`, and every later
+ * write of the step's state is `… WHERE id = $ AND fence = $`: a holder whose lease was taken
+ * over (reaped, claimed again) matches no row, so it can never overwrite the new holder's state.
  */
 export class StepQueue {
   constructor(private readonly db: Db) {}
@@ -35,7 +39,7 @@ export class StepQueue {
     {
       const rows = await t.query<StepRow>(
         `UPDATE workflow_steps SET state = 'running', lease_owner = $1, lease_expires = $2,
-           attempts = attempts + 1, started_at = $3
+           attempts = attempts + 1, fence = fence + 1, started_at = $3
          WHERE id = (SELECT id FROM workflow_steps WHERE pool_id = $4 AND state = 'queued'
                      ORDER BY queued_at, id LIMIT 1 ${lock})
            AND state = 'queued'
@@ -53,7 +57,8 @@ export class StepQueue {
   }
 
   /**
-   * Record what happened to a claimed step; undefined when the claim was no longer ours. With
+   * Record what happened to a claimed step; undefined when the claim was no longer ours (its
+   * fence moved on: the lease was reaped or the step claimed again). With
    * `expiredBefore` (the reaper), only a lease that is still expired is taken over. With `next`,
    * the worker's next step is claimed in the same transaction (one commit per step, not two).
    */
@@ -70,15 +75,15 @@ export class StepQueue {
       const cur = (
         await t.query<{ cancel_requested: number }>(
           `SELECT cancel_requested FROM workflow_steps
-           WHERE id = $1 AND state = 'running' AND lease_owner = $2 AND attempts = $3 ${expiredBefore ? 'AND lease_expires < $4' : ''} ${lock}`,
-          expiredBefore ? [step.id, owner, step.attempts, expiredBefore] : [step.id, owner, step.attempts],
+           WHERE id = $1 AND state = 'running' AND fence = $2 AND lease_owner = $3 ${expiredBefore ? 'AND lease_expires < $4' : ''} ${lock}`,
+          expiredBefore ? [step.id, step.fence, owner, expiredBefore] : [step.id, step.fence, owner],
         )
       )[0];
       if (!cur) return undefined;
       const cancelled = out.kind === 'cancelled' || Number(cur.cancel_requested) === 1;
       const ok = out.kind === 'exited' && out.exitCode === 0 && !out.timedOut;
       const state = ok ? 'succeeded' : cancelled ? 'cancelled' : 'failed';
-      const output = out.kind === 'lost' ? '' : out.output;
+      const output = out.kind === 'lost' ? '' : storable(out.output);
       const error =
         out.kind === 'lost'
           ? out.reason
@@ -95,8 +100,8 @@ export class StepQueue {
       if (state === 'failed' && step.attempts < step.max_attempts) {
         await t.query(
           `UPDATE workflow_steps SET state = 'queued', lease_owner = NULL, lease_expires = NULL, queued_at = $1,
-             error = $2, exit_code = $3, output = $4 WHERE id = $5`,
-          [now, `attempt ${step.attempts}: ${error}`, exitCode, output, step.id],
+             error = $2, exit_code = $3, output = $4 WHERE id = $5 AND fence = $6`,
+          [now, `attempt ${step.attempts}: ${error}`, exitCode, output, step.id, step.fence],
         );
         return {
           state: 'queued',
@@ -106,8 +111,8 @@ export class StepQueue {
       }
       await t.query(
         `UPDATE workflow_steps SET state = $1, lease_owner = NULL, lease_expires = NULL, finished_at = $2,
-           error = $3, exit_code = $4, output = $5 WHERE id = $6`,
-        [state, now, error, exitCode, output, step.id],
+           error = $3, exit_code = $4, output = $5 WHERE id = $6 AND fence = $7`,
+        [state, now, error, exitCode, output, step.id, step.fence],
       );
       if (state === 'succeeded') {
         await t.query(
@@ -131,20 +136,35 @@ export class StepQueue {
   }
 
   /** Give back a claim that was never handed to a worker (it stopped meanwhile): no attempt is used. */
-  async release(step: StepRow, owner: string): Promise<void> {
-    await this.db.query(
-      `UPDATE workflow_steps SET state = 'queued', lease_owner = NULL, lease_expires = NULL, attempts = attempts - 1
-       WHERE id = $1 AND state = 'running' AND lease_owner = $2 AND attempts = $3`,
-      [step.id, owner, step.attempts],
-    );
+  async release(step: StepRow): Promise<void> {
+    await this.requeue(step, null);
   }
 
-  /** Extend the leases of every step this runtime holds. */
-  async renew(owner: string, leaseMs: number): Promise<void> {
-    await this.db.query(
-      "UPDATE workflow_steps SET lease_expires = $1 WHERE lease_owner = $2 AND state = 'running'",
+  /**
+   * Put a claimed step back in the queue without counting the attempt (a clean shutdown cut it
+   * short, or it was never started); `why` is kept as the step's error so status says what
+   * happened. False when the claim was no longer ours.
+   */
+  async requeue(step: StepRow, why: string | null): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE workflow_steps SET state = 'queued', lease_owner = NULL, lease_expires = NULL, attempts = attempts - 1,
+         queued_at = $1, error = COALESCE($2, error)
+       WHERE id = $3 AND state = 'running' AND fence = $4 RETURNING id`,
+      [Date.now(), why, step.id, step.fence],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Extend the leases of every step this runtime holds; returns the fence of each step renewed,
+   * so the runtime can tell which of its steps it no longer holds (taken over while it was away).
+   */
+  async renew(owner: string, leaseMs: number): Promise<Map<string, number>> {
+    const rows = await this.db.query<{ id: string; fence: number }>(
+      "UPDATE workflow_steps SET lease_expires = $1 WHERE lease_owner = $2 AND state = 'running' RETURNING id, fence",
       [Date.now() + leaseMs, owner],
     );
+    return new Map(rows.map((r) => [r.id, Number(r.fence)]));
   }
 
   /** Steps whose lease expired (their host died): retried or failed, as a crash would be. */

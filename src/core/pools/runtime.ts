@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { StepRow } from '../workflows/runs.js';
@@ -8,6 +9,7 @@ import type { PoolMetrics } from './metrics.js';
 import type { PoolRow, PoolStore } from './pools.js';
 import { type FromWorker, HEARTBEAT_MS } from './protocol.js';
 import type { Finished, Outcome, StepQueue } from './queue.js';
+import { ResultSpool } from './spool.js';
 import { WorkerHandle } from './worker-handle.js';
 
 export interface RuntimeDeps {
@@ -24,6 +26,14 @@ export interface RuntimeDeps {
   only?: string | undefined;
   /** While true (maintenance: a restore is running) no pass runs and no step is claimed. */
   paused?: () => boolean;
+  /**
+   * Runs an adapter step (one with adapter_call) here, in this process, where the adapters'
+   * circuit breakers live; the worker whose slot it takes stays idle meanwhile.
+   */
+  adapterStep?: (
+    step: StepRow,
+    signal: AbortSignal,
+  ) => Promise<{ exitCode: number | null; timedOut: boolean; output: string }>;
 }
 
 /** What the runtime knows of one pool between ticks. */
@@ -53,21 +63,93 @@ export class PoolRuntime extends EventEmitter {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = false;
+  private renewTimer: NodeJS.Timeout | undefined;
+  private renewing = false;
   /** Results being recorded; shutdown waits for them before the store closes. */
   private readonly recording = new Set<Promise<unknown>>();
+  /** Results the store could not take when their step ended. */
+  readonly spool: ResultSpool;
+  /** Adapter steps running in this process, by step id: aborted on cancel. */
+  private readonly inProcess = new Map<string, AbortController>();
 
   constructor(private readonly deps: RuntimeDeps) {
     super();
+    this.spool = new ResultSpool(
+      join(deps.config().data.dir, 'pool-spool'),
+      deps.queue,
+      deps.log.child({ part: 'spool' }),
+    );
   }
 
   private get cfg() {
     return this.deps.config().pools;
   }
 
+  /**
+   * A worker kills its step this long before the lease it was last told of expires in the store,
+   * so the step is dead before any other host may reclaim it (clock skew between hosts included).
+   */
+  private get leaseMargin() {
+    return Math.max(100, Math.floor(this.cfg.lease_ms / 5));
+  }
+
+  /** Until when a worker may run a step whose lease was renewed (or claimed) at `at`. */
+  private leaseUntil(at: number): number {
+    return at + this.cfg.lease_ms - this.leaseMargin;
+  }
+
   async start(): Promise<void> {
+    // results a previous process on this data directory could not write go first, so a step that
+    // ended before a restart is recorded, not reaped and run again
+    this.spool.load();
+    await this.spool.flush().then((done) => {
+      for (const { step, result } of done) this.record(step, result, 0, true);
+    });
     await this.tick();
     this.timer = setInterval(() => void this.tick(), this.cfg.tick_ms);
     this.timer.unref();
+    // renewal has its own clock: a slow reconcile pass must not let leases lapse
+    this.renewTimer = setInterval(() => void this.renewLeases(), this.leaseMargin);
+    this.renewTimer.unref();
+  }
+
+  /**
+   * Extend our leases and tell each worker until when it may run its step. A step the store no
+   * longer has under our name (and fence) was taken over while we were away (paused, cut off):
+   * its processes are killed now, so two copies never run on. A failed renewal tells the workers
+   * nothing, and they kill their steps themselves when the last lease they heard of runs out.
+   */
+  private async renewLeases(): Promise<void> {
+    if (this.renewing) return;
+    this.renewing = true;
+    const at = Date.now();
+    try {
+      const held = await this.deps.queue.renew(this.owner, this.cfg.lease_ms);
+      const until = this.leaseUntil(at);
+      for (const lp of this.live.values())
+        for (const w of lp.workers.values()) {
+          const step = w.step;
+          if (!step || w.claimedAt >= at) continue; // claimed after this renewal began
+          if (held.get(step.id) === step.fence) w.send({ type: 'lease', stepId: step.id, until });
+          else if (!w.leaseLost) {
+            w.leaseLost = true;
+            const reason = `lease lost: step ${step.id} (fence ${step.fence}) is no longer held by ${this.owner}`;
+            this.deps.log.warn(
+              { pool: lp.row.name, step: step.id, fence: step.fence, store_fence: held.get(step.id) ?? null },
+              `${reason}; killing its processes`,
+            );
+            w.send({ type: 'kill', stepId: step.id, reason });
+            this.inProcess.get(step.id)?.abort();
+          }
+        }
+    } catch (e) {
+      this.deps.log.warn(
+        { err: e },
+        'lease renewal failed; workers stop their steps when their lease runs out',
+      );
+    } finally {
+      this.renewing = false;
+    }
   }
 
   /** One reconcile pass; never two at once. */
@@ -92,7 +174,9 @@ export class PoolRuntime extends EventEmitter {
     }
     for (const [id, lp] of this.live) if (!seen.has(id)) await this.forget(id, lp);
     await pools.pruneMembers(10 * 60_000);
-    await queue.renew(this.owner, this.cfg.lease_ms);
+    // our spooled results before the reaper: a result kept through an outage is recorded, not reaped
+    if (this.spool.size > 0)
+      for (const { step, result } of await this.spool.flush()) this.record(step, result, 0, true);
     for (const { step, result } of await queue.reap()) this.record(step, result, 0, true);
     for (const id of await queue.cancelRequested(this.owner)) this.cancelLocal(id);
     this.checkHeartbeats();
@@ -205,11 +289,12 @@ export class PoolRuntime extends EventEmitter {
       return;
     if (this.deps.paused?.()) return;
     w.claiming = true;
+    const at = Date.now();
     const p: Promise<void> = this.deps.queue
       .claim(w.poolId, this.owner, this.cfg.lease_ms)
       .then(async (step) => {
         w.claiming = false;
-        if (step) await this.handOver(w, step);
+        if (step) await this.handOver(w, step, at);
       })
       .catch((e) => {
         w.claiming = false;
@@ -220,39 +305,70 @@ export class PoolRuntime extends EventEmitter {
   }
 
   /** Send a claimed step to its worker; a worker stopping or gone meanwhile gives the claim back. */
-  private async handOver(w: WorkerHandle, step: StepRow): Promise<void> {
+  private async handOver(w: WorkerHandle, step: StepRow, claimedAt: number): Promise<void> {
     if (w.stopping || w.exited || this.stopped) {
-      await this.deps.queue.release(step, this.owner);
+      await this.deps.queue.release(step);
       if (w.stopping && !w.exited) w.state = 'draining';
       return;
     }
-    const sent = w.run(step, this.deps.config().workflows.max_output_bytes);
+    if (step.adapter_call && this.deps.adapterStep) return this.runHere(w, step, this.deps.adapterStep);
+    const sent = w.run(
+      step,
+      this.deps.config().workflows.max_output_bytes,
+      this.leaseUntil(claimedAt),
+      Date.now(),
+    );
     // the worker died between the claim and the hand-over: record the loss (its exit handler may not run after)
     if (!sent && w.exited)
       await this.settle(w, { kind: 'lost', reason: 'worker exited before the step started' });
+  }
+
+  /** An adapter step: run in this process, its result delivered as the worker's `done` would be. */
+  private runHere(w: WorkerHandle, step: StepRow, run: NonNullable<RuntimeDeps['adapterStep']>): void {
+    w.step = step;
+    w.state = 'busy';
+    w.claimedAt = Date.now();
+    w.leaseLost = false;
+    const abort = new AbortController();
+    this.inProcess.set(step.id, abort);
+    const p = run(step, abort.signal).then((r) => {
+      this.inProcess.delete(step.id);
+      this.onMessage(w, {
+        type: 'done',
+        stepId: step.id,
+        signal: null,
+        cancelled: abort.signal.aborted,
+        ...r,
+      });
+    });
+    this.recording.add(p);
+    void p.finally(() => this.recording.delete(p));
   }
 
   private onMessage(w: WorkerHandle, m: FromWorker): void {
     if (m.type === 'started' && w.step?.id === m.stepId) w.commandPid = m.pid;
     if (m.type !== 'done' || !w.step || w.step.id !== m.stepId) return;
     w.commandPid = undefined;
-    const outcome: Outcome = m.cancelled
-      ? { kind: 'cancelled', output: m.output }
-      : {
-          kind: 'exited',
-          exitCode: m.spawnError ? null : m.exitCode,
-          signal: m.signal,
-          timedOut: m.timedOut,
-          output: m.spawnError ? `cannot start ${JSON.parse(w.step.argv)[0]}: ${m.spawnError}` : m.output,
-        };
+    const outcome: Outcome = m.leaseLost
+      ? { kind: 'lost', reason: m.leaseLost }
+      : m.cancelled
+        ? { kind: 'cancelled', output: m.output }
+        : {
+            kind: 'exited',
+            exitCode: m.spawnError ? null : m.exitCode,
+            signal: m.signal,
+            timedOut: m.timedOut,
+            output: m.spawnError ? `cannot start ${JSON.parse(w.step.argv)[0]}: ${m.spawnError}` : m.output,
+          };
     // the result and the worker's next claim share one transaction
+    const claimAt = Date.now();
     const claimNext =
       !w.stopping &&
       !this.stopped &&
       !this.deps.paused?.() &&
       this.live.get(w.poolId)?.row.state === 'active';
     void this.settle(w, outcome, claimNext).then(async (next) => {
-      if (next) return this.handOver(w, next);
+      if (next) return this.handOver(w, next, claimAt);
       if (w.stopping) w.state = 'draining';
       else {
         w.state = 'idle';
@@ -284,10 +400,20 @@ export class PoolRuntime extends EventEmitter {
       const result = await this.deps.queue.finish(step, this.owner, outcome, undefined, next);
       if (lp) lp.stepsDone++;
       if (result) this.record(step, result, Date.now() - (step.started_at ?? Date.now()), false);
+      else
+        this.deps.log.warn(
+          { pool: lp?.row.name, step: step.id, fence: step.fence, outcome: outcome.kind },
+          'step result not recorded: its lease was taken over (another holder has the step)',
+        );
       return result?.next;
     } catch (e) {
-      // the store is unreachable: the lease will expire and another pass (or host) reclaims the step
-      this.deps.log.error({ err: e, step: step.id }, 'could not record a step result');
+      // the store is away: keep the result (memory and spool file) and write it when it is back;
+      // our lease on the step is still renewed meanwhile, so nobody reclaims it
+      this.deps.log.error(
+        { err: e, step: step.id },
+        'could not record a step result; spooled until the store is back',
+      );
+      this.spool.add(step, this.owner, outcome);
     }
   }
 
@@ -312,7 +438,8 @@ export class PoolRuntime extends EventEmitter {
       } catch {}
       w.commandPid = undefined;
     }
-    if (w.step) {
+    if (w.step && w.cutByShutdown) await this.giveBack(w, w.step);
+    else if (w.step) {
       this.deps.log.warn(
         { pool: lp?.row.name, worker: w.id, code, signal, step: w.step.id },
         'worker died with a step',
@@ -324,6 +451,7 @@ export class PoolRuntime extends EventEmitter {
   }
 
   private cancelLocal(stepId: string): void {
+    this.inProcess.get(stepId)?.abort();
     for (const lp of this.live.values())
       for (const w of lp.workers.values()) if (w.step?.id === stepId) w.send({ type: 'cancel', stepId });
   }
@@ -371,9 +499,24 @@ export class PoolRuntime extends EventEmitter {
     await this.deps.pools.removeMember(id, this.owner).catch(() => {});
   }
 
+  /** A step cut short by a clean shutdown goes back to the queue; its attempt is not counted. */
+  private async giveBack(w: WorkerHandle, step: StepRow): Promise<void> {
+    w.step = undefined;
+    const why = `attempt ${step.attempts} was cut short by a clean shutdown of ${this.owner}; queued again, attempt not counted`;
+    const p = this.deps.queue
+      .requeue(step, why)
+      .then((ok) => this.deps.log.warn({ step: step.id, requeued: ok }, why))
+      .catch((e) =>
+        this.deps.log.error({ err: e, step: step.id }, 'could not requeue a step cut by shutdown'),
+      );
+    this.recording.add(p);
+    await p;
+    this.recording.delete(p);
+  }
+
   /**
-   * Shutdown: drain every worker for up to `drainMs`, then kill the rest; a step cut short is
-   * recorded as lost, so it is retried (by the next process or another host) or failed.
+   * Shutdown: no new claims; drain every worker for up to `drainMs`, then kill the rest. A step cut
+   * short goes back to the queue (attempt not counted), for the next process or another host.
    */
   async stop(drainMs: number): Promise<void> {
     this.stopped = true;
@@ -383,7 +526,11 @@ export class PoolRuntime extends EventEmitter {
     for (const w of all) w.stop();
     const deadline = Date.now() + drainMs;
     while (all.some((w) => !w.exited) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    for (const w of all) w.kill();
+    clearInterval(this.renewTimer);
+    for (const w of all) {
+      if (!w.exited && w.step) w.cutByShutdown = true;
+      w.kill();
+    }
     while (all.some((w) => !w.exited)) await new Promise((r) => setTimeout(r, 20));
     await Promise.allSettled([...this.recording]);
     for (const lp of this.live.values())

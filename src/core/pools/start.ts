@@ -1,3 +1,4 @@
+import { type AdapterStepCall, runAdapterStep } from '../adapters/step.js';
 import type { Core } from '../core.js';
 import { PoolRuntime } from './runtime.js';
 
@@ -16,6 +17,13 @@ export async function startPools(core: Core, only?: string): Promise<PoolRuntime
     countSteps: (id, state) => core.workflows.runs.countSteps(id, state),
     only,
     paused: () => core.maintenance.active !== undefined,
+    adapterStep: (step, signal) =>
+      runAdapterStep(
+        core.adapters,
+        JSON.parse(step.adapter_call!) as AdapterStepCall,
+        step.timeout_ms,
+        signal,
+      ),
   });
   core.pools.runtime = runtime;
   // a restore ended: pick up where the pause left off without waiting for the next pass

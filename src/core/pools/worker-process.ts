@@ -1,35 +1,32 @@
 /**
  * A pool worker: a child process forked by a pool runtime. It runs one step at a time, as an argv
- * with spawn (never a shell), kills it at its timeout or on cancel, keeps the tail of its output,
- * and heartbeats while alive so the runtime can tell a hung worker from a busy one.
+ * with spawn (never a shell), kills it at its timeout, on cancel or when its lease ends, keeps
+ * the tail of its output, and heartbeats while alive so the runtime can tell a hung worker from a
+ * busy one. Every process a step starts lives and dies with it (see isolation.ts).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { type Group, probeIsolation, startGroup } from './isolation.js';
 import { type FromWorker, HEARTBEAT_MS, type RunMessage, type ToWorker } from './protocol.js';
 
-let current: { msg: RunMessage; child: ChildProcess; cancelled: boolean; timedOut: boolean } | undefined;
+interface Current {
+  msg: RunMessage;
+  group: Group;
+  cancelled: boolean;
+  timedOut: boolean;
+  leaseUntil: number;
+  leaseLost: string | undefined;
+}
+
+let current: Current | undefined;
 let stopping = false;
+const isolation = probeIsolation();
+
+/** After the command exits, how long its output may still arrive before the step ends. */
+const OUTPUT_GRACE_MS = 200;
 
 const send = (m: FromWorker) => {
   if (process.connected) process.send?.(m);
 };
-
-/** Signal the command's whole process group (what it started too), falling back to the command. */
-function signal(child: ChildProcess, sig: NodeJS.Signals) {
-  try {
-    if (child.pid) process.kill(-child.pid, sig);
-  } catch {
-    child.kill(sig);
-  }
-}
-
-function kill(child: ChildProcess) {
-  signal(child, 'SIGTERM');
-  // a command that ignores SIGTERM still stops
-  setTimeout(
-    () => child.exitCode === null && child.signalCode === null && signal(child, 'SIGKILL'),
-    2000,
-  ).unref();
-}
 
 function run(msg: RunMessage) {
   const chunks: Buffer[] = [];
@@ -39,38 +36,65 @@ function run(msg: RunMessage) {
     size += b.length;
     while (size > msg.maxOutputBytes && chunks.length > 1) size -= chunks.shift()!.length;
   };
-  let child: ChildProcess;
+  let group: Group;
   try {
-    child = spawn(msg.argv[0]!, msg.argv.slice(1), {
-      cwd: msg.cwd,
-      env: msg.env,
-      shell: false,
-      // its own process group, so a cancel or a dead worker stops everything it started
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    group = startGroup(isolation, msg.argv, { cwd: msg.cwd, env: msg.env });
   } catch (e) {
     finish(msg, null, null, false, false, '', (e as Error).message);
     return;
   }
-  const state = { msg, child, cancelled: false, timedOut: false };
+  const child: ChildProcess = group.child;
+  const state: Current = {
+    msg,
+    group,
+    cancelled: false,
+    timedOut: false,
+    leaseUntil: msg.leaseUntil,
+    leaseLost: undefined,
+  };
   current = state;
   if (child.pid) send({ type: 'started', stepId: msg.stepId, pid: child.pid });
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const timer = setTimeout(() => {
     state.timedOut = true;
-    kill(child);
+    group.stop();
   }, msg.timeoutMs);
   let spawnError: string | undefined;
-  child.on('error', (e) => {
-    spawnError = e.message;
-  });
-  child.on('close', (code, signal) => {
+  let ended = false;
+  let exit: { code: number | null; signal: string | null } | undefined;
+  const end = () => {
+    if (ended) return;
+    ended = true;
     clearTimeout(timer);
+    // whatever the step left behind (a daemon still holding its stdout) goes with it
+    group.kill();
     let out = Buffer.concat(chunks);
     if (out.length > msg.maxOutputBytes) out = out.subarray(out.length - msg.maxOutputBytes);
-    finish(msg, code, signal, state.timedOut, state.cancelled, out.toString('utf8'), spawnError);
+    finish(
+      msg,
+      exit?.code ?? null,
+      exit?.signal ?? null,
+      state.timedOut,
+      state.cancelled,
+      out.toString('utf8'),
+      spawnError,
+      state.leaseLost,
+    );
+  };
+  child.on('error', (e) => {
+    spawnError = e.message;
+    if (!child.pid) end();
+  });
+  // the step ends when its command exits plus a short grace for output, not when the last
+  // holder of its stdout (a child it left behind) lets go
+  child.on('exit', (code, signal) => {
+    exit = { code, signal };
+    setTimeout(end, OUTPUT_GRACE_MS).unref();
+  });
+  child.on('close', (code, signal) => {
+    exit ??= { code, signal };
+    end();
   });
 }
 
@@ -82,10 +106,28 @@ function finish(
   cancelled: boolean,
   output: string,
   spawnError?: string,
+  leaseLost?: string,
 ) {
   current = undefined;
-  send({ type: 'done', stepId: msg.stepId, exitCode, signal, timedOut, cancelled, output, spawnError });
+  send({
+    type: 'done',
+    stepId: msg.stepId,
+    exitCode,
+    signal,
+    timedOut,
+    cancelled,
+    output,
+    spawnError,
+    leaseLost,
+  });
   if (stopping) process.exit(0);
+}
+
+/** The lease is gone: no second copy of the step may keep running, so no grace. */
+function loseLease(c: Current, reason: string) {
+  if (c.leaseLost) return;
+  c.leaseLost = reason;
+  c.group.kill();
 }
 
 process.on('message', (m: ToWorker) => {
@@ -95,8 +137,13 @@ process.on('message', (m: ToWorker) => {
   } else if (m.type === 'cancel') {
     if (current && current.msg.stepId === m.stepId) {
       current.cancelled = true;
-      kill(current.child);
+      current.group.stop();
     }
+  } else if (m.type === 'lease') {
+    if (current && current.msg.stepId === m.stepId)
+      current.leaseUntil = Math.max(current.leaseUntil, m.until);
+  } else if (m.type === 'kill') {
+    if (current && current.msg.stepId === m.stepId) loseLease(current, m.reason);
   } else if (m.type === 'stop') {
     // drain: finish the step in hand, then exit
     stopping = true;
@@ -106,9 +153,15 @@ process.on('message', (m: ToWorker) => {
 
 // the runtime is gone: stop the command and leave (its lease will expire and be reclaimed)
 process.on('disconnect', () => {
-  if (current) signal(current.child, 'SIGKILL');
+  current?.group.kill();
   process.exit(0);
 });
 
+// the lease watchdog runs here, not in the runtime: a runtime paused (SIGSTOP, a long GC) or cut
+// off from the store sends no renewal, and the step is killed before another host may reclaim it
+setInterval(() => {
+  if (current && Date.now() >= current.leaseUntil)
+    loseLease(current, 'lease expired: no renewal reached the worker (store unreachable or runtime paused)');
+}, 100);
 setInterval(() => send({ type: 'heartbeat', stepId: current?.msg.stepId }), HEARTBEAT_MS);
-send({ type: 'ready', pid: process.pid });
+send({ type: 'ready', pid: process.pid, isolation: isolation.kind });

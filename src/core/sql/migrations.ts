@@ -115,6 +115,26 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX workflow_steps_lease ON workflow_steps (state, lease_expires);`,
   },
   {
+    version: 11,
+    name: 'fencing tokens, idempotent runs, pool slots across hosts',
+    // fence: grows on every claim of a step, and every write of the step's state names it, so a
+    // holder whose lease was taken over cannot write. idempotency_key: one run per key (NULLs
+    // repeat). pool_slots: the desired size of a pool divided between hosts under leases.
+    sql: `
+      ALTER TABLE workflow_steps ADD COLUMN fence BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE workflow_runs ADD COLUMN idempotency_key TEXT;
+      CREATE UNIQUE INDEX workflow_runs_idempotency ON workflow_runs (idempotency_key);
+      CREATE TABLE pool_slots (
+        pool_id TEXT NOT NULL, slot INTEGER NOT NULL, owner TEXT, lease_expires BIGINT,
+        PRIMARY KEY (pool_id, slot));`,
+  },
+  {
+    version: 13,
+    name: 'adapter steps',
+    // the call an adapter step makes (JSON); NULL for a command step
+    sql: 'ALTER TABLE workflow_steps ADD COLUMN adapter_call TEXT;',
+  },
+  {
     version: 30,
     name: 'token signing keys',
     // private_key holds a JWK; the backup helper's secret-column registry encrypts it in backups

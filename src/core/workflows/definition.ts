@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { AdapterCall, AdapterName, type AdapterStepCall, adapterStepArgv } from '../adapters/step.js';
 import { describeIssues } from '../config/zod-issues.js';
 import { invalid, notFound } from '../errors.js';
 
@@ -17,12 +18,37 @@ const Param = z.strictObject({
   pattern: z.string().optional(),
 });
 
-const Step = z.strictObject({
-  name: z.string().min(1).max(64),
-  argv: z.array(z.string()).min(1),
-  timeout_ms: z.number().int().min(1).optional(),
-  retries: z.number().int().min(0).max(20).optional(),
-});
+const Step = z
+  .strictObject({
+    name: z.string().min(1).max(64),
+    argv: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .describe(
+        'The command to run; with `adapter` (a command adapter), arguments added to its run command.',
+      ),
+    adapter: AdapterName.optional().describe(
+      'Call this adapter through its circuit breaker instead of running a command.',
+    ),
+    call: AdapterCall.optional().describe('The request to an http adapter.'),
+    timeout_ms: z.number().int().min(1).optional(),
+    retries: z.number().int().min(0).max(20).optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (!s.adapter && !s.argv)
+      ctx.addIssue({ code: 'custom', message: 'a step needs argv (a command) or adapter (an adapter call)' });
+    if (!s.adapter && s.call)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'call needs adapter: name the http adapter the request goes to',
+      });
+    if (s.argv && s.call)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give argv (a command adapter) or call (an http adapter), not both',
+      });
+  });
 
 export const WorkflowFile = z.strictObject({
   name: z.string().regex(NAME),
@@ -51,12 +77,31 @@ export interface StepPlan {
   envSet: Record<string, string>;
   timeoutMs: number;
   maxAttempts: number;
+  /** An adapter step: run in the runtime's process through the adapter's breaker, not by a worker. */
+  adapter?: AdapterStepCall | undefined;
+}
+
+/** The argv a step shows in workflow_list: its command, or what its adapter call does. */
+export function stepArgv(s: WorkflowFile['steps'][number]): string[] {
+  return s.adapter
+    ? adapterStepArgv({
+        adapter: s.adapter,
+        ...(s.argv ? { args: s.argv } : {}),
+        ...(s.call ? { call: s.call } : {}),
+      })
+    : s.argv!;
 }
 
 /** Check the rules the schema cannot: params are whole arguments, and every reference is declared. */
 function checkRefs(wf: WorkflowFile, file: string): void {
   for (const step of wf.steps) {
-    for (const arg of step.argv) {
+    if (step.call && (step.call.path.includes('{{') || !bodyRefsOk(step.call.body)))
+      throw invalid(
+        `${file}: step ${step.name}: a param in call goes in a body value of its own ("{{name}}"), not in the path or inside text`,
+      );
+    for (const ref of bodyRefs(step.call?.body))
+      if (!wf.params[ref]) throw invalid(`${file}: step ${step.name} uses undeclared param ${ref}`);
+    for (const arg of step.argv ?? []) {
       const m = WHOLE_PARAM.exec(arg);
       if (m) {
         if (!wf.params[m[1]!]) throw invalid(`${file}: step ${step.name} uses undeclared param ${m[1]}`);
@@ -108,6 +153,44 @@ export function findWorkflow(dir: string, name: string): Workflow {
   return wf;
 }
 
+/** The params named by whole-string body values ("{{name}}"). */
+function bodyRefs(body: unknown): string[] {
+  if (typeof body === 'string') {
+    const m = WHOLE_PARAM.exec(body);
+    return m ? [m[1]!] : [];
+  }
+  if (Array.isArray(body)) return body.flatMap(bodyRefs);
+  if (body && typeof body === 'object') return Object.values(body).flatMap(bodyRefs);
+  return [];
+}
+
+/** Every "{{" in a call sits in a body string that is one whole reference. */
+function bodyRefsOk(body: unknown): boolean {
+  const strip = (v: unknown): unknown =>
+    typeof v === 'string'
+      ? WHOLE_PARAM.test(v)
+        ? ''
+        : v
+      : Array.isArray(v)
+        ? v.map(strip)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, strip(x)]))
+          : v;
+  return !JSON.stringify(strip(body) ?? null).includes('{{');
+}
+
+/** Replace whole-string references in a body by the param's value (a JSON string, never parsed). */
+function substituteBody(body: unknown, params: Record<string, string>): unknown {
+  if (typeof body === 'string') {
+    const m = WHOLE_PARAM.exec(body);
+    return m ? params[m[1]!] : body;
+  }
+  if (Array.isArray(body)) return body.map((v) => substituteBody(v, params));
+  if (body && typeof body === 'object')
+    return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, substituteBody(v, params)]));
+  return body;
+}
+
 function coerce(name: string, spec: z.infer<typeof Param>, raw: string | number | boolean): string {
   const s = String(raw);
   if (spec.type === 'integer' && !/^-?\d+$/.test(s))
@@ -141,17 +224,28 @@ export function planSteps(
       throw invalid(`workflow ${wf.name} needs --param ${k}=VALUE (${spec.description})`);
     params[k] = coerce(k, spec, raw);
   }
-  const steps = wf.steps.map((s) => ({
-    name: s.name,
-    argv: s.argv.map((a) => {
+  const steps = wf.steps.map((s) => {
+    const argv = s.argv?.map((a) => {
       const m = WHOLE_PARAM.exec(a);
       return m ? params[m[1]!]! : a;
-    }),
-    cwd: resolve(wf.cwd),
-    envAllow: wf.env,
-    envSet: wf.set_env,
-    timeoutMs: s.timeout_ms ?? wf.timeout_ms,
-    maxAttempts: 1 + (s.retries ?? wf.retries),
-  }));
+    });
+    const adapter: AdapterStepCall | undefined = s.adapter
+      ? {
+          adapter: s.adapter,
+          ...(argv ? { args: argv } : {}),
+          ...(s.call ? { call: { ...s.call, body: substituteBody(s.call.body, params) } } : {}),
+        }
+      : undefined;
+    return {
+      name: s.name,
+      argv: adapter ? adapterStepArgv(adapter) : argv!,
+      cwd: resolve(wf.cwd),
+      envAllow: wf.env,
+      envSet: wf.set_env,
+      timeoutMs: s.timeout_ms ?? wf.timeout_ms,
+      maxAttempts: 1 + (s.retries ?? wf.retries),
+      adapter,
+    };
+  });
   return { params, steps };
 }

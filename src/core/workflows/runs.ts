@@ -32,6 +32,8 @@ export interface StepRow {
   timeout_ms: number;
   max_attempts: number;
   attempts: number;
+  /** Fencing token of the current claim: grows on every claim; every write of the step names it. */
+  fence: number;
   state: StepState;
   cancel_requested: number;
   lease_owner: string | null;
@@ -42,6 +44,8 @@ export interface StepRow {
   exit_code: number | null;
   error: string | null;
   output: string;
+  /** An adapter step's call (JSON of AdapterStepCall); null for a command. */
+  adapter_call: string | null;
 }
 
 const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
@@ -51,6 +55,7 @@ export const stepOf = (r: StepRow): StepRow => ({
   timeout_ms: Number(r.timeout_ms),
   max_attempts: Number(r.max_attempts),
   attempts: Number(r.attempts),
+  fence: Number(r.fence),
   cancel_requested: Number(r.cancel_requested),
   lease_expires: n(r.lease_expires),
   queued_at: Number(r.queued_at),
@@ -108,8 +113,8 @@ export class RunStore {
       for (const [i, s] of input.steps.entries()) {
         await t.query(
           `INSERT INTO workflow_steps (id, run_id, idx, name, pool_id, argv, cwd, env_allow, env_set, timeout_ms,
-             max_attempts, attempts, state, queued_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13)`,
+             max_attempts, attempts, state, queued_at, adapter_call)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $14)`,
           [
             `${id}.${i}`,
             id,
@@ -124,6 +129,7 @@ export class RunStore {
             s.maxAttempts,
             i === 0 ? 'queued' : 'pending',
             now,
+            s.adapter ? JSON.stringify(s.adapter) : null,
           ],
         );
       }

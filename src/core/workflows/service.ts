@@ -1,8 +1,9 @@
+import { checkAdapterSteps } from '../adapters/step.js';
 import type { Config } from '../config/schema.js';
 import { AppError, forbidden, invalid } from '../errors.js';
 import type { PoolService } from '../pools/service.js';
 import type { Db } from '../sql/db.js';
-import { findWorkflow, loadWorkflows, planSteps, type StepPlan } from './definition.js';
+import { findWorkflow, loadWorkflows, planSteps, type StepPlan, stepArgv } from './definition.js';
 import { RunStore, TERMINAL } from './runs.js';
 import {
   type RunLogs,
@@ -40,7 +41,7 @@ export class WorkflowService {
         ...(p.default !== undefined ? { default: String(p.default) } : {}),
         ...(p.enum ? { choices: p.enum } : {}),
       })),
-      steps: w.steps.map((s) => ({ name: s.name, argv: s.argv })),
+      steps: w.steps.map((s) => ({ name: s.name, argv: stepArgv(s) })),
       retries: w.retries,
       timeout_ms: w.timeout_ms,
       file: w.file,
@@ -80,6 +81,7 @@ export class WorkflowService {
     } else {
       const wf = findWorkflow(this.config().workflows.dir, input.name!);
       ({ params, steps } = planSteps(wf, input.params));
+      checkAdapterSteps(steps, this.config().adapters);
       workflow = wf.name;
       poolRef = input.pool ?? wf.pool;
     }

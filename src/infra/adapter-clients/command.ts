@@ -46,7 +46,12 @@ export class CommandAdapterClient implements AdapterClient {
     if (!this.spec.run) {
       throw new AdapterFailure(`adapter ${this.name} has no run command (adapters.${this.name}.run)`);
     }
-    const r = await runCommand(this.spec.run, JSON.stringify(req.body ?? null), this.spec.timeout_ms, signal);
+    const r = await runCommand(
+      [...this.spec.run, ...req.args],
+      JSON.stringify(req.body ?? null),
+      this.spec.timeout_ms,
+      signal,
+    );
     if (r.code !== 0) throw new AdapterFailure(`exited with ${r.code}: ${r.stderr.trim().slice(0, 200)}`);
     let body: unknown = r.stdout;
     try {

@@ -36,6 +36,9 @@ export class PostgresDb implements Db {
       max: opts.max ?? 10,
       connect_timeout: opts.connectTimeout ?? 5,
       idle_timeout: 60,
+      // the driver waits up to 20 s between reconnects after repeated failures; a store that is
+      // back must be used within a couple of seconds (spooled step results, leases), so cap it
+      backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 2),
       onnotice: () => {},
       // No array-type lookup on connect: our SQL uses no arrays, and a connection terminated during
       // that lookup (pg_terminate_backend, a failover) rejects outside any query, unhandled.
