@@ -59,7 +59,7 @@ retries: 2
     expect(JSON.parse(listed.stdout).pools[0]).toMatchObject({
       name: 'shared',
       hosts: 2,
-      workers: { total: 4 },
+      workers: { total: 2 }, // the pool's size is the pool's: the two hosts share its 2 slots
     });
 
     for (let i = 0; i < RUNS; i++)

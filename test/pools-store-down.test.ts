@@ -60,7 +60,6 @@ retries: 3
     proxy = await tcpProxy('127.0.0.1', Number(new URL(pg.url).port || 5432));
   });
   afterAll(async () => {
-    await proxy.restore().catch(() => {});
     for (const c of cores) await c.close().catch(() => {});
     await proxy.close();
     await pg.drop();

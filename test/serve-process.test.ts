@@ -125,7 +125,7 @@ describe('`mahavishnu serve` as a process: the CLI remote path', () => {
 
 describe('graceful shutdown', () => {
   const tmp = tempDir();
-  const env = childEnv(tmp.path, { MAHAVISHNU_SERVER__DRAIN_TIMEOUT_MS: '60000' });
+  const env = childEnv(tmp.path, { MAHAVISHNU_SERVER__SHUTDOWN_BUDGET_S: '60' });
   afterAll(() => tmp.remove());
 
   it('SIGTERM: /ready turns 503 at once, new sessions are refused, the call in flight finishes, exit 0', async () => {

@@ -64,9 +64,10 @@ uses with --server (/api/v1/tools/<name>), probes (/health, /ready, /health/comp
 /metrics. Binds server.host:server.port from the settings (127.0.0.1:8080 by default); --port 0
 picks a free port. The listen address is printed on stderr.
 
-SIGTERM or SIGINT: /ready turns 503, new sessions are refused, calls in flight get up to
-server.drain_timeout_ms to finish, then the stores close and the process exits 0; a second
-signal exits at once. SIGHUP reloads the settings.`,
+SIGTERM or SIGINT: /ready turns 503, new sessions are refused; calls in flight and running
+steps drain side by side within server.shutdown_budget_s, steps still running then go back to
+the queue (attempt not counted), the stores close and the process exits 0; a second signal
+exits at once. SIGHUP reloads the settings.`,
     flags: z.strictObject({
       host: z.string().min(1).optional().describe('Address to bind (default: server.host).'),
       port: z

@@ -1,6 +1,7 @@
 import { openCore } from '../compose/open-core.js';
 import { startServices } from '../compose/start-services.js';
 import { reloadSettings } from '../core/config/reload.js';
+import { shutdownPlan } from '../core/config/shutdown.js';
 import type { Core } from '../core/core.js';
 import { type ServerOptions, startServer } from '../http/server.js';
 import { type Globals, loadOpts } from './globals.js';
@@ -42,14 +43,19 @@ export async function runServe(
         core.log.warn({ signal }, 'second signal: exiting without waiting');
         process.exit(1);
       }
+      const plan = shutdownPlan(core.config);
       process.stderr.write(
-        `mahavishnu: ${signal}: draining (${server.inFlight()} requests in flight, up to ${core.config.server.drain_timeout_ms} ms); send it again to exit at once\n`,
+        `mahavishnu: ${signal}: draining (${server.inFlight()} requests in flight; shutdown budget ${plan.budgetMs} ms); send it again to exit at once\n`,
       );
-      core.log.info({ signal, inFlight: server.inFlight() }, 'shutting down: draining');
+      core.log.info({ signal, inFlight: server.inFlight(), ...plan }, 'shutting down: draining');
+      // HTTP and the pools drain side by side, both inside the budget; steps still running at the
+      // end go back to the queue (attempt not counted), then the stores close
+      const pools = core.pools.runtime?.stop(plan.drainMs);
       void server
-        .shutdown()
-        .then(({ drained, abandoned }) => {
+        .shutdown(plan.drainMs, plan.unreadyMs)
+        .then(async ({ drained, abandoned }) => {
           if (!drained) core.log.warn({ abandoned }, 'drain timeout: calls still in flight were cut');
+          await pools;
           return core.close();
         })
         .then(() => resolve(0))

@@ -1,4 +1,5 @@
 import { openCore } from '../compose/open-core.js';
+import { shutdownPlan } from '../core/config/shutdown.js';
 import { isAppError } from '../core/errors.js';
 import { startPools } from '../core/pools/start.js';
 import { invoke } from '../tools/invoke.js';
@@ -31,12 +32,14 @@ export async function runWorker(
         if (!isAppError(err) || err.code !== 'conflict') throw err;
       });
     }
-    await startPools(core, f.pool);
+    const runtime = await startPools(core, f.pool);
     core.log.info({ pool: f.pool, pid: process.pid }, 'worker runtime started');
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);
     });
+    // the same budget as serve: drain, then re-queue what is still running
+    await runtime.stop(shutdownPlan(core.config).drainMs);
   } finally {
     await core.close();
   }

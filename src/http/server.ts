@@ -7,6 +7,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { shutdownPlan } from '../core/config/shutdown.js';
 import type { Core } from '../core/core.js';
 import { McpHttp } from '../mcp/http.js';
 import type { McpServerOptions } from '../mcp/server.js';
@@ -35,10 +36,11 @@ export interface RunningServer {
   inFlight: () => number;
   /**
    * Graceful stop: /ready answers 503 and new sessions and calls are refused at once; calls in
-   * flight get up to drainMs to finish; then sessions close and the socket closes. Resolves with
-   * whether everything finished in time. The core is not closed here (its owner closes it).
+   * flight get up to drainMs to finish, and the port stays open at least holdMs; then sessions
+   * close and the socket closes. Resolves with whether everything finished in time. The core is
+   * not closed here (its owner closes it).
    */
-  shutdown: (drainMs?: number) => Promise<{ drained: boolean; abandoned: number }>;
+  shutdown: (drainMs?: number, holdMs?: number) => Promise<{ drained: boolean; abandoned: number }>;
 }
 
 const isStream = (method: string | undefined, url: string | undefined) =>
@@ -105,9 +107,11 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
   const url = `http://${shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown}:${port}`;
 
   let stopping: Promise<{ drained: boolean; abandoned: number }> | undefined;
-  const shutdown = (drainMs = cfg.drain_timeout_ms) =>
+  const shutdown = (drainMs = shutdownPlan(core.config).drainMs, holdMs = 0) =>
     (stopping ??= (async () => {
       state.draining = true;
+      // /ready answers 503 for at least holdMs before the port closes, even with nothing in flight
+      const hold = new Promise((r) => setTimeout(r, holdMs));
       let drained = true;
       if (inFlight > 0) {
         let timer: NodeJS.Timeout | undefined;
@@ -120,6 +124,7 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
         clearTimeout(timer);
       }
       const abandoned = inFlight;
+      await hold;
       await mcp.closeAll();
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();

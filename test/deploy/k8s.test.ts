@@ -8,6 +8,8 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { tryLoadConfig } from '../../src/core/config/load.js';
+import { ServerConfig } from '../../src/core/config/schema.js';
+import { DEPLOY_MARGIN_S } from '../../src/core/config/shutdown.js';
 import { ROOT, runbookCommands, runbookText, specCommands } from '../helpers/runbook.js';
 import { tempDir } from '../helpers/tmp.js';
 import { typeCheckLiterals } from '../helpers/typecheck.js';
@@ -166,7 +168,7 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     for (const d of deployments) expect(d.spec.template.spec).toEqual(main.spec.template.spec);
   });
 
-  it('runs as non-root with a grace period longer than preStop plus the drain timeout', () => {
+  it('runs as non-root with a grace period of preStop plus the shutdown budget plus margin', () => {
     const pod = find('Deployment', 'mahavishnu').spec.template.spec;
     const c = container(find('Deployment', 'mahavishnu'), 'mahavishnu');
     expect(pod.securityContext.runAsNonRoot).toBe(true);
@@ -179,9 +181,12 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     expect(c.resources.limits.memory).toBe('4Gi');
     const { config } = loadPodSettings();
     const preStop = Number(c.lifecycle.preStop.exec.command[1]);
-    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(
-      preStop + config.server.drain_timeout_ms / 1000,
-    );
+    // the budget the pods run with is the setting's default, and the grace period is derived from it
+    expect(config.server.shutdown_budget_s).toBe(ServerConfig.parse({}).shutdown_budget_s);
+    for (const d of deployments)
+      expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(
+        preStop + config.server.shutdown_budget_s + DEPLOY_MARGIN_S,
+      );
   });
 
   it('ConfigMap, Secret and env load as valid settings through the real loader', () => {

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ServerConfig } from '../../src/core/config/schema.js';
+import { DEPLOY_MARGIN_S } from '../../src/core/config/shutdown.js';
 import { runBinary } from '../helpers/binaries.js';
 import { ROOT, runbookText } from '../helpers/runbook.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -46,12 +47,12 @@ describe('systemd unit (deploy/systemd/mahavishnu.service)', () => {
     expect(service.get('Environment')).toContain('MAHAVISHNU_DATA__DIR=/var/lib/mahavishnu');
   });
 
-  it('restarts on failure, reloads with SIGHUP, stops with SIGTERM after the drain', () => {
+  it('restarts on failure, reloads with SIGHUP, stops with SIGTERM within the shutdown budget plus margin', () => {
     expect(one('Restart')).toBe('on-failure');
     expect(one('ExecReload')).toBe('/bin/kill -HUP $MAINPID');
     expect(one('KillSignal')).toBe('SIGTERM');
-    const drain = ServerConfig.parse({}).drain_timeout_ms / 1000;
-    expect(seconds(one('TimeoutStopSec'))).toBeGreaterThan(drain);
+    const budget = ServerConfig.parse({}).shutdown_budget_s;
+    expect(seconds(one('TimeoutStopSec'))).toBe(budget + DEPLOY_MARGIN_S);
     expect(one('MemoryMax')).toBe('4G');
     expect(one('StandardOutput')).toBe('journal');
     expect(one('StandardError')).toBe('journal');

@@ -138,6 +138,7 @@ export class PoolStore {
         [Date.now(), id],
       );
       await t.query('DELETE FROM pool_members WHERE pool_id = $1', [id]);
+      await t.query('DELETE FROM pool_slots WHERE pool_id = $1', [id]);
     });
   }
 

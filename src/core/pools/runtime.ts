@@ -9,12 +9,14 @@ import type { PoolMetrics } from './metrics.js';
 import type { PoolRow, PoolStore } from './pools.js';
 import { type FromWorker, HEARTBEAT_MS } from './protocol.js';
 import type { Finished, Outcome, StepQueue } from './queue.js';
+import type { PoolSlots } from './slots.js';
 import { ResultSpool } from './spool.js';
 import { WorkerHandle } from './worker-handle.js';
 
 export interface RuntimeDeps {
   pools: PoolStore;
   queue: StepQueue;
+  slots: PoolSlots;
   metrics: PoolMetrics;
   log: Logger;
   config: () => Config;
@@ -40,6 +42,8 @@ export interface RuntimeDeps {
 export interface LivePool {
   row: PoolRow;
   workers: Map<string, WorkerHandle>;
+  /** Worker slots of the pool this runtime holds (its share of the desired size). */
+  slots: number;
   stepsDone: number;
   depth: number;
   prevDepth: number;
@@ -63,6 +67,7 @@ export class PoolRuntime extends EventEmitter {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private renewing = false;
   /** Results being recorded; shutdown waits for them before the store closes. */
@@ -191,7 +196,7 @@ export class PoolRuntime extends EventEmitter {
   private async reconcile(row: PoolRow): Promise<void> {
     let lp = this.live.get(row.id);
     if (!lp) {
-      lp = { row, workers: new Map(), stepsDone: 0, depth: 0, prevDepth: 0, idleTicks: 0 };
+      lp = { row, workers: new Map(), slots: 0, stepsDone: 0, depth: 0, prevDepth: 0, idleTicks: 0 };
       this.live.set(row.id, lp);
     }
     lp.row = row;
@@ -207,6 +212,16 @@ export class PoolRuntime extends EventEmitter {
       return;
     }
     if (row.autoscale) await this.autoscale(lp);
+    // the desired size is the whole pool's: this runtime runs its share of the slots
+    const freshMs = Math.max(3 * this.cfg.tick_ms, 3000);
+    const others = (await this.deps.pools.members(row.id, freshMs)).filter((m) => m.owner !== this.owner);
+    lp.slots = await this.deps.slots.share(
+      row.id,
+      lp.row.desired,
+      this.owner,
+      others.length + 1,
+      this.cfg.lease_ms,
+    );
     this.resize(lp);
   }
 
@@ -234,7 +249,7 @@ export class PoolRuntime extends EventEmitter {
   /** Start or drain workers so that the running (not draining) ones match the desired size. */
   private resize(lp: LivePool): void {
     const active = [...lp.workers.values()].filter((w) => !w.stopping);
-    const want = lp.row.desired;
+    const want = lp.slots;
     for (let i = active.length; i < want; i++) this.fork(lp);
     if (active.length > want) {
       // idle and starting workers go first, so running steps are not held up
@@ -518,7 +533,12 @@ export class PoolRuntime extends EventEmitter {
    * Shutdown: no new claims; drain every worker for up to `drainMs`, then kill the rest. A step cut
    * short goes back to the queue (attempt not counted), for the next process or another host.
    */
-  async stop(drainMs: number): Promise<void> {
+  stop(drainMs: number): Promise<void> {
+    this.stopping ??= this.drainAndStop(drainMs);
+    return this.stopping;
+  }
+
+  private async drainAndStop(drainMs: number): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     await this.ticking;
@@ -533,6 +553,7 @@ export class PoolRuntime extends EventEmitter {
     }
     while (all.some((w) => !w.exited)) await new Promise((r) => setTimeout(r, 20));
     await Promise.allSettled([...this.recording]);
+    await this.deps.slots.releaseAll(this.owner).catch(() => {});
     for (const lp of this.live.values())
       await this.deps.pools.removeMember(lp.row.id, this.owner).catch(() => {});
   }

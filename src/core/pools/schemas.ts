@@ -97,6 +97,10 @@ export const PoolMember = z.strictObject({
   idle: z.number().int(),
   busy: z.number().int(),
   draining: z.number().int(),
+  slots: z
+    .number()
+    .int()
+    .describe("Worker slots of the pool this process holds: its share of the pool's desired size."),
   heartbeat_age_ms: z.number(),
 });
 

@@ -7,6 +7,7 @@ import { type MemberRow, type PoolRow, PoolStore, resolveTarget } from './pools.
 import { StepQueue } from './queue.js';
 import type { PoolRuntime } from './runtime.js';
 import type { PoolDetail, PoolSpawnInput, PoolSummary } from './schemas.js';
+import { PoolSlots } from './slots.js';
 
 /**
  * What the pool tools call. Desired state lives in the store; when this process runs a pool
@@ -16,6 +17,7 @@ import type { PoolDetail, PoolSpawnInput, PoolSummary } from './schemas.js';
 export class PoolService {
   readonly store: PoolStore;
   readonly queue: StepQueue;
+  readonly slots: PoolSlots;
   runtime: PoolRuntime | undefined;
 
   constructor(
@@ -25,6 +27,7 @@ export class PoolService {
   ) {
     this.store = new PoolStore(db);
     this.queue = new StepQueue(db);
+    this.slots = new PoolSlots(db);
   }
 
   private get freshMs() {
@@ -72,11 +75,13 @@ export class PoolService {
   async status(ref: string): Promise<PoolDetail> {
     const row = await this.store.find(ref);
     const members = await this.store.members(row.id, this.freshMs);
+    const slots = await this.slots.byOwner(row.id);
     const now = Date.now();
     return {
       ...(await this.summary(row, members)),
       members: members.map(({ pool_id: _p, steps_done: _s, heartbeat_at, ...x }) => ({
         ...x,
+        slots: slots.get(x.owner) ?? 0,
         heartbeat_age_ms: now - heartbeat_at,
       })),
     };

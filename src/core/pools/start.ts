@@ -10,6 +10,7 @@ export async function startPools(core: Core, only?: string): Promise<PoolRuntime
   const runtime = new PoolRuntime({
     pools: core.pools.store,
     queue: core.pools.queue,
+    slots: core.pools.slots,
     metrics: core.poolMetrics,
     log: core.log.child({ component: 'pools' }),
     config: () => core.config,
