@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, json, startTestServer, type TestServer } from './helpers/server.js';
+import { waitFor } from './helpers/wait.js';
 
 /** A request with exactly these headers (fetch will not let a caller set Host). */
 function raw(
@@ -176,18 +177,28 @@ describe.each(['sqlite', 'postgres'] as const)(
       }
     });
 
-    it('reads the role from the store on every request, and refuses a disabled user at once', async () => {
+    it('reads the role from the store, and refuses a disabled user, within the principal cache ttl', async () => {
       const token = await t.tokenFor('viewer', 'carol');
       let r = await call(t, 'auth_list_users', {}, token);
       expect(r.status).toBe(403);
       expect((await json(r)).error.message).toContain('needs role operator');
+      // written past mahavishnu, so nothing invalidates the cached lookup: it applies within auth.principal_cache_ttl_s
+      const ttlMs = (t.core.config.auth.principal_cache_ttl_s + 5) * 1000;
       await t.core.db.query("UPDATE users SET role = 'operator' WHERE username = 'carol'");
-      r = await call(t, 'auth_list_users', {}, token);
-      expect(r.status).toBe(200);
-      expect((await json(r)).ok).toBe(true);
+      await waitFor(
+        'the new role',
+        async () => (await call(t, 'auth_list_users', {}, token)).status === 200,
+        ttlMs,
+      );
       await t.core.db.query("UPDATE users SET disabled = 1 WHERE username = 'carol'");
-      r = await call(t, 'auth_list_users', {}, token);
-      expect(r.status).toBe(401);
+      await waitFor(
+        'carol refused',
+        async () => {
+          r = await call(t, 'auth_list_users', {}, token);
+          return r.status === 401;
+        },
+        ttlMs,
+      );
       expect((await json(r)).error.message).toContain('disabled');
     });
 

@@ -100,16 +100,20 @@ describe.each(['streamable', 'sse'] as const)('MCP over HTTP (%s) with the SDK c
     );
   });
 
-  it('applies the role from the store on every message of a session', async () => {
+  it('applies the role from the store to the messages of a session, within the principal cache ttl', async () => {
     const token = await t.tokenFor('viewer', `dave-${kind}`);
     const viewer = await connect(kind, t.url, token);
     try {
-      let r = await viewer.callTool({ name: 'auth_list_users', arguments: {} });
+      const r = await viewer.callTool({ name: 'auth_list_users', arguments: {} });
       expect(r.isError).toBe(true);
       expect(JSON.stringify(r.content)).toContain('needs role operator');
+      // written past mahavishnu, so nothing invalidates the cached lookup: it holds for auth.principal_cache_ttl_s
       await t.core.db.query("UPDATE users SET role = 'operator' WHERE username = $1", [`dave-${kind}`]);
-      r = await viewer.callTool({ name: 'auth_list_users', arguments: {} });
-      expect(r.isError).toBeFalsy();
+      await waitFor(
+        'the new role to apply',
+        async () => !(await viewer.callTool({ name: 'auth_list_users', arguments: {} })).isError,
+        (t.core.config.auth.principal_cache_ttl_s + 5) * 1000,
+      );
     } finally {
       await viewer.close();
     }

@@ -20,6 +20,7 @@ import { PoolService } from './pools/service.js';
 import { SigningKeys } from './security/keys.js';
 import { Tokens } from './security/tokens.js';
 import type { Db } from './sql/db.js';
+import { PrincipalCache } from './users/principal-cache.js';
 import { Users } from './users/users.js';
 import { VERSION } from './version.js';
 import { WorkflowService } from './workflows/service.js';
@@ -63,6 +64,8 @@ export class Core {
   readonly pools: PoolService;
   readonly keys: SigningKeys;
   readonly tokens: Tokens;
+  /** The cached user lookup of every authenticated request. */
+  readonly principals: PrincipalCache;
   private loaded: Loaded;
   private readonly settingsListeners: Array<(next: Loaded, prev: Loaded) => void> = [];
   private readonly closers: Array<() => Promise<void> | void> = [];
@@ -107,11 +110,26 @@ export class Core {
       () => this.pools,
     );
     this.pools = new PoolService(this.db, this.workflows.runs, () => this.config);
-    this.keys = new SigningKeys(this.db);
-    this.tokens = new Tokens(this.keys, this.users, () => ({
-      audience: this.config.auth.token_audience,
-      issuer: this.config.auth.token_issuer,
-    }));
+    this.keys = new SigningKeys(this.db, 1000, () => this.config.auth.principal_stale_s * 1000);
+    this.principals = new PrincipalCache(
+      this.users,
+      this.cache,
+      () => ({
+        ttlSeconds: this.config.auth.principal_cache_ttl_s,
+        staleSeconds: this.config.auth.principal_stale_s,
+      }),
+      this.log,
+    );
+    // a restore rewrites the users table: what the cache holds may no longer be what the store says
+    this.maintenance.onChange((m) => {
+      if (!m) void this.principals.invalidate('all').catch(() => {});
+    });
+    this.tokens = new Tokens(
+      this.keys,
+      this.users,
+      () => ({ audience: this.config.auth.token_audience, issuer: this.config.auth.token_issuer }),
+      this.principals,
+    );
     this.health.register({
       name: 'state_store',
       critical: true,

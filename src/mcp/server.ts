@@ -1,15 +1,11 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import type { Core } from '../core/core.js';
+import { INSTRUCTIONS } from '../resources/instructions.js';
 import type { Tool } from '../tools/define.js';
 import { TOOLS } from '../tools/index.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
 import { type PrincipalOf, registerTools } from './tools.js';
-
-const INSTRUCTIONS =
-  'mahavishnu runs production runbook actions: pools and workflows, backups and disaster recovery, ' +
-  'health, adapters, secrets and users. Read-only tools are safe to call at any time; destructive tools ' +
-  'accept dry_run: true to show their plan first.';
 
 export interface McpServerOptions {
   /** The tools to serve (default: TOOLS). */

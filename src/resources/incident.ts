@@ -34,7 +34,26 @@ export async function incidentFacts(core: Core, scenario: string): Promise<Recor
         next_trial_at,
         last_failure,
       })),
-    ...(await (EXTRA[scenario]?.(core) ?? Promise.resolve({}))),
+    state_store: storeFact(health.components.find((c) => c.name === 'state_store')),
+    ...(await (EXTRA[scenario]?.(core) ?? Promise.resolve({})).catch((e: Error) => ({
+      // a fact read from the store is missing while the store is away; say so instead of failing the prompt
+      unavailable: e.message,
+    }))),
+  };
+}
+
+function storeFact(
+  c: { status: string; message?: string | undefined; details?: Record<string, unknown> } | undefined,
+) {
+  return {
+    reachable: c?.status === 'healthy',
+    message: c?.message ?? 'no state_store component',
+    ...(c?.status === 'healthy'
+      ? {}
+      : {
+          next_step:
+            'runbook://incident-response, "If the state store is unreachable"; then ecosystem_restart_database if it stays stuck',
+        }),
   };
 }
 

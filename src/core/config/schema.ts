@@ -66,7 +66,14 @@ export const DatabaseConfig = group({
     .default('')
     .describe('PostgreSQL URL (postgres://…). Empty: the embedded SQLite file <data.dir>/mahavishnu.db.'),
   pool_max: z.number().int().min(1).max(100).default(10).describe('Most PostgreSQL connections.'),
-  connect_timeout_s: z.number().int().min(1).default(5).describe('PostgreSQL connect timeout, seconds.'),
+  connect_timeout_s: z
+    .number()
+    .int()
+    .min(1)
+    .default(2)
+    .describe(
+      'PostgreSQL connect timeout, seconds: how long a call waits for an unreachable store before failing.',
+    ),
 });
 
 export const CacheConfig = group({
@@ -121,6 +128,22 @@ export const AuthConfig = group({
   cli_role: Role.default('admin').describe(
     'Role of the in-process CLI (whoever can read the data directory already owns the state).',
   ),
+  principal_cache_ttl_s: z
+    .number()
+    .min(0)
+    .default(5)
+    .describe(
+      'Seconds a user lookup (role, disabled, revocation) is served from the cache before the store is read again; ' +
+        'changes made through this server (or any process, with cache.backend redis) apply at once. 0: read the store every request.',
+    ),
+  principal_stale_s: z
+    .number()
+    .min(0)
+    .default(60)
+    .describe(
+      'While the state store is unreachable, tokens whose user was read within this many seconds still authenticate, ' +
+        'with the role seen then; 0: none do.',
+    ),
 });
 
 /** Adapters by name; `main` is always there (the default engine) unless configured otherwise. */

@@ -4,6 +4,7 @@ import type { CryptoKey, JWK } from 'jose';
 // loaded on first use: most starts (the CLI, mcp start) sign and verify nothing
 const jose = () => import('jose');
 
+import { isAppError } from '../errors.js';
 import type { Db } from '../sql/db.js';
 import type { KeyRotation } from './schemas.js';
 
@@ -48,14 +49,23 @@ export class SigningKeys {
   constructor(
     private readonly db: Db,
     private readonly ttlMs = 1000,
+    /** While the store is unreachable, keys read within this many ms still verify (auth.principal_stale_s). */
+    private readonly staleMs: () => number = () => 0,
   ) {}
 
   private async load(): Promise<Map<string, Loaded>> {
     const now = Date.now();
     if (this.cache && now - this.cache.at < this.ttlMs) return this.cache.keys;
-    const rows = await this.db.query<KeyRow>(
-      'SELECT kid, alg, public_key, private_key, created_at, retired_at, revoked FROM signing_keys WHERE revoked = 0',
-    );
+    let rows: KeyRow[];
+    try {
+      rows = await this.db.query<KeyRow>(
+        'SELECT kid, alg, public_key, private_key, created_at, retired_at, revoked FROM signing_keys WHERE revoked = 0',
+      );
+    } catch (e) {
+      if (isAppError(e) && e.code === 'unavailable' && this.cache && now - this.cache.at < this.staleMs())
+        return this.cache.keys;
+      throw e;
+    }
     const keys = new Map<string, Loaded>();
     for (const row of rows) {
       const old = this.cache?.keys.get(row.kid);

@@ -48,6 +48,8 @@ export class Tokens {
     private readonly keys: SigningKeys,
     private readonly users: Users,
     private readonly settings: () => TokenSettings,
+    /** The user lookup of principal(): the cached one (PrincipalCache) in a core, the store by default. */
+    private readonly lookup: Pick<Users, 'tokenState'> = users,
   ) {}
 
   async mint(username: string, ttlSeconds: number): Promise<Omit<MintedToken, 'username'>> {
@@ -119,10 +121,10 @@ export class Tokens {
   /** The caller a token speaks for, with the role the store gives that user now. */
   async principal(token: string, transport: Transport): Promise<Principal> {
     const { username, iat } = await this.verify(token);
-    const user = await this.users.tokenState(username);
+    const user = await this.lookup.tokenState(username);
     if (!user) throw unauthenticated(`the token's user "${username}" no longer exists`);
     if (user.disabled) throw new AppError('unauthenticated', `user "${username}" is disabled`);
-    // read from the store on every request, so a revocation holds at once on every replica
+    // a revocation through any process reaches the lookup's cache at once (Redis) or within its ttl
     if (user.tokens_not_before !== null && iat * 1000 < user.tokens_not_before)
       throw unauthenticated(`the tokens of "${username}" issued before a revocation are refused`);
     return { username, role: user.role, transport };

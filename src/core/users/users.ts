@@ -29,7 +29,22 @@ async function hashPassword(password: string): Promise<string> {
 }
 
 export class Users {
+  private readonly changeListeners: Array<(usernames: readonly string[] | 'all') => Promise<void> | void> =
+    [];
+
   constructor(private readonly db: Db) {}
+
+  /**
+   * Run fn after a change to what a token check reads (role, disabled, revocation), so caches of
+   * it (PrincipalCache) forget the users. Every method that changes those calls changed().
+   */
+  onChange(fn: (usernames: readonly string[] | 'all') => Promise<void> | void): void {
+    this.changeListeners.push(fn);
+  }
+
+  protected async changed(usernames: readonly string[] | 'all'): Promise<void> {
+    for (const fn of this.changeListeners) await fn(usernames);
+  }
 
   async create(input: UserCreateInput): Promise<User> {
     // auth_create_user's schema refuses these first; the store guards its rows against any other caller
@@ -102,7 +117,7 @@ export class Users {
    * (epoch ms, a whole second: token `iat` claims are in seconds). Returns the usernames affected.
    */
   async revokeTokens(notBefore: number, usernames?: readonly string[]): Promise<string[]> {
-    return this.db.tx(async (t) => {
+    const affected = await this.db.tx(async (t) => {
       const rows = await t.query<{ username: string }>('SELECT username FROM users ORDER BY username');
       const known = rows.map((r) => r.username);
       const target = usernames?.length ? [...new Set(usernames)] : known;
@@ -122,6 +137,8 @@ export class Users {
           ]);
       return target;
     });
+    await this.changed(usernames?.length ? affected : 'all');
+    return affected;
   }
 
   /** How many users can log in with a password (the hashes themselves never leave the store). */

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase } from './helpers/pg.js';
+import { bearer, startTestServer, type TestServer } from './helpers/server.js';
+import { waitFor } from './helpers/wait.js';
+
+/**
+ * Two replicas on one PostgreSQL and one Redis: the principal lookup is cached in Redis, and a
+ * change made through one replica deletes the entry there, so the other refuses the user well
+ * within the cache ttl (30 s here), not when its entry expires.
+ */
+describe('two replicas sharing the principal cache in Redis', () => {
+  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  let a: TestServer;
+  let b: TestServer;
+  const TTL_S = 30;
+
+  beforeAll(async () => {
+    db = await freshDatabase();
+    const settings = {
+      database: { url: db.url },
+      cache: {
+        backend: 'redis',
+        redis_url: 'redis://127.0.0.1:6379',
+        key_prefix: `mv-test-${randomBytes(6).toString('hex')}:`,
+      },
+      auth: { principal_cache_ttl_s: TTL_S },
+    };
+    a = await startTestServer(settings);
+    b = await startTestServer(settings);
+  });
+  afterAll(async () => {
+    await b?.stop();
+    await a?.stop();
+    await db?.drop();
+  });
+
+  const call = async (server: TestServer, token: string, tool: string, input: unknown = {}) =>
+    fetch(`${server.url}/api/v1/tools/${tool}`, {
+      method: 'POST',
+      headers: { ...bearer(token), 'content-type': 'application/json' },
+      body: JSON.stringify(input),
+    });
+
+  it('tokens revoked through one replica are refused by the other at once, not after the ttl', async () => {
+    const eve = await a.tokenFor('operator', 'eve');
+    const root = await a.tokenFor('admin', 'root');
+    // both replicas have seen eve: the lookup is in Redis, fresh for 30 s
+    expect((await call(a, eve, 'pool_list')).status).toBe(200);
+    expect((await call(b, eve, 'pool_list')).status).toBe(200);
+    expect(await a.core.cache.get('principal:eve')).toBeDefined();
+
+    const r = await call(a, root, 'security_rotate_secrets', { revoke_tokens: true, users: ['eve'] });
+    expect(r.status, await r.clone().text()).toBe(200);
+
+    const started = Date.now();
+    await waitFor(
+      'replica b to refuse eve',
+      async () => (await call(b, eve, 'pool_list')).status === 401,
+      10_000,
+    );
+    expect(Date.now() - started).toBeLessThan(TTL_S * 1000);
+    expect((await call(b, root, 'pool_list')).status).toBe(200);
+  });
+});
