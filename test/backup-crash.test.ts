@@ -4,16 +4,21 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCore } from '../src/compose/open-core.js';
 import { ConfigSchema } from '../src/core/config/schema.js';
-import { SIGNING_KEY } from './helpers/backup.js';
+import { ENCRYPTION_KEY, SIGNING_KEY } from './helpers/backup.js';
 import { BIN, childEnv, cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 import { waitFor } from './helpers/wait.js';
 
 const tmp = tempDir('mahavishnu-crash-');
-const env = childEnv(tmp.path, { MAHAVISHNU_BACKUP__SIGNING_KEY: SIGNING_KEY });
+const env = childEnv(tmp.path, {
+  MAHAVISHNU_BACKUP__SIGNING_KEY: SIGNING_KEY,
+  MAHAVISHNU_BACKUP__ENCRYPTION_KEY: ENCRYPTION_KEY,
+});
 const backups = join(tmp.path, 'backups');
 const partials = () =>
   existsSync(backups) ? readdirSync(backups).filter((n) => n.includes('.partial-')) : [];
+/** Sealed entries wait in a spool file in the data folder until the manifest is signed. */
+const spools = () => readdirSync(tmp.path).filter((n) => n.includes('.spool-'));
 const listed = () => JSON.parse(cli(['backup', 'list', '--json'], env).stdout).backups as { id: string }[];
 
 /** A store big enough that a backup is still being written when the test kills it. */
@@ -41,10 +46,13 @@ describe('a backup killed half-way (SIGKILL)', () => {
       stdio: 'ignore',
     });
     const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_c, sig) => r(sig)));
-    // wait until the archive is being written, then kill the process without warning
+    // wait until the archive is being written (its entries sealed into the spool), then kill the
+    // process without warning
     await waitFor(
       'the archive to be written',
-      () => partials().some((n) => statSync(join(backups, n)).size > 0),
+      () =>
+        spools().some((n) => statSync(join(tmp.path, n)).size > 0) ||
+        partials().some((n) => statSync(join(backups, n)).size > 0),
       undefined,
       5,
     );
@@ -63,6 +71,7 @@ describe('a backup killed half-way (SIGKILL)', () => {
     expect(r.stdout).toMatch(/^id: backup_\d{8}_\d{6}/m);
     expect(r.stdout).toMatch(/^cleaned_up: \["backup_\d{8}_\d{6}"\]$/m);
     expect(partials()).toEqual([]);
+    expect(spools()).toEqual([]);
     const after = listed();
     expect(after).toHaveLength(1);
     expect(cli(['backup', 'verify', after[0]!.id], env).code).toBe(0);

@@ -16,6 +16,10 @@ describe('writes and /ready during a backup of a >100 MB embedded store', () => 
   const archives = tempDir('mahavishnu-live-');
   beforeAll(async () => {
     t = await startTestServer(backupSettings(archives.path));
+    // a first, small backup loads the archive code (tar, zlib) once, as any long-running server has
+    await t.core.backups.create({ type: 'full' });
+    // and the test's own HTTP client loads on its first fetch (undici): not the server's time
+    expect((await fetch(`${t.url}/ready`)).status).toBe(200);
     await t.core.db.exec('CREATE TABLE test_bulk (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
     const row = 8192;
     const perTx = 500;
@@ -43,9 +47,13 @@ describe('writes and /ready during a backup of a >100 MB embedded store', () => 
     expect(Number(size)).toBeGreaterThan(100 * 1024 * 1024);
 
     let running = true;
-    const backup = t.core.backups.create({ type: 'full' }).finally(() => {
+    // sampled from the dump's first page (it holds its snapshot from then to the end)
+    let dumping!: () => void;
+    const started = new Promise<void>((r) => (dumping = r));
+    const backup = t.core.backups.create({ type: 'full', progress: () => dumping() }).finally(() => {
       running = false;
     });
+    await started;
     const writes: number[] = [];
     const probes: number[] = [];
     let n = 0;

@@ -1,4 +1,6 @@
+import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Config } from '../config/schema.js';
 import { AppError, notFound } from '../errors.js';
@@ -8,7 +10,8 @@ import { SCHEMA_VERSION } from '../sql/migrations.js';
 import type { BlobConfig, BlobStore, BlobStoreFactory } from './blob.js';
 import { Catalog, type CatalogRow } from './catalog.js';
 import { installationId } from './installation.js';
-import { archiveName, type BackupType, backupId, idTime, keyId, type Manifest } from './manifest.js';
+import { type Keyring, keyring } from './keyring.js';
+import { archiveName, type BackupType, backupId, idTime, type Manifest } from './manifest.js';
 import type { BackupMetrics } from './metrics.js';
 import { type ArchiveFacts, computePlan, type RestorePlan } from './plan.js';
 // read.js and write.js (tar-stream, zlib) are loaded when a backup tool runs, not at every start
@@ -17,6 +20,7 @@ import { incompatibility, lineSink, type RestoreOutcome, restoreInto } from './r
 import { stateTables } from './schema-info.js';
 import type { BackupCreated, BackupSummary, VerifyReport } from './schemas.js';
 import { scrubbedSettings } from './scrub.js';
+import { isSecret } from './secrets.js';
 import type { archiveStream } from './write.js';
 
 export interface BackupsDeps {
@@ -42,6 +46,26 @@ function alive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Entries of tables with secret columns are read row by row even when only verifying: a secret
+ * in clear (a forged archive) is refused whatever the manifest says, before any restore starts.
+ */
+function withSecretCheck(name: string, m: Manifest, inner: EntrySink | undefined): EntrySink | undefined {
+  const tm = m.tables.find((t) => t.entries.includes(name));
+  if (!tm?.columns.some((c) => isSecret(tm.name, c))) return inner;
+  const check = lineSink(tm, undefined, () => {}, true);
+  return {
+    write: async (c) => {
+      await check.write(c);
+      await inner?.write(c);
+    },
+    end: async () => {
+      await check.end();
+      await inner?.end();
+    },
+  };
 }
 
 /** Creating, listing, verifying, pruning and restoring archives of the whole state store. */
@@ -87,7 +111,16 @@ export class Backups {
   }
 
   limits(): ReadLimits {
-    return { maxBytes: this.cfg.max_restore_bytes, maxEntries: this.cfg.max_restore_entries };
+    return {
+      maxBytes: this.cfg.max_restore_bytes,
+      maxEntries: this.cfg.max_restore_entries,
+      maxRatio: this.cfg.max_inflate_ratio,
+    };
+  }
+
+  /** The current backup keys and the older ones still accepted for reading. */
+  keys(): Keyring {
+    return keyring(this.cfg);
   }
 
   signingKey(): string {
@@ -120,6 +153,8 @@ export class Backups {
             'could not discard the partial archive; it is not listed anyway',
           ),
         );
+      if (r.host === host)
+        await rm(join(this.d.config().data.dir, `.${r.id}.spool-${r.pid}`), { force: true }).catch(() => {});
       await this.catalog.fail(r.id, 'interrupted: the process ended before the archive was complete');
       cleaned.push(r.id);
     }
@@ -164,6 +199,8 @@ export class Backups {
         signingKey,
         encryptionKey: this.cfg.encryption_key,
         settings: scrubbedSettings(this.d.sources()),
+        spoolDir: this.d.config().data.dir,
+        ...(o.signal ? { signal: o.signal } : {}),
         progress: (done, total) => o.progress?.(done, total, `backup ${id}: ${done}/${total} rows`),
       });
       const { stream, manifest } = archive;
@@ -255,9 +292,19 @@ export class Backups {
   async verify(
     id: string,
     progress?: OnProgress,
-    o: { sink?: (name: string) => EntrySink | undefined; signal?: AbortSignal } = {},
+    o: { sink?: (name: string, m: Manifest) => EntrySink | undefined; signal?: AbortSignal } = {},
   ): Promise<VerifyReport & { manifest: Manifest; bytes: Buffer }> {
-    const key = this.signingKey();
+    // the key stays inside this class: a result is never a place for it
+    const { encryptionKey: _, ...report } = await this.readAll(id, progress, o);
+    return report;
+  }
+
+  private async readAll(
+    id: string,
+    progress?: OnProgress,
+    o: { sink?: (name: string, m: Manifest) => EntrySink | undefined; signal?: AbortSignal } = {},
+  ): Promise<VerifyReport & { manifest: Manifest; bytes: Buffer; encryptionKey: string }> {
+    this.signingKey();
     const holder = await this.holder(id);
     const total = (await holder.stat(archiveName(id)))?.size ?? 0;
     const src = await this.source(id, holder);
@@ -266,13 +313,13 @@ export class Backups {
       const { readArchive } = await import('./read.js');
       const r = await readArchive(src, {
         id,
-        signingKey: key,
+        keys: this.keys(),
         limits: this.limits(),
         onBytes: (n) => {
           read += n;
           progress?.(read, total, `verify ${id}`);
         },
-        ...(o.sink ? { sink: o.sink } : {}),
+        sink: (name, m) => withSecretCheck(name, m, o.sink?.(name, m)),
         ...(o.signal ? { signal: o.signal } : {}),
       });
       await this.catalog.verified(id, true);
@@ -289,6 +336,7 @@ export class Backups {
         uncompressed_bytes: r.uncompressed,
         manifest: m,
         bytes: r.bytes,
+        encryptionKey: r.encryptionKey,
       };
     } catch (e) {
       await this.catalog.verified(id, false).catch(() => {});
@@ -357,16 +405,9 @@ export class Backups {
     const db = o.db ?? this.d.db;
     let stage = 'refused';
     try {
-      const v = await this.verify(id, o.progress, o.signal ? { signal: o.signal } : {});
+      const v = await this.readAll(id, o.progress, o.signal ? { signal: o.signal } : {});
       const why = incompatibility(v.manifest, await stateTables(db), SCHEMA_VERSION);
       if (why) throw new AppError('invalid_input', `backup ${id} is refused: ${why}. Nothing was changed.`);
-      const enc = v.manifest.encryption;
-      if (enc && keyId(this.cfg.encryption_key) !== enc.key_id)
-        throw new AppError(
-          'invalid_input',
-          `backup ${id} is refused: its secrets are encrypted with key id ${enc.key_id} and backup.encryption_key ` +
-            `has key id ${keyId(this.cfg.encryption_key)}; set the key the backup was made with. Nothing was changed.`,
-        );
       if (!o.db && !o.allowOtherInstallation) {
         const mine = await installationId(db);
         const theirs = v.manifest.installation ?? null;
@@ -387,8 +428,8 @@ export class Backups {
       const r = await restoreInto(db, () => this.source(id, holder), {
         id,
         pinned: { manifest: v.manifest, bytes: v.bytes },
-        signingKey: this.signingKey(),
-        encryptionKey: this.cfg.encryption_key,
+        keys: this.keys(),
+        encryptionKey: v.encryptionKey,
         limits: this.limits(),
         importKeys: o.importKeys ?? false,
         onBytes: (n) => {

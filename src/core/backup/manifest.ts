@@ -2,7 +2,8 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 
 export const FORMAT = 'mahavishnu-backup';
-export const FORMAT_VERSION = 1;
+/** 2: the signed manifest comes first and every entry is sealed (deflate + AES-256-GCM). */
+export const FORMAT_VERSION = 2;
 export const MANIFEST = 'manifest.json';
 export const SIGNATURE = 'manifest.sig';
 
@@ -23,14 +24,18 @@ export const Manifest = z.strictObject({
   created: z.string(),
   host: z.string(),
   /** The installation (state store) the backup was taken from (see installation.ts). */
-  installation: z.string().nullable().optional(),
+  installation: z.string(),
   mahavishnu_version: z.string(),
   schema_version: z.number().int(),
   source_dialect: z.enum(['sqlite', 'postgres']),
   signing_key_id: z.string(),
-  encryption: z
-    .strictObject({ algorithm: z.literal('aes-256-gcm'), key_id: z.string(), columns: z.array(z.string()) })
-    .nullable(),
+  /** Every entry is sealed with this key; secret columns are sealed once more, cell by cell. */
+  encryption: z.strictObject({
+    algorithm: z.literal('aes-256-gcm'),
+    compression: z.literal('deflate-raw'),
+    key_id: z.string(),
+    columns: z.array(z.string()),
+  }),
   tables: z.array(
     z.strictObject({
       name: z.string(),
@@ -40,7 +45,15 @@ export const Manifest = z.strictObject({
     }),
   ),
   settings: z.array(z.string()),
-  entries: z.array(z.strictObject({ name: z.string(), size: z.number().int(), sha256: z.string() })),
+  /** In archive order; size and sha256 are of the sealed bytes, plain_size of the entry once opened. */
+  entries: z.array(
+    z.strictObject({
+      name: z.string(),
+      size: z.number().int().min(0),
+      sha256: z.string(),
+      plain_size: z.number().int().min(0),
+    }),
+  ),
 });
 export type Manifest = z.infer<typeof Manifest>;
 

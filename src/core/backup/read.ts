@@ -4,14 +4,18 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { AppError } from '../errors.js';
+import { entryKey, openEntry } from './entry-crypto.js';
+import { GzipGuard } from './gzip-guard.js';
+import { type Keyring, keyFor } from './keyring.js';
 import { FORMAT, FORMAT_VERSION, keyId, MANIFEST, Manifest, SIGNATURE, signatureValid } from './manifest.js';
 
 export interface ReadLimits {
   maxBytes: number;
   maxEntries: number;
+  maxRatio: number;
 }
 
-/** Receives one data entry's bytes during a restore; end() runs only after its checksum matched. */
+/** Receives one data entry's plaintext during a read; called only after its digest matched. */
 export interface EntrySink {
   write(chunk: Buffer): Promise<void> | void;
   end(): Promise<void> | void;
@@ -19,11 +23,11 @@ export interface EntrySink {
 
 export interface ReadOptions {
   id: string;
-  signingKey: string;
+  keys: Keyring;
   limits: ReadLimits;
-  /** The manifest a first (verify) pass accepted: entries are then checked as they arrive. */
+  /** The manifest a first (verify) pass accepted: the archive must still carry exactly it. */
   pinned?: { manifest: Manifest; bytes: Buffer };
-  sink?: (name: string) => EntrySink | undefined;
+  sink?: (name: string, manifest: Manifest) => EntrySink | undefined;
   onBytes?: (n: number) => void;
   /** Stops the read within a chunk (the caller's transaction then rolls back). */
   signal?: AbortSignal;
@@ -34,7 +38,11 @@ export interface ReadResult {
   bytes: Buffer;
   entries: number;
   uncompressed: number;
+  /** The key the entries (and secret cells) are sealed with. */
+  encryptionKey: string;
 }
+
+const MAX_MANIFEST = 16 << 20;
 
 const refuse = (id: string, why: string) =>
   new AppError('invalid_input', `backup ${id} is refused: ${why}. Nothing was changed.`, { backup_id: id });
@@ -44,77 +52,90 @@ function safeName(name: string): boolean {
   if (!name || name.length > 255 || name.includes('\\') || name.includes('\0')) return false;
   if (name.startsWith('/') || posix.normalize(name) !== name) return false;
   if (name.split('/').some((s) => s === '..' || s === '.' || s === '')) return false;
-  return name === MANIFEST || name === SIGNATURE || /^(tables|settings)\/[A-Za-z0-9._/-]+$/.test(name);
+  return /^(tables|settings)\/[A-Za-z0-9._/-]+$/.test(name);
+}
+
+async function body(entry: AsyncIterable<unknown>, signal?: AbortSignal): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of entry) {
+    signal?.throwIfAborted();
+    parts.push(c as Buffer);
+  }
+  return Buffer.concat(parts);
 }
 
 /**
- * Read an archive to its end, checking as it goes: only regular files with safe names, at most
- * maxEntries and maxBytes (checked from each header before its body is read), each entry's size
- * and SHA-256 against the manifest, and the manifest's HMAC signature. Throws a clear refusal on
- * the first problem.
+ * Read an archive, refusing on the first problem, in this order: manifest.json must be the first
+ * entry and manifest.sig the second, and the signature must hold for a key of the ring before
+ * any other entry is read; then each entry must be the next one the manifest lists, with its
+ * size (from the header, before the body is read) and SHA-256; it is opened (AES-256-GCM, then
+ * inflated to at most the size the manifest declares) and only then given to the sink. The gzip
+ * stream is watched for bombs as it inflates, and must end with the trailer of our one member.
  */
 export async function readArchive(source: Readable, o: ReadOptions): Promise<ReadResult> {
+  const guard = new GzipGuard({ maxRatio: o.limits.maxRatio, maxBytes: o.limits.maxBytes }, (why) =>
+    refuse(o.id, why),
+  );
   const gunzip = createGunzip();
   const extract = tar.extract();
-  source.on('error', (e) => gunzip.destroy(e));
-  gunzip.on('error', (e) => extract.destroy(e));
-  source.pipe(gunzip).pipe(extract);
+  const fail = (e: Error) => extract.destroy(e);
+  source.on('error', fail);
+  guard.raw.on('error', fail);
+  gunzip.on('error', fail);
+  guard.inflated.on('error', fail);
   source.on('data', (c: Buffer) => o.onBytes?.(c.length));
-  const seen = new Map<string, { size: number; sha256: string }>();
-  const pinned = o.pinned && new Map(o.pinned.manifest.entries.map((e) => [e.name, e]));
-  const names = new Set<string>();
+  source.pipe(guard.raw).pipe(gunzip).pipe(guard.inflated).pipe(extract);
+  const abort = () => source.destroy();
+  o.signal?.addEventListener('abort', abort, { once: true });
+
   let manifestBytes: Buffer | undefined;
-  let signature: string | undefined;
-  let total = 0;
-  let count = 0;
+  let manifest: Manifest | undefined;
+  let key: Buffer | undefined;
+  let encryptionKey = '';
+  let index = 0;
   try {
     for await (const entry of extract) {
       o.signal?.throwIfAborted();
       const h = entry.header;
-      count++;
-      if (count > o.limits.maxEntries)
-        throw refuse(o.id, `it has more than ${o.limits.maxEntries} entries (backup.max_restore_entries)`);
-      if (h.type === 'directory') {
-        entry.resume();
-        continue;
-      }
+      const size = h.size ?? 0;
       if (h.type !== 'file')
         throw refuse(o.id, `entry "${h.name}" is a ${h.type}, and only regular files are accepted`);
-      if (!safeName(h.name)) throw refuse(o.id, `entry "${h.name}" has a name outside the archive's folders`);
-      if (names.has(h.name)) throw refuse(o.id, `entry "${h.name}" appears twice`);
-      names.add(h.name);
-      total += h.size ?? 0;
-      if (total > o.limits.maxBytes)
-        throw refuse(
-          o.id,
-          `entries add up to more than ${o.limits.maxBytes} bytes (backup.max_restore_bytes)`,
-        );
-      if (signature !== undefined) throw refuse(o.id, `entry "${h.name}" follows the signature`);
-      if (h.name === MANIFEST || h.name === SIGNATURE) {
-        if ((h.size ?? 0) > 64 << 20) throw refuse(o.id, 'the manifest is too large');
-        const chunks: Buffer[] = [];
-        for await (const c of entry) chunks.push(c as Buffer);
-        if (h.name === MANIFEST) manifestBytes = Buffer.concat(chunks);
-        else signature = Buffer.concat(chunks).toString('utf8');
-        continue;
+      if (index === 0) {
+        if (h.name !== MANIFEST)
+          throw refuse(
+            o.id,
+            `its first entry is "${h.name}", not the signed manifest (not a mahavishnu backup of this format)`,
+          );
+        if (size > MAX_MANIFEST) throw refuse(o.id, 'the manifest is too large');
+        manifestBytes = await body(entry, o.signal);
+      } else if (index === 1) {
+        if (h.name !== SIGNATURE) throw refuse(o.id, 'it is unsigned (no manifest.sig after the manifest)');
+        if (size > 1024) throw refuse(o.id, 'the signature entry is too large');
+        const signature = (await body(entry, o.signal)).toString('utf8');
+        manifest = checkManifest(o, manifestBytes!, signature);
+        encryptionKey = keyFor(o.keys.encryption, manifest.encryption.key_id, 'encrypted', o.id);
+        key = entryKey(encryptionKey, o.id);
+      } else {
+        const expected = manifest!.entries[index - 2];
+        if (!expected) throw refuse(o.id, `entry "${h.name}" is not in the manifest`);
+        if (h.name !== expected.name)
+          throw refuse(o.id, `entry "${h.name}" is not the one the manifest lists next ("${expected.name}")`);
+        if (size !== expected.size)
+          throw refuse(o.id, `entry "${h.name}" does not match its checksum (the archive was altered)`);
+        const sealed = await body(entry, o.signal);
+        const sha256 = createHash('sha256').update(sealed).digest('hex');
+        if (sealed.length !== expected.size || sha256 !== expected.sha256)
+          throw refuse(o.id, `entry "${h.name}" does not match its checksum (the archive was altered)`);
+        const plain = openEntry(key!, o.id, h.name, sealed, expected.plain_size);
+        if (!plain)
+          throw refuse(o.id, `entry "${h.name}" cannot be opened with the encryption key its manifest names`);
+        const sink = o.sink?.(h.name, manifest!);
+        if (sink) {
+          await sink.write(plain);
+          await sink.end();
+        }
       }
-      if (manifestBytes) throw refuse(o.id, `entry "${h.name}" follows the manifest`);
-      const expected = pinned?.get(h.name);
-      if (pinned && !expected) throw refuse(o.id, `entry "${h.name}" is not in the manifest`);
-      const hash = createHash('sha256');
-      const sink = o.sink?.(h.name);
-      let size = 0;
-      for await (const c of entry) {
-        o.signal?.throwIfAborted();
-        hash.update(c as Buffer);
-        size += (c as Buffer).length;
-        await sink?.write(c as Buffer);
-      }
-      const sha256 = hash.digest('hex');
-      if (expected && (expected.size !== size || expected.sha256 !== sha256))
-        throw refuse(o.id, `entry "${h.name}" does not match its checksum (the archive was altered)`);
-      seen.set(h.name, { size, sha256 });
-      await sink?.end();
+      index++;
     }
   } catch (e) {
     source.destroy();
@@ -122,45 +143,83 @@ export async function readArchive(source: Readable, o: ReadOptions): Promise<Rea
     if (o.signal?.aborted)
       throw new AppError('timeout', `reading backup ${o.id} was cancelled; nothing was changed`);
     const msg = (e as Error).message ?? String(e);
+    // every listed entry was read: what broke the tar reader came after the archive's end
+    if (manifest && index - 2 === manifest.entries.length)
+      throw refuse(
+        o.id,
+        `data follows the end of the archive (an extra gzip member or trailing bytes: ${msg})`,
+      );
     throw refuse(o.id, `the archive is truncated or corrupt (${msg})`);
+  } finally {
+    o.signal?.removeEventListener('abort', abort);
   }
   if (!manifestBytes) throw refuse(o.id, 'it has no manifest.json (not a mahavishnu backup, or cut short)');
-  if (signature === undefined)
-    throw refuse(o.id, 'it is unsigned (no manifest.sig); only signed backups are restored');
-  if (!signatureValid(o.signingKey, manifestBytes, signature)) {
+  if (!manifest) throw refuse(o.id, 'it is unsigned (no manifest.sig); only signed backups are restored');
+  const missing = manifest.entries[index - 2];
+  if (missing) throw refuse(o.id, `entry "${missing.name}" listed in the manifest is missing`);
+  if (!guard.trailerMatches())
+    throw refuse(o.id, 'data follows the end of the archive (an extra gzip member or trailing bytes)');
+  return {
+    manifest,
+    bytes: manifestBytes,
+    entries: index,
+    uncompressed: manifest.entries.reduce((a, e) => a + e.plain_size, 0),
+    encryptionKey,
+  };
+}
+
+/** The signature against every key of the ring, then the manifest's shape, id and limits. */
+function checkManifest(o: ReadOptions, bytes: Buffer, signature: string): Manifest {
+  if (!o.keys.signing.some((k) => signatureValid(k, bytes, signature))) {
     let claimed = '';
     try {
-      claimed = String(JSON.parse(manifestBytes.toString()).signing_key_id ?? '');
+      claimed = String(JSON.parse(bytes.toString()).signing_key_id ?? '');
     } catch {}
-    const mine = keyId(o.signingKey);
+    const mine = o.keys.signing.map(keyId);
     throw refuse(
       o.id,
-      claimed && claimed !== mine
-        ? `its signature does not match: it names signing key id ${claimed} and backup.signing_key has key id ${mine}; set the key it was made with`
+      claimed && !mine.includes(claimed)
+        ? `its signature does not match: it names signing key id ${claimed} and the configured signing keys have ids ${mine.join(', ')}; set the key it was made with`
         : 'its signature does not match backup.signing_key: the archive was altered after it was signed',
     );
   }
-  if (o.pinned && !manifestBytes.equals(o.pinned.bytes))
+  if (o.pinned && !bytes.equals(o.pinned.bytes))
     throw refuse(o.id, 'the archive changed since it was verified');
-  let manifest: Manifest;
+  let raw: { format?: unknown; format_version?: unknown };
   try {
-    manifest = Manifest.parse(JSON.parse(manifestBytes.toString('utf8')));
+    raw = JSON.parse(bytes.toString('utf8'));
   } catch {
     throw refuse(o.id, 'its manifest is not a mahavishnu backup manifest');
   }
-  if (manifest.format !== FORMAT || manifest.format_version !== FORMAT_VERSION)
+  if (raw.format !== FORMAT || raw.format_version !== FORMAT_VERSION)
     throw refuse(
       o.id,
-      `its format version ${manifest.format_version} is not ${FORMAT_VERSION}, the one this build reads`,
+      `its format version ${String(raw.format_version)} is not ${FORMAT_VERSION}, the one this build reads (every entry sealed, the signed manifest first)`,
     );
-  if (manifest.id !== o.id) throw refuse(o.id, `its manifest names backup ${manifest.id}`);
-  for (const e of manifest.entries) {
-    const s = seen.get(e.name);
-    if (!s) throw refuse(o.id, `entry "${e.name}" listed in the manifest is missing`);
-    if (s.size !== e.size || s.sha256 !== e.sha256)
-      throw refuse(o.id, `entry "${e.name}" does not match its checksum (the archive was altered)`);
+  const parsed = Manifest.safeParse(raw);
+  if (!parsed.success)
+    throw refuse(
+      o.id,
+      `its manifest is not a mahavishnu backup manifest (${parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.')}: ${i.message}`)
+        .join('; ')})`,
+    );
+  const m = parsed.data;
+  if (m.id !== o.id) throw refuse(o.id, `its manifest names backup ${m.id}`);
+  if (m.entries.length + 2 > o.limits.maxEntries)
+    throw refuse(o.id, `it has more than ${o.limits.maxEntries} entries (backup.max_restore_entries)`);
+  const total = m.entries.reduce((a, e) => a + e.plain_size, 0);
+  if (total > o.limits.maxBytes)
+    throw refuse(
+      o.id,
+      `its entries add up to more than ${o.limits.maxBytes} bytes (backup.max_restore_bytes)`,
+    );
+  const names = new Set<string>();
+  for (const e of m.entries) {
+    if (!safeName(e.name)) throw refuse(o.id, `entry "${e.name}" has a name outside the archive's folders`);
+    if (names.has(e.name)) throw refuse(o.id, `entry "${e.name}" appears twice`);
+    names.add(e.name);
   }
-  if (seen.size !== manifest.entries.length)
-    throw refuse(o.id, 'it holds entries the manifest does not list');
-  return { manifest, bytes: manifestBytes, entries: count, uncompressed: total };
+  return m;
 }

@@ -1,12 +1,13 @@
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
 import type { Db, Param } from '../sql/db.js';
+import type { Keyring } from './keyring.js';
 import type { Manifest } from './manifest.js';
 import { type MergedUsers, mergeUsers } from './merge-users.js';
 import { policyOf } from './policy.js';
 import type { EntrySink, ReadLimits } from './read.js';
 import { quote, stateTables, type TableInfo } from './schema-info.js';
-import { columnKey } from './secrets.js';
+import { columnKey, isSecret } from './secrets.js';
 import { decodeCell } from './values.js';
 
 /** Why this store cannot take the backup's tables, or undefined when it can (checked before anything changes). */
@@ -52,7 +53,8 @@ export async function restoreInto(
   o: {
     id: string;
     pinned: { manifest: Manifest; bytes: Buffer };
-    signingKey: string;
+    keys: Keyring;
+    /** The key of the ring the archive is sealed with (secret cells are sealed under it too). */
     encryptionKey: string;
     limits: ReadLimits;
     /** Import signing keys that exist only in the archive (their private keys). */
@@ -62,7 +64,7 @@ export async function restoreInto(
   },
 ): Promise<RestoreOutcome> {
   const m = o.pinned.manifest;
-  const key = m.encryption ? columnKey(o.encryptionKey, m.id) : undefined;
+  const key = columnKey(o.encryptionKey, m.id);
   const settings = new Map<string, Buffer>();
   return db.tx(async (t) => {
     await t.lock('backup_restore');
@@ -128,7 +130,7 @@ export async function restoreInto(
     const { readArchive } = await import('./read.js'); // tar-stream: loaded when a restore runs
     await readArchive(await source(), {
       id: o.id,
-      signingKey: o.signingKey,
+      keys: o.keys,
       limits: o.limits,
       pinned: o.pinned,
       sink,
@@ -164,8 +166,11 @@ export function lineSink(
   tm: Manifest['tables'][number],
   key: Buffer | undefined,
   onRow: (cells: Param[]) => Promise<void> | void,
+  /** Only check the rows' shape and that secrets are sealed (the verify pass): nothing is opened. */
+  checkOnly = false,
 ): EntrySink {
   const cols = tm.columns;
+  const secret = cols.map((c) => isSecret(tm.name, c));
   const line = async (text: string) => {
     if (!text) return;
     const rows = JSON.parse(text) as unknown[][];
@@ -176,9 +181,19 @@ export function lineSink(
       const out: Param[] = new Array(cells.length);
       for (let i = 0; i < cells.length; i++) {
         const c = cells[i];
+        // secret material is sealed cell by cell: in clear it was never written by a backup
+        if (
+          secret[i] &&
+          c !== null &&
+          (typeof c !== 'object' || typeof (c as { e?: unknown }).e !== 'string')
+        )
+          throw new AppError(
+            'invalid_input',
+            `backup refused: ${tm.name}.${cols[i]} holds secret material in clear, which no backup writes (a forged archive). Nothing was changed.`,
+          );
         out[i] =
-          typeof c === 'string' || typeof c === 'number' || c === null
-            ? c
+          typeof c === 'string' || typeof c === 'number' || c === null || checkOnly
+            ? (c as Param)
             : decodeCell(c, tm.name, cols[i]!, key);
       }
       await onRow(out);

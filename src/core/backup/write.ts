@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { mkdir, open, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
 import { constants, createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { AppError } from '../errors.js';
-import type { Db, Param } from '../sql/db.js';
+import type { Db } from '../sql/db.js';
+import { entryKey, sealEntry } from './entry-crypto.js';
+import { MIN_BACKUP_KEY } from './keyring.js';
 import {
   type BackupType,
   FORMAT,
@@ -14,7 +19,8 @@ import {
   SIGNATURE,
   sign,
 } from './manifest.js';
-import { quote, stateTables, type TableInfo } from './schema-info.js';
+import { pages } from './pages.js';
+import { quote, stateTables } from './schema-info.js';
 import { columnKey, SECRET_COLUMNS } from './secrets.js';
 import { rowEncoder } from './values.js';
 
@@ -30,185 +36,224 @@ export interface WriteOptions {
   encryptionKey: string;
   /** Settings files, secrets already removed. */
   settings: { name: string; content: Buffer }[];
+  /** Folder for the spool file the sealed entries wait in until the manifest is signed. */
+  spoolDir: string;
   progress?: (rowsDone: number, rowsTotal: number) => void;
+  signal?: AbortSignal;
   /** Largest dump entry (a table is split into several): bounds memory. */
   chunkBytes?: number;
 }
 
-const PAGE = 2000;
 const LINE_BYTES = 1 << 20;
+/**
+ * Entries sealing at once (deflate runs on the zlib thread pool). One core is left to the event
+ * loop, so requests and probes keep answering during a backup.
+ */
+const IN_FLIGHT = Math.max(1, Math.min(4, availableParallelism() - 1));
 
 /**
- * The archive as a gzip stream, produced while it is consumed: each table is read page by page
- * inside one read transaction (a consistent snapshot) and written as JSON lines (one line per page:
- * an array of rows, each an array of cells in the manifest's column order) in entries of at most
- * chunkBytes, so memory stays flat whatever the store's size. manifest.json and its HMAC come last.
+ * The archive as a .tar.gz stream. The signed manifest must come first (a reader checks it
+ * before reading anything else), and it lists every entry's digest, so the dump runs first:
+ * each table is read page by page from one consistent snapshot, as JSON lines (one line per
+ * page: an array of rows, each an array of cells in the manifest's column order), in entries of
+ * at most chunkBytes; each entry is compressed and sealed (several at once) into a spool file.
+ * Then manifest.json, manifest.sig and the sealed entries are packed. The outer gzip does not
+ * compress (sealed bytes do not compress); it keeps the archive a .tar.gz that `tar tzf` lists.
  */
 export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Promise<Manifest> } {
-  const pack = tar.pack();
-  const gz = createGzip({ level: constants.Z_DEFAULT_COMPRESSION, chunkSize: 1 << 16 });
-  pack.on('error', (e) => gz.destroy(e));
-  pack.pipe(gz);
+  const out = new PassThrough();
   let finished = false;
-  // if the consumer goes away (upload failed, disk full), stop the producer: its pending entry
-  // fails, the dump's transaction ends, and nothing waits forever on a drain that never comes
-  gz.on('close', () => {
-    if (!finished) pack.destroy(new Error('the archive stream closed before the archive was complete'));
+  // if the consumer goes away (upload failed, disk full), the dump and the packing stop
+  const closed = new AbortController();
+  out.on('close', () => {
+    if (!finished) closed.abort(new Error('the archive stream closed before the archive was complete'));
   });
-  const entries: Manifest['entries'] = [];
+  const signal = o.signal ? AbortSignal.any([o.signal, closed.signal]) : closed.signal;
+  o = { ...o, signal };
+  const manifest = (async (): Promise<Manifest> => {
+    if (o.encryptionKey.length < MIN_BACKUP_KEY)
+      throw new AppError(
+        'invalid_input',
+        `no backup encryption key is set (backup.encryption_key, at least ${MIN_BACKUP_KEY} characters): every ` +
+          'archive is encrypted. Set it outside the store, e.g. MAHAVISHNU_BACKUP__ENCRYPTION_KEY=$(openssl rand -hex 32), ' +
+          'and keep a copy with your recovery documents.',
+      );
+    await mkdir(o.spoolDir, { recursive: true });
+    const spoolPath = join(o.spoolDir, `.${o.id}.spool-${process.pid}`);
+    const spool = await open(spoolPath, 'w+', 0o600);
+    try {
+      const key = entryKey(o.encryptionKey, o.id);
+      const entries: (Manifest['entries'][number] & { offset: number })[] = [];
+      let offset = 0;
+      let chain: Promise<void> = Promise.resolve();
+      const written: Promise<void>[] = [];
+      const put = async (name: string, plain: Buffer) => {
+        o.signal?.throwIfAborted();
+        const sealed = sealEntry(key, o.id, name, plain);
+        sealed.catch(() => {}); // surfaces through the chain
+        chain = chain.then(async () => {
+          const buf = await sealed;
+          await spool.write(buf, 0, buf.length, offset);
+          entries.push({
+            name,
+            size: buf.length,
+            sha256: createHash('sha256').update(buf).digest('hex'),
+            plain_size: plain.length,
+            offset,
+          });
+          offset += buf.length;
+        });
+        written.push(chain);
+        // several entries seal at once; the dump waits when too many are ahead of the spool
+        if (written.length > IN_FLIGHT) await written[written.length - 1 - IN_FLIGHT];
+      };
+      const tables = await dump(o, put);
+      for (const s of o.settings) await put(`settings/${s.name}`, s.content);
+      await chain;
+      const m: Manifest = {
+        format: FORMAT,
+        format_version: FORMAT_VERSION,
+        id: o.id,
+        type: o.type,
+        created: new Date().toISOString(),
+        host: o.host,
+        installation: o.installation,
+        mahavishnu_version: o.version,
+        schema_version: o.schemaVersion,
+        source_dialect: o.db.dialect,
+        signing_key_id: keyId(o.signingKey),
+        encryption: {
+          algorithm: 'aes-256-gcm',
+          compression: 'deflate-raw',
+          key_id: keyId(o.encryptionKey),
+          columns: [...SECRET_COLUMNS],
+        },
+        tables,
+        settings: o.settings.map((s) => `settings/${s.name}`),
+        entries: entries.map(({ offset: _, ...e }) => e),
+      };
+      await pack(out, m, o, spool, entries, signal);
+      finished = true;
+      return m;
+    } finally {
+      await spool.close().catch(() => {});
+      await rm(spoolPath, { force: true }).catch(() => {});
+    }
+  })();
+  manifest.catch((e) => out.destroy(e));
+  return { stream: out, manifest };
+}
+
+/** Every state table, page by page from one snapshot, into sealed entries. */
+async function dump(
+  o: WriteOptions,
+  put: (name: string, plain: Buffer) => Promise<void>,
+): Promise<Manifest['tables']> {
+  const tables: Manifest['tables'] = [];
+  // a snapshot without the write lock where the store has one (the embedded store), else a
+  // read-only REPEATABLE READ transaction (PostgreSQL): writers go on during the dump
+  const snapshot = o.db.snapshot ? o.db.snapshot.bind(o.db) : o.db.tx.bind(o.db);
+  await snapshot(async (t) => {
+    if (t.dialect === 'postgres') await t.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    const infos = await stateTables(t);
+    // row counts only feed progress: on SQLite a COUNT(*) is one synchronous scan that would stall
+    // the event loop for the whole table, so the largest rowid stands in (O(log n))
+    const countSql = (name: string) =>
+      t.dialect === 'sqlite'
+        ? `SELECT COALESCE(MAX(_rowid_), 0) AS n FROM ${quote(name)}`
+        : `SELECT COUNT(*) AS n FROM ${quote(name)}`;
+    const counts = new Map<string, number>();
+    for (const ti of infos) {
+      const n = await t.query<{ n: number }>(countSql(ti.name)).catch(() => [{ n: 0 }]);
+      counts.set(ti.name, Number(n[0]?.n ?? 0));
+    }
+    // secret columns are sealed once more, cell by cell: a restore refuses them in clear
+    const cells = columnKey(o.encryptionKey, o.id);
+    const total = [...counts.values()].reduce((a, b) => a + b, 0);
+    let done = 0;
+    for (const ti of infos) {
+      const names: string[] = [];
+      let lines: string[] = [];
+      let bytes = 0;
+      const flush = async () => {
+        if (lines.length === 0) return;
+        const name = `tables/${ti.name}/${String(names.length).padStart(6, '0')}.jsonl`;
+        names.push(name);
+        await put(name, Buffer.from(lines.join('')));
+        lines = [];
+        bytes = 0;
+      };
+      let rows = 0;
+      // a small first page: rows may be big, and a page is read in one synchronous step
+      const size = { limit: 100 };
+      const encode = rowEncoder(ti.name, ti.columns, cells);
+      for await (const page of pages(t, ti, size)) {
+        o.signal?.throwIfAborted();
+        // one JSON.stringify per page is several times faster than one per row
+        const line = `${JSON.stringify(page.map(encode))}\n`;
+        lines.push(line);
+        bytes += line.length;
+        // pages of big rows get fewer rows, so a line stays near LINE_BYTES whatever the row size
+        size.limit = Math.max(1, Math.min(2000, Math.floor((page.length * LINE_BYTES) / line.length)));
+        if (bytes >= (o.chunkBytes ?? 1 << 20)) await flush();
+        rows += page.length;
+        done += page.length;
+        o.progress?.(done, Math.max(done, total));
+      }
+      await flush();
+      tables.push({ name: ti.name, columns: ti.columns, rows, entries: names });
+    }
+  });
+  return tables;
+}
+
+/** manifest.json, manifest.sig, then the sealed entries from the spool, through tar and gzip into out. */
+async function pack(
+  out: PassThrough,
+  m: Manifest,
+  o: WriteOptions,
+  spool: import('node:fs/promises').FileHandle,
+  entries: { name: string; size: number; offset: number }[],
+  signal: AbortSignal,
+): Promise<void> {
+  const p = tar.pack();
+  // the entries are sealed (incompressible): gzip only frames them, at the speed of a copy
+  const gz = createGzip({ level: constants.Z_NO_COMPRESSION, chunkSize: 1 << 16 });
+  p.on('error', (e) => gz.destroy(e));
+  gz.on('error', (e) => out.destroy(e));
+  p.pipe(gz).pipe(out);
+  const stopped = new Promise<never>((_, reject) => {
+    const stop = () => {
+      p.destroy(signal.reason as Error);
+      reject(signal.reason);
+    };
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+  });
+  stopped.catch(() => {});
   const mtime = new Date();
-  const put = (name: string, buf: Buffer, record = true) =>
+  const put = (name: string, buf: Buffer) =>
     new Promise<void>((resolve, reject) => {
-      if (record)
-        entries.push({ name, size: buf.length, sha256: createHash('sha256').update(buf).digest('hex') });
-      pack.entry({ name, size: buf.length, mode: 0o600, mtime, type: 'file' }, buf, (err) =>
+      stopped.catch(reject);
+      p.entry({ name, size: buf.length, mode: 0o600, mtime, type: 'file' }, buf, (err) =>
         err ? reject(err) : resolve(),
       );
     });
-
-  const manifest = (async (): Promise<Manifest> => {
-    const tables: Manifest['tables'] = [];
-    let encryption: Manifest['encryption'] = null;
-    // a snapshot without the write lock where the store has one (the embedded store), else a
-    // read-only REPEATABLE READ transaction (PostgreSQL): writers go on during the dump
-    const snapshot = o.db.snapshot ? o.db.snapshot.bind(o.db) : o.db.tx.bind(o.db);
-    await snapshot(async (t) => {
-      if (t.dialect === 'postgres')
-        await t.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      const infos = await stateTables(t);
-      const counts = new Map<string, number>();
-      for (const ti of infos)
-        counts.set(
-          ti.name,
-          Number((await t.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${quote(ti.name)}`))[0]?.n ?? 0),
-        );
-      const secrets = await secretsPresent(t, infos);
-      let key: Buffer | undefined;
-      if (secrets.length > 0) {
-        if (o.encryptionKey.length < 32) {
-          throw new AppError(
-            'invalid_input',
-            `the store holds secret columns (${secrets.join(', ')}) and no backup encryption key is set: ` +
-              'set backup.encryption_key (at least 32 characters), e.g. MAHAVISHNU_BACKUP__ENCRYPTION_KEY=$(openssl rand -hex 32)',
-          );
-        }
-        key = columnKey(o.encryptionKey, o.id);
-        encryption = {
-          algorithm: 'aes-256-gcm',
-          key_id: keyId(o.encryptionKey),
-          columns: [...SECRET_COLUMNS],
-        };
-      }
-      const total = [...counts.values()].reduce((a, b) => a + b, 0);
-      let done = 0;
-      for (const ti of infos) {
-        const names: string[] = [];
-        let lines: string[] = [];
-        let bytes = 0;
-        const flush = async () => {
-          if (lines.length === 0) return;
-          const name = `tables/${ti.name}/${String(names.length).padStart(6, '0')}.jsonl`;
-          names.push(name);
-          await put(name, Buffer.from(lines.join('')));
-          lines = [];
-          bytes = 0;
-        };
-        let rows = 0;
-        const size = { limit: PAGE };
-        const encode = rowEncoder(ti.name, ti.columns, key);
-        for await (const page of pages(t, ti, size)) {
-          // one JSON.stringify per page is several times faster than one per row
-          const line = `${JSON.stringify(page.map(encode))}\n`;
-          lines.push(line);
-          bytes += line.length;
-          // pages of big rows get fewer rows, so a line stays near LINE_BYTES whatever the row size
-          size.limit = Math.max(1, Math.min(PAGE, Math.floor((page.length * LINE_BYTES) / line.length)));
-          if (bytes >= (o.chunkBytes ?? 4 << 20)) await flush();
-          rows += page.length;
-          done += page.length;
-          o.progress?.(done, total);
-        }
-        await flush();
-        tables.push({ name: ti.name, columns: ti.columns, rows, entries: names });
-      }
-    });
-    for (const s of o.settings) await put(`settings/${s.name}`, s.content);
-    const m: Manifest = {
-      format: FORMAT,
-      format_version: FORMAT_VERSION,
-      id: o.id,
-      type: o.type,
-      created: new Date().toISOString(),
-      host: o.host,
-      installation: o.installation,
-      mahavishnu_version: o.version,
-      schema_version: o.schemaVersion,
-      source_dialect: o.db.dialect,
-      signing_key_id: keyId(o.signingKey),
-      encryption,
-      tables,
-      settings: o.settings.map((s) => `settings/${s.name}`),
-      entries: [...entries],
-    };
-    const body = Buffer.from(`${JSON.stringify(m, null, 2)}\n`);
-    await put(MANIFEST, body, false);
-    await put(SIGNATURE, Buffer.from(`${sign(o.signingKey, body)}\n`), false);
-    finished = true;
-    pack.finalize();
-    return m;
-  })();
-  manifest.catch((e) => {
-    pack.destroy(e);
-    gz.destroy(e);
-  });
-  return { stream: gz, manifest };
-}
-
-/** Secret columns that exist in this store and hold at least one value. */
-async function secretsPresent(t: Db, infos: TableInfo[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const full of SECRET_COLUMNS) {
-    const [table, column] = full.split('.') as [string, string];
-    if (!infos.find((i) => i.name === table)?.columns.includes(column)) continue;
-    const n = await t.query(`SELECT 1 FROM ${quote(table)} WHERE ${quote(column)} IS NOT NULL LIMIT 1`);
-    if (n.length > 0) out.push(full);
+  const body = Buffer.from(`${JSON.stringify(m, null, 2)}\n`);
+  await put(MANIFEST, body);
+  await put(SIGNATURE, Buffer.from(`${sign(o.signingKey, body)}\n`));
+  for (const e of entries) {
+    signal.throwIfAborted();
+    const buf = Buffer.allocUnsafe(e.size);
+    await spool.read(buf, 0, e.size, e.offset);
+    await put(e.name, buf);
   }
-  return out;
-}
-
-/** Rows in key order, a page at a time (keyset pagination; OFFSET only for tables without a key). */
-async function* pages(
-  t: Db,
-  ti: TableInfo,
-  size: { limit: number },
-): AsyncGenerator<Record<string, unknown>[]> {
-  const cols = ti.columns.map(quote).join(', ');
-  const key = ti.key.length ? ti.key : ti.columns;
-  const order = key.map(quote).join(', ');
-  let last: Record<string, unknown> | undefined;
-  let offset = 0;
-  for (;;) {
-    // read before the query: the consumer may change size.limit while this page is out
-    const limit = size.limit;
-    let rows: Record<string, unknown>[];
-    if (ti.key.length === 0) {
-      rows = await t.query(
-        `SELECT ${cols} FROM ${quote(ti.name)} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
-      );
-      offset += rows.length;
-    } else if (!last) {
-      rows = await t.query(`SELECT ${cols} FROM ${quote(ti.name)} ORDER BY ${order} LIMIT ${limit}`);
-    } else {
-      const ph = key.map((_, i) => `$${i + 1}`).join(', ');
-      const cmp = key.length === 1 ? `${order} > ${ph}` : `(${order}) > (${ph})`;
-      rows = await t.query(
-        `SELECT ${cols} FROM ${quote(ti.name)} WHERE ${cmp} ORDER BY ${order} LIMIT ${limit}`,
-        key.map((k) => last![k] as Param),
-      );
-    }
-    if (rows.length === 0) return;
-    yield rows;
-    if (rows.length < limit) return;
-    last = rows.at(-1);
-  }
+  p.finalize();
+  await Promise.race([
+    stopped,
+    new Promise<void>((resolve, reject) => {
+      gz.on('error', reject);
+      gz.on('finish', resolve);
+    }),
+  ]);
 }

@@ -175,8 +175,27 @@ export const BackupConfig = group({
     .string()
     .default('')
     .describe(
-      'Key (at least 32 characters) encrypting secret columns (signing keys…) with AES-256-GCM inside archives; ' +
-        'set it with MAHAVISHNU_BACKUP__ENCRYPTION_KEY. Needed when the store holds secrets.',
+      'Key (at least 32 characters) encrypting every archive entry with AES-256-GCM (and secret columns once more); ' +
+        'set it with MAHAVISHNU_BACKUP__ENCRYPTION_KEY. Backups are refused without it.',
+    ),
+  previous_signing_keys: z
+    .string()
+    .default('')
+    .describe(
+      'Older backup signing keys, comma-separated, still accepted when reading archives (after a rotation of signing_key).',
+    ),
+  previous_encryption_keys: z
+    .string()
+    .default('')
+    .describe(
+      'Older backup encryption keys, comma-separated, still used to read archives made with them (after a rotation).',
+    ),
+  max_inflate_ratio: z
+    .number()
+    .min(1)
+    .default(10)
+    .describe(
+      'Most decompressed bytes per compressed byte a restore reads (archive entries are encrypted, so a real archive is near 1): stops a gzip bomb at once.',
     ),
   bucket: z.string().default('').describe('S3 bucket (store: s3), e.g. mahavishnu-backups.'),
   prefix: z

@@ -1,0 +1,49 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { deflateRaw, inflateRawSync } from 'node:zlib';
+
+const deflate = promisify(deflateRaw);
+const IV = 12;
+const TAG = 16;
+
+/** A per-backup data key derived (HKDF) from the configured encryption key. */
+export const entryKey = (secret: string, backupId: string): Buffer =>
+  Buffer.from(hkdfSync('sha256', secret, backupId, 'mahavishnu backup entries v2', 32));
+
+const aad = (backupId: string, name: string) => Buffer.from(`mahavishnu-backup-entry\n${backupId}\n${name}`);
+
+/**
+ * An entry as stored: deflate (on the zlib thread pool, so several entries compress at once),
+ * then AES-256-GCM with the backup id and entry name bound as associated data (an entry cannot
+ * be moved to another name or archive): iv ‖ ciphertext ‖ tag.
+ */
+export async function sealEntry(key: Buffer, backupId: string, name: string, plain: Buffer): Promise<Buffer> {
+  const packed = await deflate(plain, { level: 6 });
+  const iv = randomBytes(IV);
+  const c = createCipheriv('aes-256-gcm', key, iv);
+  c.setAAD(aad(backupId, name));
+  return Buffer.concat([iv, c.update(packed), c.final(), c.getAuthTag()]);
+}
+
+/** The plaintext of a sealed entry, or undefined when the key is wrong or it was altered. */
+export function openEntry(
+  key: Buffer,
+  backupId: string,
+  name: string,
+  sealed: Buffer,
+  plainSize: number,
+): Buffer | undefined {
+  if (sealed.length < IV + TAG) return undefined;
+  let packed: Buffer;
+  try {
+    const d = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV));
+    d.setAAD(aad(backupId, name));
+    d.setAuthTag(sealed.subarray(sealed.length - TAG));
+    packed = Buffer.concat([d.update(sealed.subarray(IV, sealed.length - TAG)), d.final()]);
+  } catch {
+    return undefined;
+  }
+  // bounded by the size the signed manifest declares: an entry never inflates beyond it
+  const plain = inflateRawSync(packed, { maxOutputLength: Math.max(1, plainSize) });
+  return plain.length === plainSize ? plain : undefined;
+}
