@@ -57,6 +57,7 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
     extra: opts.mcpExtra,
     accepting: () => !state.draining,
     maxSessions: cfg.max_mcp_sessions,
+    maxSessionsPerUser: cfg.max_mcp_sessions_per_user,
     idleMs: cfg.mcp_session_idle_ms,
   });
   const app = createApp({ core, state, mcp, tools });

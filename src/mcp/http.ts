@@ -54,6 +54,8 @@ export interface McpHttpOptions {
   accepting?: () => boolean;
   /** Most open sessions; a new one beyond it is refused with 503. */
   maxSessions?: number;
+  /** Most open sessions of one user; a new one beyond it is refused with 429. */
+  maxSessionsPerUser?: number;
 }
 
 /**
@@ -76,6 +78,7 @@ export class McpHttp {
   private readonly sweeper: NodeJS.Timeout;
   private readonly accepting: () => boolean;
   private readonly maxSessions: number;
+  private readonly maxPerUser: number;
   private closed = false;
   /** The 2026-07-28 side of /mcp: stateless, one server per request. */
   private readonly modern: McpHttpHandler;
@@ -88,6 +91,7 @@ export class McpHttp {
     this.extra = opts.extra;
     this.accepting = opts.accepting ?? (() => true);
     this.maxSessions = opts.maxSessions ?? 1000;
+    this.maxPerUser = opts.maxSessionsPerUser ?? 32;
     const idleMs = opts.idleMs ?? 30 * 60_000;
     this.sweeper = setInterval(() => this.sweep(idleMs), Math.min(idleMs, 60_000));
     this.sweeper.unref();
@@ -120,15 +124,47 @@ export class McpHttp {
     return undefined;
   }
 
-  private refuseNew(): Response | undefined {
+  private sessionsOf(): Map<string, Session<Transport>[]> {
+    const by = new Map<string, Session<Transport>[]>();
+    for (const map of [this.streams, this.sse] as Map<string, Session<Transport>>[])
+      for (const s of map.values()) by.set(s.username, [...(by.get(s.username) ?? []), s]);
+    return by;
+  }
+
+  /**
+   * A new session is refused while draining, beyond the caller's own share, or when the server is
+   * full and the caller already holds the most sessions. When it is full of someone else's, that
+   * user's least recently used session is closed instead: one principal exhausting its share never
+   * blocks another's initialize.
+   */
+  private refuseNew(principal: Principal): Response | undefined {
     const draining = this.refuseDraining();
     if (draining) return draining;
-    if (this.sessionCount >= this.maxSessions)
+    const by = this.sessionsOf();
+    const mine = by.get(principal.username)?.length ?? 0;
+    if (mine >= this.maxPerUser)
       return rpcError(
-        503,
+        429,
         -32000,
-        'too many open MCP sessions (server.max_mcp_sessions); close idle sessions or retry later',
+        `${principal.username} has ${mine} open MCP sessions (server.max_mcp_sessions_per_user); close idle ones or retry later`,
       );
+    if (this.sessionCount >= this.maxSessions) {
+      const [, top] = [...by].sort((a, b) => b[1].length - a[1].length)[0] ?? [];
+      if (!top || top.length <= mine)
+        return rpcError(
+          503,
+          -32000,
+          'too many open MCP sessions (server.max_mcp_sessions); close idle sessions or retry later',
+        );
+      const oldest = top.sort((a, b) => a.lastSeen - b.lastSeen)[0]!;
+      this.core.log.warn(
+        { username: oldest.username },
+        'MCP sessions full: closing the least recently used session of the biggest holder',
+      );
+      for (const map of [this.streams, this.sse] as Map<string, Session<Transport>>[])
+        for (const [id, s] of map) if (s === oldest) map.delete(id);
+      void oldest.server.close().catch(() => {});
+    }
     return undefined;
   }
 
@@ -156,7 +192,7 @@ export class McpHttp {
     }
     const init = Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body);
     if (!init) return rpcError(400, -32000, 'no mcp-session-id header; start a session with initialize');
-    const refused = this.refuseNew();
+    const refused = this.refuseNew(principal);
     if (refused) return refused;
     const server = this.newServer();
     const transport = new WebStandardStreamableHTTPServerTransport({
@@ -177,7 +213,7 @@ export class McpHttp {
 
   /** GET /sse: open a legacy SSE session; its messages are POSTed to `endpoint`. */
   async openSse(principal: Principal, endpoint: string): Promise<Response> {
-    const refused = this.refuseNew();
+    const refused = this.refuseNew(principal);
     if (refused) return refused;
     const transport = new SseTransport(endpoint);
     const server = this.newServer();

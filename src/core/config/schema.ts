@@ -48,6 +48,14 @@ export const ServerConfig = group({
     .min(1)
     .default(1000)
     .describe('Most open MCP sessions (Streamable HTTP and SSE together); more are refused with 503.'),
+  max_mcp_sessions_per_user: z
+    .number()
+    .int()
+    .min(1)
+    .default(32)
+    .describe(
+      'Most open MCP sessions of one user; more are refused with 429, so one caller never uses up max_mcp_sessions.',
+    ),
   mcp_session_idle_ms: z
     .number()
     .int()
