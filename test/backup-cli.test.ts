@@ -50,6 +50,15 @@ describe('the backup runbook through the CLI', () => {
     expect(json(['audit', 'verify']).ok).toBe(true);
   }, 120_000);
 
+  it('dr check exits 1 when it is not ok (the newest backup beyond the RPO), so cron and monitors see it', () => {
+    const r = cli(['dr', 'check', '--level', 'exists', '--json'], {
+      ...env,
+      MAHAVISHNU_DR__RPO_HOURS: '0.00001',
+    });
+    expect(r.code, r.stderr).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, failed: true });
+  });
+
   it('refuses an unknown backup id with not_found and its exit code', () => {
     const r = cli(['backup', 'restore', 'backup_19990101_000000'], env);
     expect(r.code).toBe(5);

@@ -37,4 +37,11 @@ describe('retention', () => {
     const { keep } = retention(list, { keep_last: 0, keep_daily: 0, keep_weekly: 0, keep_monthly: 0 });
     expect([...keep.keys()]).toEqual(['backup_10']);
   });
+
+  it('keeps one backup with every keep-* at 0 and none verified: the newest that did not fail', () => {
+    const list = all.map((x) => (x.id === 'backup_79' ? { ...x, verified_ok: false } : x));
+    const { keep, drop } = retention(list, { keep_last: 0, keep_daily: 0, keep_weekly: 0, keep_monthly: 0 });
+    expect([...keep.keys()]).toEqual(['backup_78']);
+    expect(drop).toHaveLength(79);
+  });
 });

@@ -40,5 +40,11 @@ export function retention(
   buckets(p.keep_monthly, 'monthly', (ms) => new Date(ms).toISOString().slice(0, 7));
   const newestVerified = sorted.find((b) => b.verified_ok === true);
   if (newestVerified) why(newestVerified.id, 'newest verified');
+  // whatever the keep-* values (all 0 included), one restorable backup always stays: the newest
+  // verified, else the newest that did not fail verification, else the newest
+  else {
+    const fallback = sorted.find((b) => b.verified_ok !== false) ?? sorted[0];
+    if (fallback) why(fallback.id, 'newest (none verified): one backup is always kept');
+  }
   return { keep, drop: sorted.filter((b) => !keep.has(b.id)) };
 }

@@ -76,6 +76,7 @@ export class DisasterRecovery {
     ok = ok && levels.length === depth + 1;
     const report: DrReport = {
       ok,
+      failed: !ok,
       backup_id: newest?.id ?? null,
       rpo_objective_hours: rpoHours,
       measured_rpo_seconds: rpo,

@@ -15,6 +15,9 @@ export type LevelResult = z.infer<typeof LevelResult>;
 
 export const DrReport = z.strictObject({
   ok: z.boolean(),
+  failed: z
+    .boolean()
+    .describe('True when ok is false, so `mahavishnu dr check` exits 1 for cron and monitors.'),
   backup_id: z.string().nullable().describe('The newest backup, the one checked.'),
   rpo_objective_hours: z.number(),
   measured_rpo_seconds: z
