@@ -31,7 +31,7 @@ describe('the backup runbook through the CLI', () => {
     expect(json(['backup', 'list']).backups.map((b: { id: string }) => b.id)).toEqual([id]);
     expect(json(['dr', 'check'])).toMatchObject({ ok: true, backup_id: id });
 
-    const restored = json(['backup', 'restore', id]);
+    const restored = json(['backup', 'restore', id, '--yes']);
     expect(restored.safety_backup).toMatch(/^backup_/);
     const users = json(['auth', 'list-users']).users.map((u: { username: string }) => u.username);
     // users are security state: merged, never rolled back, so one created since the backup stays
@@ -45,7 +45,7 @@ describe('the backup runbook through the CLI', () => {
 
     const plan = cli(['dr', 'recover', '--backup', id, '--dry-run'], env);
     expect(plan.stdout).toContain('Dry run: nothing was changed');
-    const recovered = json(['dr', 'recover', '--backup', id]);
+    const recovered = json(['dr', 'recover', '--backup', id, '--yes']);
     expect(recovered.ok).toBe(true);
     expect(json(['audit', 'verify']).ok).toBe(true);
   }, 120_000);
@@ -60,7 +60,7 @@ describe('the backup runbook through the CLI', () => {
   });
 
   it('refuses an unknown backup id with not_found and its exit code', () => {
-    const r = cli(['backup', 'restore', 'backup_19990101_000000'], env);
+    const r = cli(['backup', 'restore', 'backup_19990101_000000', '--yes'], env);
     expect(r.code).toBe(5);
     expect(r.stderr).toContain('is not in');
   });

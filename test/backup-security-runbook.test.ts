@@ -27,6 +27,8 @@ describe('rotate with --revoke-previous, then restore the backup from before it'
     env = childEnv(tmp.path, {
       MAHAVISHNU_BACKUP__SIGNING_KEY: 'runbook-sign-0123456789abcdef0123456789abcdef',
       MAHAVISHNU_BACKUP__ENCRYPTION_KEY: 'runbook-seal-0123456789abcdef0123456789abcdef',
+      // the runbook's security rules are what is tested here; approvals are (test/approvals*.test.ts)
+      MAHAVISHNU_APPROVALS__ENABLED: 'false',
     });
     s = await spawnServe(env);
   });
@@ -44,7 +46,7 @@ describe('rotate with --revoke-previous, then restore the backup from before it'
     const id = JSON.parse(backup.stdout).id as string;
 
     const rotate = await cliAsync(
-      ['--server', s.url, 'security', 'rotate-jwt-secret', '--revoke-previous', '--json'],
+      ['--server', s.url, 'security', 'rotate-jwt-secret', '--revoke-previous', '--json', '--yes'],
       { ...env, MAHAVISHNU_TOKEN: t1 },
     );
     expect(rotate.code, rotate.stderr).toBe(0);
@@ -53,7 +55,7 @@ describe('rotate with --revoke-previous, then restore the backup from before it'
     const t2 = mint('root');
     expect(await status(t2)).toBe(200);
 
-    const restore = await cliAsync(['--server', s.url, 'backup', 'restore', id, '--json'], {
+    const restore = await cliAsync(['--server', s.url, 'backup', 'restore', id, '--json', '--yes'], {
       ...env,
       MAHAVISHNU_TOKEN: t2,
     });

@@ -14,7 +14,8 @@ describe('backups through a running server', () => {
   let t: TestServer;
   let admin: string;
   beforeAll(async () => {
-    t = await startTestServer(backupSettings(archives.path));
+    // restores in maintenance are tested here; approvals are (test/approvals*.test.ts)
+    t = await startTestServer({ ...backupSettings(archives.path), approvals: { enabled: false } });
     admin = await t.tokenFor('admin');
   });
   afterAll(async () => {

@@ -52,6 +52,8 @@ retries: 1
       MAHAVISHNU_POOLS__TICK_MS: '100',
       MAHAVISHNU_POOLS__DRAIN_TIMEOUT_MS: '1000',
       MAHAVISHNU_POOLS__LEASE_MS: '1500',
+      // pools are what is tested here; approvals are (test/approvals*.test.ts)
+      MAHAVISHNU_APPROVALS__ENABLED: 'false',
     });
     s = await spawnServe(env);
     remote = { ...env, MAHAVISHNU_TOKEN: s.adminToken() };
@@ -172,7 +174,7 @@ retries: 1
     });
 
     const closed = json(
-      await cliAsync([...server(), 'pool', 'close', 'batch', '--json'], {
+      await cliAsync([...server(), 'pool', 'close', 'batch', '--json', '--yes'], {
         ...env,
         MAHAVISHNU_TOKEN: s.adminToken(),
       }),

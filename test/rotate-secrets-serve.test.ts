@@ -32,6 +32,8 @@ describe.each(['sqlite', 'postgres'] as const)(
       const extra: Record<string, string> = {
         MAHAVISHNU_BACKUP__SIGNING_KEY: SIGN,
         MAHAVISHNU_BACKUP__ENCRYPTION_KEY: SEAL,
+        // the rotations here are what is tested; approvals are (test/approvals*.test.ts)
+        MAHAVISHNU_APPROVALS__ENABLED: 'false',
       };
       if (kind === 'postgres') {
         const db = await freshDatabase();
@@ -56,7 +58,7 @@ describe.each(['sqlite', 'postgres'] as const)(
       const bob = mint('bob');
 
       // routine rotation, through the server: every token keeps working
-      const plain = await cliAsync(['--server', s.url, 'security', 'rotate-secrets', '--json'], {
+      const plain = await cliAsync(['--server', s.url, 'security', 'rotate-secrets', '--json', '--yes'], {
         ...env,
         MAHAVISHNU_TOKEN: root,
       });
@@ -80,7 +82,7 @@ describe.each(['sqlite', 'postgres'] as const)(
       // bob's tokens, revoked by the in-process CLI over the same store: refused by the server within
       // auth.principal_cache_ttl_s (the CLI's memory cache is not the server's; with Redis it is at once)
       const revokeBob = cli(
-        ['security', 'rotate-secrets', '--revoke-tokens', '--users', 'bob', '--json'],
+        ['security', 'rotate-secrets', '--revoke-tokens', '--users', 'bob', '--json', '--yes'],
         env,
       );
       expect(revokeBob.code, revokeBob.stderr).toBe(0);
@@ -90,7 +92,7 @@ describe.each(['sqlite', 'postgres'] as const)(
 
       // a compromise: revoke every older key, through the server
       const revokeKeys = await cliAsync(
-        ['--server', s.url, 'security', 'rotate-secrets', '--revoke-previous', '--json'],
+        ['--server', s.url, 'security', 'rotate-secrets', '--revoke-previous', '--json', '--yes'],
         { ...env, MAHAVISHNU_TOKEN: root },
       );
       expect(revokeKeys.code, revokeKeys.stderr).toBe(0);

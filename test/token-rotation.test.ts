@@ -10,7 +10,8 @@ describe('security rotate-jwt-secret through the running server', () => {
       body: JSON.stringify(input),
     });
   beforeAll(async () => {
-    t = await startTestServer();
+    // the rotation is what is tested here; approvals are (test/approvals*.test.ts)
+    t = await startTestServer({ approvals: { enabled: false } });
   });
   afterAll(async () => t.stop());
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApprovalId } from '../core/approvals/schemas.js';
 import { type JsonObjectSchema, toJsonSchema } from '../tools/json-schema.js';
 import { type Globals, loadOpts } from './globals.js';
 
@@ -22,6 +23,8 @@ export interface Builtin {
   flags: z.ZodObject;
   /** The flags as JSON Schema, which the parser and the help read. */
   schema: JsonObjectSchema;
+  /** Flags also taken as positional arguments, in order (e.g. ['id']). */
+  positional?: string[];
   /** Resolves with the exit code; `flags` is the parsed output of `flags`. */
   run: (flags: Record<string, unknown>, globals: Globals) => Promise<number>;
 }
@@ -31,6 +34,7 @@ function builtin<F extends z.ZodObject>(b: {
   summary: string;
   description: string;
   flags: F;
+  positional?: string[];
   run: (flags: z.output<F>, globals: Globals) => Promise<number>;
 }): Builtin {
   return {
@@ -41,8 +45,41 @@ function builtin<F extends z.ZodObject>(b: {
 }
 
 const none = z.strictObject({});
+const approvalId = z.strictObject({ id: ApprovalId });
+const decide = (decision: 'approved' | 'denied') => async (flags: { id: string }, g: Globals) =>
+  (await import('./approvals.js')).runDecide(flags.id, decision, g);
 
 export const BUILTINS: Builtin[] = [
+  // approvals are decided on the host, in-process, never through MCP or the API (docs/approvals.md)
+  builtin({
+    path: ['approval', 'list'],
+    summary: 'List the approvals waiting for a decision (on the host)',
+    description: `List the requests for approval of destructive calls, newest first: id, tool, requester,
+expiry and plan. --all shows decided, used and expired ones too. Runs in-process against the state
+store (on the host), like mahavishnu approve.`,
+    flags: z.strictObject({
+      all: z.boolean().default(false).describe('Also show decided, used and expired approvals.'),
+    }),
+    run: async (flags, g) => (await import('./approvals.js')).runList(flags.all, g),
+  }),
+  builtin({
+    path: ['approve'],
+    summary: 'Approve a pending destructive call (on the host)',
+    description: `Show the plan of approval <id> and approve it: the requester's repeated call with
+approval_id then runs, once. Asks for confirmation on a terminal; without one, needs --yes. Runs
+in-process against the state store as the CLI's principal (auth.cli_role); never over the network.`,
+    flags: approvalId,
+    positional: ['id'],
+    run: decide('approved'),
+  }),
+  builtin({
+    path: ['deny'],
+    summary: 'Deny a pending destructive call (on the host)',
+    description: `Deny approval <id>: a call carrying it is refused. Runs in-process against the state store.`,
+    flags: approvalId,
+    positional: ['id'],
+    run: decide('denied'),
+  }),
   builtin({
     path: ['config', 'example'],
     summary: 'Print a settings file with every key, commented, at its default',

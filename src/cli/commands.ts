@@ -16,7 +16,7 @@ export const toolCommand = (tool: Tool): CommandShape => ({
 export const builtinCommand = (b: Builtin): CommandShape => ({
   path: b.path,
   schema: b.schema,
-  positional: [],
+  positional: b.positional ?? [],
 });
 
 export type CliGlobals = Globals & { help: boolean; version: boolean };
@@ -32,6 +32,7 @@ export function splitGlobals(argv: readonly string[]): { globals: CliGlobals; re
       break;
     }
     if (a === '--json') globals.json = true;
+    else if (a === '--yes' || a === '-y') globals.yes = true;
     else if (a === '-h' || a === '--help') globals.help = true;
     else if (a === '--version') globals.version = true;
     else if (a === '--server' || a === '--config-dir') {

@@ -11,6 +11,8 @@ import { cliPrincipal } from './principal.js';
 import { callRemote } from './remote.js';
 import { human, progressPrinter } from './render.js';
 
+const commandOf = (tool: Tool) => `mahavishnu ${tool.cliPath.join(' ')}`;
+
 function print(result: unknown, json: boolean) {
   process.stdout.write(`${json ? JSON.stringify(result, null, 2) : human(result)}\n`);
 }
@@ -21,6 +23,14 @@ async function runTool(tool: Tool, input: Record<string, unknown>, g: Globals): 
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   try {
+    if (tool.hints.destructive && input.dry_run !== true) {
+      const { confirm } = await import('./confirm.js');
+      await confirm(
+        `${commandOf(tool)} ${JSON.stringify(input)}`,
+        ['run it now (see the plan with --dry-run)'],
+        g.yes,
+      );
+    }
     let result: unknown;
     if (g.server || tool.scope === 'live') {
       const { loadConfig, readToken } = await import('../core/config/load.js');

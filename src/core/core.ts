@@ -1,5 +1,6 @@
 import type { AdapterConnector } from './adapters/adapter.js';
 import { Adapters } from './adapters/adapters.js';
+import { Approvals } from './approvals/approvals.js';
 import { AuditLog } from './audit/audit.js';
 import { Backups } from './backup/backups.js';
 import type { BlobStoreFactory } from './backup/blob.js';
@@ -51,6 +52,8 @@ export class Core {
   readonly db: Db;
   readonly users: Users;
   readonly audit: AuditLog;
+  /** Human approvals of destructive calls (docs/approvals.md). */
+  readonly approvals: Approvals;
   readonly health = new Health();
   readonly cache: Cache;
   readonly adapters: Adapters;
@@ -77,6 +80,7 @@ export class Core {
     this.metrics = new Metrics(VERSION);
     this.users = new Users(this.db);
     this.audit = new AuditLog(this.db);
+    this.approvals = new Approvals(this.db, this.audit, () => this.config.approvals);
     this.cache = deps.cache ?? new MemoryCache(this.config.cache.max_size, this.config.cache.ttl);
     this.adapters = new Adapters(
       deps.connectAdapter ??

@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'conflict'
   /** The request is larger than a configured limit (a body over server.body_limit_bytes). */
   | 'too_large'
+  /** A destructive call waits for a human approval (docs/approvals.md); nothing was done. */
+  | 'approval_required'
   | 'unavailable'
   | 'timeout'
   | 'internal';
@@ -21,6 +23,7 @@ export const httpStatus: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   too_large: 413,
+  approval_required: 428,
   unavailable: 503,
   timeout: 504,
   internal: 500,
@@ -37,6 +40,7 @@ export const exitCode: Record<ErrorCode, number> = {
   unavailable: 7,
   timeout: 8,
   too_large: 9,
+  approval_required: 10,
 };
 
 export class AppError extends Error {

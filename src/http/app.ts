@@ -5,6 +5,7 @@ import { AppError } from '../core/errors.js';
 import type { McpHttp } from '../mcp/http.js';
 import type { Tool } from '../tools/define.js';
 import { actionApi } from './api.js';
+import { approvalRoutes } from './approvals/routes.js';
 import { bearer, type Env, errorResponse } from './auth.js';
 import { hostGuard } from './guard.js';
 import { metricsResponse, requestMetrics } from './metrics.js';
@@ -54,6 +55,10 @@ export function createApp({ core, state, mcp, tools }: AppDeps): Hono<Env> {
   app.use('/sse', guard, bearer(core, 'sse'));
   app.use('/messages', guard, limit, bearer(core, 'sse'));
   app.use('/api/*', guard, limit, bearer(core, 'api'));
+  // the approval page: people sign in with a password there; bearer tokens are not accepted
+  app.use('/approvals', guard, limit);
+  app.use('/approvals/*', guard, limit);
+  app.route('/approvals', approvalRoutes(core));
 
   app.on(['GET', 'POST', 'DELETE'], '/mcp', (c) => mcp.streamable(c.req.raw, c.get('principal')));
   app.get('/sse', (c) => mcp.openSse(c.get('principal'), '/messages'));

@@ -105,6 +105,8 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
   const port = (server.address() as AddressInfo).port;
   const shown = host.includes(':') ? `[${host}]` : host;
   const url = `http://${shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown}:${port}`;
+  // approve_url points here unless approvals.public_url names the address people reach it by
+  core.approvals.baseUrl = url;
 
   let stopping: Promise<{ drained: boolean; abandoned: number }> | undefined;
   const shutdown = (drainMs = shutdownPlan(core.config).drainMs, holdMs = 0) =>

@@ -11,6 +11,7 @@ const RPC_CODE: Record<AppError['code'], number> = {
   forbidden: ProtocolErrorCode.InvalidRequest,
   conflict: ProtocolErrorCode.InvalidRequest,
   too_large: ProtocolErrorCode.InvalidRequest,
+  approval_required: ProtocolErrorCode.InvalidRequest,
   unavailable: ProtocolErrorCode.InternalError,
   timeout: REQUEST_TIMEOUT,
   internal: ProtocolErrorCode.InternalError,

@@ -105,8 +105,16 @@ export function registerTools(
         structuredContent: result as Record<string, unknown>,
       };
     } catch (e) {
-      const err = e as { code: string; message: string };
-      return { isError: true, content: [{ type: 'text', text: `${err.code}: ${err.message}` }] };
+      const err = e as AppError;
+      // the error's data (approval_required's approval_id and plan, invalid_input's problems) as a
+      // JSON block: structuredContent would be checked against the tool's output schema by clients
+      return {
+        isError: true,
+        content: [
+          { type: 'text', text: `${err.code}: ${err.message}` },
+          ...(err.details ? [{ type: 'text' as const, text: JSON.stringify({ error: err.toJSON() }) }] : []),
+        ],
+      };
     }
   });
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { ApprovalId } from '../core/approvals/schemas.js';
 import type { Core } from '../core/core.js';
 import type { Logger } from '../core/log.js';
+import type { Plan } from '../core/plan.js';
 import type { Principal, Role } from '../core/principal.js';
 
 export interface ToolHints {
@@ -52,6 +54,10 @@ export interface ToolContext {
 export const DryRunPlan = z.strictObject({
   dry_run: z.literal(true),
   plan: z.array(z.string()).describe('The steps the call would take, in order.'),
+  impact: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('What would change, in numbers and names, computed from live state.'),
 });
 export type DryRunPlan = z.infer<typeof DryRunPlan>;
 
@@ -83,19 +89,26 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodType> {
     positional?: string[];
   };
   run: (input: z.output<I>, ctx: ToolContext) => Promise<z.input<O>> | z.input<O>;
-  /** Required for destructive tools: what `dry_run: true` reports, without doing anything. */
-  plan?: (input: z.output<I>, ctx: ToolContext) => Promise<string[]> | string[];
+  /**
+   * Required for destructive tools: what `dry_run: true` reports and an approval shows, computed
+   * from live state without changing anything (steps, or a Plan with impact and basis).
+   */
+  plan?: (input: z.output<I>, ctx: ToolContext) => Promise<string[] | Plan> | string[] | Plan;
   /** How MCP shows the result, when a JSON text block is not enough (default: the JSON). */
   content?: (output: z.output<O>) => ContentBlock[];
 }
 
-/** The input a destructive tool takes: its own fields plus `dry_run`. Refinements are kept. */
+/**
+ * The input a destructive tool takes: its own fields plus `dry_run` and `approval_id` (the
+ * repeated call after a human approved it). Refinements are kept.
+ */
 const withDryRun = <I extends z.ZodObject>(input: I) =>
   input.safeExtend({
     dry_run: z
       .boolean()
       .default(false)
       .describe('Return the plan of what the call would do, without doing it.'),
+    approval_id: ApprovalId.optional(),
   });
 type WithDryRun<I extends z.ZodObject> = ReturnType<typeof withDryRun<I>>;
 type OrPlan<O extends z.ZodType> = z.ZodUnion<[O, typeof DryRunPlan]>;
@@ -118,7 +131,7 @@ export interface Tool<I extends z.ZodObject = z.ZodObject, O extends z.ZodType =
   cliPath: string[];
   positional: string[];
   run: (input: Record<string, unknown>, ctx: ToolContext) => Promise<unknown>;
-  plan?: (input: Record<string, unknown>, ctx: ToolContext) => Promise<string[]>;
+  plan?: (input: Record<string, unknown>, ctx: ToolContext) => Promise<string[] | Plan>;
   content?: (output: unknown) => ContentBlock[];
 }
 

@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { Core } from '../core/core.js';
 import { AppError, isAppError } from '../core/errors.js';
+import { planOf } from '../core/plan.js';
 import { type Principal, roleAllows } from '../core/principal.js';
 import { redact } from '../core/redact.js';
+import { approvalGate } from './approval-gate.js';
+import { auditRefusal } from './audit-refusal.js';
 import type { AnyTool, ClientChannel, Progress, ToolContext } from './define.js';
 import { parseInput } from './parse-input.js';
 import { policyBlocks } from './policy.js';
@@ -35,6 +38,17 @@ export async function invoke<T extends AnyTool>(
   let audited = false;
   let input: Record<string, unknown> | undefined;
   let release: (() => void) | undefined;
+  const ctx: ToolContext = {
+    core,
+    principal,
+    callId,
+    signal: opts.signal ?? new AbortController().signal,
+    progress: opts.progress ?? (() => {}),
+    log: core.log,
+    client: opts.client,
+  };
+  // read-only calls are audited only when audit.read_calls asks for it
+  const audits = !tool.hints.readOnly || core.config.audit.read_calls;
   try {
     const blocked = policyBlocks(tool, core.config.policy);
     if (blocked) throw new AppError('forbidden', `tool ${tool.name} is not served: ${blocked}`);
@@ -51,13 +65,14 @@ export async function invoke<T extends AnyTool>(
       tool.name,
       `See the tool's input schema or \`${commandOf(tool)} --help\``,
     ) as Record<string, unknown>;
+    await approvalGate(tool, input, ctx);
     if (!tool.hints.readOnly && input.dry_run !== true && tool.maintenance !== 'allowed') {
       // maintenance (a restore in progress) refuses writes and waits for running ones to end
       const refusal = core.maintenance.refusal(tool.name);
       if (refusal) throw refusal;
       release = core.maintenance.track();
     }
-    if (!tool.hints.readOnly) {
+    if (audits) {
       try {
         await core.audit.append({ callId, phase: 'begin', principal, tool: tool.name, input: redact(input) });
         audited = true;
@@ -69,18 +84,9 @@ export async function invoke<T extends AnyTool>(
         );
       }
     }
-    const ctx: ToolContext = {
-      core,
-      principal,
-      callId,
-      signal: opts.signal ?? new AbortController().signal,
-      progress: opts.progress ?? (() => {}),
-      log: core.log,
-      client: opts.client,
-    };
     const result =
       input.dry_run === true && tool.plan
-        ? { dry_run: true, plan: await tool.plan(input, ctx) }
+        ? dryRun(planOf(await tool.plan(input, ctx)))
         : await tool.run(input, ctx);
     const out = tool.output.safeParse(result);
     if (!out.success) {
@@ -96,11 +102,20 @@ export async function invoke<T extends AnyTool>(
   } catch (e) {
     const err = toAppError(e, callId);
     if (err.code === 'internal') core.log.error({ err: e, tool: tool.name, callId }, 'internal error');
+    // a call stopped before it ran (policy, role, input, approval, maintenance) leaves a record too
+    if (!audited && audits && err.code !== 'approval_required')
+      await auditRefusal(core, { callId, principal, tool: tool.name, input: input ?? rawInput, err });
     await finish(opts, tool, callId, started, err.code, audited, input);
     release?.();
     throw err;
   }
 }
+
+const dryRun = (p: { steps: string[]; impact?: Record<string, unknown> }) => ({
+  dry_run: true,
+  plan: p.steps,
+  ...(p.impact ? { impact: p.impact } : {}),
+});
 
 async function finish(
   opts: CallOptions,

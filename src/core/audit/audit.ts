@@ -15,13 +15,14 @@ interface AuditRow {
   input: string;
   outcome: string | null;
   error_code: string | null;
+  token_id: string | null;
   prev_hash: string;
   hash: string;
 }
 
 const GENESIS = '0'.repeat(64);
 const FIELDS =
-  'seq, ts, call_id, phase, principal, role, transport, tool, input, outcome, error_code, prev_hash, hash';
+  'seq, ts, call_id, phase, principal, role, transport, tool, input, outcome, error_code, token_id, prev_hash, hash';
 
 /** The hash of a record covers every field and the previous record's hash: editing any breaks the chain. */
 function hashOf(r: Omit<AuditRow, 'hash'>): string {
@@ -37,6 +38,8 @@ function hashOf(r: Omit<AuditRow, 'hash'>): string {
     r.input,
     r.outcome,
     r.error_code,
+    // records written before tokens were named keep the hash they were written with
+    ...(r.token_id === null || r.token_id === undefined ? [] : [r.token_id]),
   ]);
   return createHash('sha256').update(r.prev_hash).update('\n').update(body).digest('hex');
 }
@@ -77,36 +80,54 @@ export class AuditLog {
         input: JSON.stringify(e.input ?? null),
         outcome: e.outcome ?? null,
         error_code: e.errorCode ?? null,
+        token_id: e.principal.tokenId ?? null,
         prev_hash: head?.hash ?? GENESIS,
       };
       const hash = hashOf(row);
-      await t.query(`INSERT INTO audit_log (${FIELDS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`, [
-        row.seq,
-        row.ts,
-        row.call_id,
-        row.phase,
-        row.principal,
-        row.role,
-        row.transport,
-        row.tool,
-        row.input,
-        row.outcome,
-        row.error_code,
-        row.prev_hash,
-        hash,
-      ]);
+      await t.query(
+        `INSERT INTO audit_log (${FIELDS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
+        [
+          row.seq,
+          row.ts,
+          row.call_id,
+          row.phase,
+          row.principal,
+          row.role,
+          row.transport,
+          row.tool,
+          row.input,
+          row.outcome,
+          row.error_code,
+          row.token_id,
+          row.prev_hash,
+          hash,
+        ],
+      );
     });
   }
 
-  async list(opts: { limit: number; tool?: string | undefined }): Promise<AuditEntry[]> {
-    const rows = opts.tool
-      ? await this.db.query<AuditRow>(
-          `SELECT ${FIELDS} FROM audit_log WHERE tool = $1 ORDER BY seq DESC LIMIT $2`,
-          [opts.tool, opts.limit],
-        )
-      : await this.db.query<AuditRow>(`SELECT ${FIELDS} FROM audit_log ORDER BY seq DESC LIMIT $1`, [
-          opts.limit,
-        ]);
+  async list(opts: {
+    limit: number;
+    tool?: string | undefined;
+    principal?: string | undefined;
+    since?: string | undefined;
+    until?: string | undefined;
+  }): Promise<AuditEntry[]> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    const add = (sql: string, v: string | number) => {
+      params.push(v);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (opts.tool) add('tool = ?', opts.tool);
+    if (opts.principal) add('principal = ?', opts.principal);
+    if (opts.since) add('ts >= ?', Date.parse(opts.since));
+    if (opts.until) add('ts <= ?', Date.parse(opts.until));
+    params.push(opts.limit);
+    const rows = await this.db.query<AuditRow>(
+      `SELECT ${FIELDS} FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT $${params.length}`,
+      params,
+    );
     return rows.map((r) => ({
       seq: Number(r.seq),
       ts: new Date(Number(r.ts)).toISOString(),
@@ -119,6 +140,7 @@ export class AuditLog {
       input: JSON.parse(r.input),
       outcome: r.outcome,
       error_code: r.error_code,
+      token_id: r.token_id ?? null,
       hash: r.hash,
     }));
   }

@@ -2,7 +2,19 @@ import { z } from 'zod';
 
 /** The audit shapes the tools return; the core's types are these. */
 
-export const AuditPhase = z.enum(['begin', 'end']);
+/**
+ * begin/end bracket a call that ran; refused is a call stopped before it ran (role, policy, input,
+ * approval); the approval_* phases are the life of a human approval (docs/approvals.md).
+ */
+export const AuditPhase = z.enum([
+  'begin',
+  'end',
+  'refused',
+  'approval_requested',
+  'approved',
+  'denied',
+  'approval_used',
+]);
 export type AuditPhase = z.infer<typeof AuditPhase>;
 
 export const AuditEntry = z.strictObject({
@@ -13,6 +25,7 @@ export const AuditEntry = z.strictObject({
   principal: z.string(),
   role: z.string(),
   transport: z.string(),
+  token_id: z.string().nullable().describe('The jti of the bearer token that made the call, if any.'),
   tool: z.string(),
   input: z.unknown(),
   outcome: z.string().nullable(),

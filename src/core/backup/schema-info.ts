@@ -11,10 +11,17 @@ export interface TableInfo {
  * Tables that describe the store or the archives rather than the state: the migration ledger
  * (the schema version is recorded in the manifest instead) and the backup catalog (it describes
  * archives that exist independently of the state, so a restore keeps the current one), and the
- * history of DR checks (a fact about the archives too), and the installation id (which installation
- * this store is, whatever archive it was restored from).
+ * history of DR checks (a fact about the archives too), the installation id (which installation
+ * this store is, whatever archive it was restored from) and the human approvals (security state:
+ * a restore must never bring back an approval that was used or denied since).
  */
-export const NOT_STATE = new Set(['schema_migrations', 'backup_catalog', 'dr_checks', 'installation']);
+export const NOT_STATE = new Set([
+  'schema_migrations',
+  'backup_catalog',
+  'dr_checks',
+  'installation',
+  'approvals',
+]);
 
 const SAFE_NAME = /^[a-z_][a-z0-9_]*$/i;
 export const quote = (name: string) => {

@@ -146,6 +146,56 @@ export const AuthConfig = group({
     ),
 });
 
+/** Human approval of destructive calls (docs/approvals.md). */
+export const ApprovalsConfig = group({
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe('Destructive calls over the transports below need a human approval.'),
+  tools: z
+    .array(z.string())
+    .default([])
+    .describe(
+      'Destructive tools or groups (e.g. "backup") that need approval; empty: every destructive tool.',
+    ),
+  transports: z
+    .array(z.enum(['stdio', 'http', 'sse', 'api', 'cli']))
+    .default(['stdio', 'http', 'sse', 'api'])
+    .describe('Faces whose calls need approval: MCP (stdio, http, sse) and the action API by default.'),
+  lifetime_seconds: z
+    .number()
+    .int()
+    .min(30)
+    .max(86_400)
+    .default(900)
+    .describe('How long a request may wait for a decision, and an approval for its use.'),
+  separate_approver: z
+    .boolean()
+    .default(false)
+    .describe('The approver must be another user than the requester.'),
+  public_url: z
+    .string()
+    .default('')
+    .describe('Base URL of the approval page in approve_url (default: the URL the server listens on).'),
+  session_seconds: z.number().int().min(60).default(900).describe('Lifetime of an approval page sign-in.'),
+  login_max_failures: z
+    .number()
+    .int()
+    .min(1)
+    .default(5)
+    .describe('Failed sign-ins per account, and per client address, before a lock-out (429).'),
+  login_lockout_seconds: z
+    .number()
+    .int()
+    .min(1)
+    .default(900)
+    .describe('How long failed sign-ins are counted, and a lock-out lasts.'),
+});
+
+export const AuditConfig = group({
+  read_calls: z.boolean().default(false).describe('Audit read-only calls too (default: only mutating ones).'),
+});
+
 /** Adapters by name; `main` is always there (the default engine) unless configured otherwise. */
 export const AdaptersConfig = z
   .record(AdapterName, AdapterSpec)
@@ -288,6 +338,8 @@ export const ConfigSchema = z.strictObject({
   mcp: McpConfig,
   policy: PolicyConfig,
   auth: AuthConfig,
+  approvals: ApprovalsConfig,
+  audit: AuditConfig,
   adapters: AdaptersConfig,
   backup: BackupConfig,
   dr: DrConfig,

@@ -30,6 +30,8 @@ describe.each(['sqlite', 'postgres'] as const)('signing keys and tokens on %s', 
       username: 'erin',
       role: 'operator',
       transport: 'api',
+      // the token's jti, which the audit records of its calls name
+      tokenId: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
     expect((await core.keys.list()).find((k) => k.active)?.kid).toBe(kid);
   });

@@ -26,6 +26,8 @@ interface Verified {
   exp: number;
   /** Issued-at, seconds (0 when the token has none: such a token is refused by any revocation). */
   iat: number;
+  /** The token's id (jti), named in the audit records of its calls. */
+  jti: string | undefined;
 }
 
 const unauthenticated = (why: string) =>
@@ -105,7 +107,7 @@ export class Tokens {
       const { payload } = await jwtVerify(token, key, { audience, issuer, algorithms: [ALG] });
       if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number')
         throw unauthenticated('the token has no subject or expiry');
-      const v = { username: payload.sub, kid, exp: payload.exp, iat: payload.iat ?? 0 };
+      const v = { username: payload.sub, kid, exp: payload.exp, iat: payload.iat ?? 0, jti: payload.jti };
       if (this.verified.size >= 10_000) this.verified.clear();
       this.verified.set(token, v);
       return v;
@@ -120,13 +122,13 @@ export class Tokens {
 
   /** The caller a token speaks for, with the role the store gives that user now. */
   async principal(token: string, transport: Transport): Promise<Principal> {
-    const { username, iat } = await this.verify(token);
+    const { username, iat, jti } = await this.verify(token);
     const user = await this.lookup.tokenState(username);
     if (!user) throw unauthenticated(`the token's user "${username}" no longer exists`);
     if (user.disabled) throw new AppError('unauthenticated', `user "${username}" is disabled`);
     // a revocation through any process reaches the lookup's cache at once (Redis) or within its ttl
     if (user.tokens_not_before !== null && iat * 1000 < user.tokens_not_before)
       throw unauthenticated(`the tokens of "${username}" issued before a revocation are refused`);
-    return { username, role: user.role, transport };
+    return { username, role: user.role, transport, ...(jti ? { tokenId: jti } : {}) };
   }
 }

@@ -149,6 +149,23 @@ export const MIGRATIONS: Migration[] = [
     // tokens of a user issued before this time (epoch ms, a whole second) are refused; NULL: none
     sql: 'ALTER TABLE users ADD COLUMN tokens_not_before BIGINT;',
   },
+  {
+    version: 32,
+    name: 'human approvals of destructive calls',
+    // single-use: state moves pending → approved|denied|expired → used, each by a guarded UPDATE
+    sql: `
+      CREATE TABLE approvals (
+        id TEXT PRIMARY KEY, tool TEXT NOT NULL, args_hash TEXT NOT NULL, fingerprint TEXT NOT NULL,
+        input TEXT NOT NULL, requester TEXT NOT NULL, requester_role TEXT NOT NULL, transport TEXT NOT NULL,
+        state TEXT NOT NULL, plan TEXT NOT NULL, impact TEXT, created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL, decided_by TEXT, decided_at BIGINT, used_at BIGINT);
+      CREATE INDEX approvals_state ON approvals (state, created_at);`,
+  },
+  {
+    version: 33,
+    name: 'the token (jti) of each audit record',
+    sql: 'ALTER TABLE audit_log ADD COLUMN token_id TEXT;',
+  },
 ];
 
 /** Latest schema version this build knows. */

@@ -12,7 +12,16 @@ export const auditList = defineTool({
   hints: { readOnly: true, destructive: false, idempotent: true, openWorld: false },
   input: z.strictObject({
     limit: z.number().int().min(1).max(1000).default(50).describe('How many records, newest first.'),
-    tool: z.string().optional().describe('Only records of this tool (e.g. pool_scale).'),
+    tool: z.string().max(64).optional().describe('Only records of this tool (e.g. pool_scale).'),
+    principal: z.string().max(128).optional().describe('Only records of this user (e.g. alice, cli:root).'),
+    since: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe('Only records at or after this ISO 8601 time.'),
+    until: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe('Only records at or before this ISO 8601 time.'),
   }),
   output: z.strictObject({
     records: z.array(AuditEntry),

@@ -2,10 +2,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { extractSettings } from '../../core/backup/extract.js';
 import { BackupId } from '../../core/backup/manifest.js';
-import { planLines } from '../../core/backup/plan.js';
 import { RestoreOptions, RestoreResult } from '../../core/backup/schemas.js';
 import { defineTool } from '../define.js';
-import { progressOf } from './shared.js';
+import { progressOf, restorePlan } from './shared.js';
 
 export const backupRestore = defineTool({
   name: 'backup_restore',
@@ -27,11 +26,7 @@ export const backupRestore = defineTool({
   input: z.strictObject({ backup_id: BackupId, ...RestoreOptions }),
   output: RestoreResult,
   cli: { positional: ['backup_id'] },
-  plan: async ({ backup_id }, { core, signal }) =>
-    planLines(await core.backups.planRestore(backup_id, signal), {
-      safetyIn: (await core.backups.blob()).location,
-      store: core.db.location,
-    }),
+  plan: ({ backup_id }, { core, signal }) => restorePlan(core, backup_id, signal),
   run: async ({ backup_id, import_keys, allow_other_installation }, ctx) => {
     const { core } = ctx;
     let safety = '';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BackupId } from '../../core/backup/manifest.js';
 import { RestoreOptions } from '../../core/backup/schemas.js';
 import { RecoverReport } from '../../core/dr/schemas.js';
+import { restorePlan } from '../backup/shared.js';
 import { defineTool } from '../define.js';
 
 export const drRecover = defineTool({
@@ -18,14 +19,10 @@ export const drRecover = defineTool({
   maintenance: 'allowed',
   input: z.strictObject({ backup: BackupId, ...RestoreOptions }),
   output: RecoverReport,
-  plan: ({ backup }, { core }) => [
-    `verify ${backup}`,
-    'enter maintenance (other writes refused)',
-    'take a safety backup of the current state',
-    `restore ${backup} into ${core.db.location} in one transaction`,
-    'leave maintenance, reconnect, run the health gate',
-    'record the recovery in the audit log',
-  ],
+  plan: async ({ backup }, { core, signal }) => {
+    const p = await restorePlan(core, backup, signal);
+    return { ...p, steps: [...p.steps, 'then reconnect to the store and run the health gate'] };
+  },
   run: async ({ backup, import_keys, allow_other_installation }, ctx) =>
     ctx.core.dr.recover(
       backup,
