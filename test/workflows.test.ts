@@ -121,6 +121,20 @@ retries: 1
     expect((await ended(id)).state).toBe('succeeded');
   });
 
+  it('an idempotency_key returns the run it created instead of a second one; the list shows pool and params', async () => {
+    const input = { name: 'args', params: { a: 'x', b: 'y' }, idempotency_key: `retry-${Date.now()}` };
+    const first = await call(core, workflowRun, input);
+    const again = await call(core, workflowRun, input);
+    expect(again.id).toBe(first.id);
+    const other = await call(core, workflowRun, { ...input, idempotency_key: `${input.idempotency_key}-2` });
+    expect(other.id).not.toBe(first.id);
+    const listed = await call(core, workflowStatus, { limit: 5 });
+    expect('runs' in listed && listed.runs.find((r) => r.id === first.id)).toMatchObject({
+      pool_id: first.pool_id,
+      params: { a: 'x', b: 'y' },
+    });
+  });
+
   it('refuses unknown or missing params, naming them', async () => {
     await expect(call(core, workflowRun, { name: 'args', params: { a: 'x' } })).rejects.toMatchObject({
       code: 'invalid_input',

@@ -301,6 +301,12 @@ export const WorkflowsConfig = group({
     .min(1024)
     .default(65_536)
     .describe('Captured stdout+stderr kept per step (the tail), bytes.'),
+  idempotency_window_s: z
+    .number()
+    .int()
+    .min(1)
+    .default(86_400)
+    .describe('How long a workflow_run idempotency_key returns the run it created.'),
 });
 
 export const PoolsConfig = group({

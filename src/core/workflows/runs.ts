@@ -101,14 +101,23 @@ export class RunStore {
     params: Record<string, string>;
     steps: StepPlan[];
     requestedBy: string;
+    idempotencyKey?: string | undefined;
   }): Promise<RunRow> {
     const id = `run-${randomBytes(6).toString('hex')}`;
     const now = Date.now();
     await this.db.tx(async (t) => {
       await t.query(
-        `INSERT INTO workflow_runs (id, workflow, pool_id, params, state, cancel_requested, requested_by, created_at)
-         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6)`,
-        [id, input.workflow, input.poolId, JSON.stringify(input.params), input.requestedBy, now],
+        `INSERT INTO workflow_runs (id, workflow, pool_id, params, state, cancel_requested, requested_by, created_at, idempotency_key)
+         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7)`,
+        [
+          id,
+          input.workflow,
+          input.poolId,
+          JSON.stringify(input.params),
+          input.requestedBy,
+          now,
+          input.idempotencyKey ?? null,
+        ],
       );
       for (const [i, s] of input.steps.entries()) {
         await t.query(
@@ -142,6 +151,19 @@ export class RunStore {
     if (!r[0])
       throw notFound(`no workflow run ${id}; recent runs: \`mahavishnu workflow status\` without an id`);
     return runOf(r[0]);
+  }
+
+  /**
+   * The run created with this idempotency key within the window, if any. A key older than the
+   * window is released (its run keeps everything else), so the next request creates a new run.
+   */
+  async byIdempotencyKey(key: string, windowMs: number): Promise<RunRow | undefined> {
+    const r = await this.db.query<RunRow>('SELECT * FROM workflow_runs WHERE idempotency_key = $1', [key]);
+    if (!r[0]) return undefined;
+    const run = runOf(r[0]);
+    if (run.created_at >= Date.now() - windowMs) return run;
+    await this.db.query('UPDATE workflow_runs SET idempotency_key = NULL WHERE id = $1', [run.id]);
+    return undefined;
   }
 
   async recent(limit: number): Promise<RunRow[]> {

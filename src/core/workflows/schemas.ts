@@ -39,6 +39,14 @@ export const WorkflowRunInput = z
       ),
     timeout_ms: z.number().int().min(1).default(60_000).describe('Timeout of an ad hoc command, ms.'),
     retries: z.number().int().min(0).max(20).default(0).describe('Retries of an ad hoc command.'),
+    idempotency_key: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe(
+        'Client key for this request: the same key within workflows.idempotency_window_s returns the run it created instead of a second one (safe retries after a timeout).',
+      ),
   })
   .superRefine((v, ctx) => {
     const problem = runTargetProblem(v);
@@ -78,6 +86,8 @@ export type RunStatus = z.infer<typeof RunStatus>;
 export const RunSummary = z.strictObject({
   id: z.string(),
   workflow: z.string(),
+  pool_id: z.string(),
+  params: z.record(z.string(), z.string()),
   state: RunState,
   created_at: z.string(),
   finished_at: z.string().nullable(),

@@ -4,7 +4,7 @@ import { AppError, forbidden, invalid } from '../errors.js';
 import type { PoolService } from '../pools/service.js';
 import type { Db } from '../sql/db.js';
 import { findWorkflow, loadWorkflows, planSteps, type StepPlan, stepArgv } from './definition.js';
-import { RunStore, TERMINAL } from './runs.js';
+import { type RunRow, RunStore, TERMINAL } from './runs.js';
 import {
   type RunLogs,
   type RunStatus,
@@ -53,6 +53,12 @@ export class WorkflowService {
     // workflow_run's schema refuses this first; kept for any other caller
     const problem = runTargetProblem(input);
     if (problem) throw invalid(problem);
+    const key = input.idempotency_key;
+    const windowMs = this.config().workflows.idempotency_window_s * 1000;
+    if (key) {
+      const existing = await this.runs.byIdempotencyKey(key, windowMs);
+      if (existing) return this.status(existing.id);
+    }
     let workflow: string;
     let poolRef: string;
     let steps: StepPlan[];
@@ -94,7 +100,22 @@ export class WorkflowService {
         );
       });
     if (pool.state !== 'active') throw invalid(`pool ${pool.name} is ${pool.state}; run on an active pool`);
-    const run = await this.runs.create({ workflow, poolId: pool.id, params, steps, requestedBy });
+    let run: RunRow;
+    try {
+      run = await this.runs.create({
+        workflow,
+        poolId: pool.id,
+        params,
+        steps,
+        requestedBy,
+        idempotencyKey: key,
+      });
+    } catch (e) {
+      // the same key, sent twice at once: the unique column let one insert through
+      const existing = key ? await this.runs.byIdempotencyKey(key, windowMs) : undefined;
+      if (existing) return this.status(existing.id);
+      throw e;
+    }
     this.pools().runtime?.wake(pool.id);
     return this.status(run.id);
   }
@@ -132,6 +153,8 @@ export class WorkflowService {
     return (await this.runs.recent(limit)).map((r) => ({
       id: r.id,
       workflow: r.workflow,
+      pool_id: r.pool_id,
+      params: JSON.parse(r.params) as Record<string, string>,
       state: r.state,
       created_at: iso(r.created_at)!,
       finished_at: iso(r.finished_at),
