@@ -39,6 +39,9 @@ describe('incident drills, MCP only', () => {
       slow: 'name: slow\ndescription: holds a worker\npool: prod\nsteps:\n  - name: nap\n    argv: [sleep, "1"]\n',
     });
     t = await startTestServer({
+      // the drills are what is tested here; the human approval of destructive calls is
+      // (test/approvals*.test.ts)
+      approvals: { enabled: false },
       workflows: { dir },
       pools: { tick_ms: 100 },
       adapters: { llamaindex: { type: 'http', base_url: srv.url, cooldown_s: 300, failure_threshold: 2 } },

@@ -25,6 +25,8 @@ describe('two replicas sharing the principal cache in Redis', () => {
         key_prefix: `mv-test-${randomBytes(6).toString('hex')}:`,
       },
       auth: { principal_cache_ttl_s: TTL_S },
+      // the shared principal cache is what is tested here; approvals are (test/approvals*.test.ts)
+      approvals: { enabled: false },
     };
     a = await startTestServer(settings);
     b = await startTestServer(settings);
