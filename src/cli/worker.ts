@@ -34,10 +34,14 @@ export async function runWorker(
     }
     const runtime = await startPools(core, f.pool);
     core.log.info({ pool: f.pool, pid: process.pid }, 'worker runtime started');
+    // the runtime's timers are unref'd (they must not hold `serve` open): while this host holds
+    // no slot it has no child either, so a ref'd timer keeps the process alive until a signal
+    const alive = setInterval(() => {}, 60_000);
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);
     });
+    clearInterval(alive);
     // the same budget as serve: drain, then re-queue what is still running
     await runtime.stop(shutdownPlan(core.config).drainMs);
   } finally {
