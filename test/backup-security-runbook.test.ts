@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childEnv, cli, cliAsync } from './helpers/cli.js';
 import { type ServeProcess, spawnServe } from './helpers/serve.js';
-import { bearer } from './helpers/server.js';
 import { tempDir } from './helpers/tmp.js';
+import { mintToken, tokenStatus } from './helpers/tokens.js';
 
 /**
  * The security runbook, literally: rotate secrets, then restore. The restore must not re-open
@@ -12,16 +12,8 @@ describe('rotate with --revoke-previous, then restore the backup from before it'
   const tmp = tempDir();
   let env: Record<string, string>;
   let s: ServeProcess;
-  const status = async (token: string) =>
-    (
-      await fetch(`${s.url}/api/v1/tools/auth_list_users`, {
-        method: 'POST',
-        headers: { ...bearer(token), 'content-type': 'application/json' },
-        body: '{}',
-      })
-    ).status;
-  const mint = (username: string) =>
-    JSON.parse(cli(['auth', 'create-token', '--username', username, '--json'], env).stdout).token as string;
+  const status = (token: string) => tokenStatus(s.url, token);
+  const mint = (username: string) => mintToken(username, env);
 
   beforeAll(async () => {
     env = childEnv(tmp.path, {

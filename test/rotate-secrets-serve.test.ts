@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childEnv, cli, cliAsync } from './helpers/cli.js';
 import { freshDatabase } from './helpers/pg.js';
 import { type ServeProcess, spawnServe } from './helpers/serve.js';
-import { bearer } from './helpers/server.js';
 import { tempDir } from './helpers/tmp.js';
+import { mintToken, tokenStatus } from './helpers/tokens.js';
 import { waitFor } from './helpers/wait.js';
 
 const SIGN = 'sign-me-5ea1c0de5ea1c0de5ea1c0de5ea1c0de';
@@ -17,16 +17,8 @@ describe.each(['sqlite', 'postgres'] as const)(
     let env: Record<string, string>;
     let s: ServeProcess;
     let dropDb: (() => Promise<void>) | undefined;
-    const status = async (token: string) =>
-      (
-        await fetch(`${s.url}/api/v1/tools/auth_list_users`, {
-          method: 'POST',
-          headers: { ...bearer(token), 'content-type': 'application/json' },
-          body: '{}',
-        })
-      ).status;
-    const mint = (username: string) =>
-      JSON.parse(cli(['auth', 'create-token', '--username', username, '--json'], env).stdout).token as string;
+    const status = (token: string) => tokenStatus(s.url, token);
+    const mint = (username: string) => mintToken(username, env);
 
     beforeAll(async () => {
       const extra: Record<string, string> = {
