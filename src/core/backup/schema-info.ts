@@ -13,7 +13,8 @@ export interface TableInfo {
  * archives that exist independently of the state, so a restore keeps the current one), and the
  * history of DR checks (a fact about the archives too), the installation id (which installation
  * this store is, whatever archive it was restored from) and the human approvals (security state:
- * a restore must never bring back an approval that was used or denied since).
+ * a restore must never bring back an approval that was used or denied since), and the tool tasks
+ * (a restore running as a task must not rewind its own record).
  */
 export const NOT_STATE = new Set([
   'schema_migrations',
@@ -21,6 +22,7 @@ export const NOT_STATE = new Set([
   'dr_checks',
   'installation',
   'approvals',
+  'tool_tasks',
 ]);
 
 const SAFE_NAME = /^[a-z_][a-z0-9_]*$/i;
