@@ -13,7 +13,8 @@ export interface TableInfo {
  * archives that exist independently of the state, so a restore keeps the current one), and the
  * history of DR checks (a fact about the archives too), the installation id (which installation
  * this store is, whatever archive it was restored from) and the human approvals (security state:
- * a restore must never bring back an approval that was used or denied since).
+ * a restore must never bring back an approval that was used or denied since), and the maintenance
+ * (live coordination of the processes, which the restore itself holds).
  */
 export const NOT_STATE = new Set([
   'schema_migrations',
@@ -21,6 +22,9 @@ export const NOT_STATE = new Set([
   'dr_checks',
   'installation',
   'approvals',
+  // the installation-wide maintenance a restore holds while it runs, and the processes following it
+  'maintenance',
+  'maintenance_peers',
 ]);
 
 const SAFE_NAME = /^[a-z_][a-z0-9_]*$/i;
