@@ -27,6 +27,8 @@ const POLICIES: Record<string, TablePolicy> = {
   // hand a live host's slots to a host of the past, or show hosts that are gone
   pool_slots: 'live',
   pool_members: 'live',
+  // single-token revocations (issued_tokens.revoked_at) made after the backup stay
+  issued_tokens: 'keep-live',
 };
 
 export const policyOf = (table: string): TablePolicy => POLICIES[table] ?? 'replace';
