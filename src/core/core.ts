@@ -22,6 +22,7 @@ import { SigningKeys } from './security/keys.js';
 import { Tokens } from './security/tokens.js';
 import { ttlSeconds } from './security/ttl.js';
 import type { Db } from './sql/db.js';
+import { ToolTasks } from './tasks/tasks.js';
 import { PrincipalCache } from './users/principal-cache.js';
 import { Users } from './users/users.js';
 import { VERSION } from './version.js';
@@ -70,6 +71,8 @@ export class Core {
   readonly tokens: Tokens;
   /** The cached user lookup of every authenticated request. */
   readonly principals: PrincipalCache;
+  /** Records of tool calls run as durable tasks (src/tools/tasks.ts runs them). */
+  readonly tasks: ToolTasks;
   private loaded: Loaded;
   private readonly settingsListeners: Array<(next: Loaded, prev: Loaded) => void> = [];
   private readonly closers: Array<() => Promise<void> | void> = [];
@@ -88,6 +91,7 @@ export class Core {
     );
     this.metrics = new Metrics(VERSION);
     this.users = new Users(this.db);
+    this.tasks = new ToolTasks(this.db);
     this.audit = new AuditLog(this.db);
     this.approvals = new Approvals(this.db, this.audit, () => this.config.approvals);
     this.cache = deps.cache ?? new MemoryCache(this.config.cache.max_size, this.config.cache.ttl);

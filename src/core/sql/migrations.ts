@@ -191,6 +191,20 @@ export const MIGRATIONS: Migration[] = [
         issued_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, revoked_at BIGINT, revoked_by TEXT);
       CREATE INDEX issued_tokens_user ON issued_tokens (username, expires_at);`,
   },
+  {
+    version: 40,
+    name: 'tool calls run as durable tasks',
+    // one row per task (MCP tasks): status and result outlive the connection and the process;
+    // runner + heartbeat_at tell a live task from one whose process stopped
+    sql: `
+      CREATE TABLE tool_tasks (
+        id TEXT PRIMARY KEY, owner TEXT NOT NULL, tool TEXT NOT NULL, status TEXT NOT NULL,
+        status_message TEXT, progress TEXT, output TEXT, error TEXT, created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL, ttl_ms BIGINT, heartbeat_at BIGINT NOT NULL, runner TEXT NOT NULL,
+        cancel_requested INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX tool_tasks_owner ON tool_tasks (owner, created_at);
+      CREATE INDEX tool_tasks_status ON tool_tasks (status, heartbeat_at);`,
+  },
 ];
 
 /** Latest schema version this build knows. */

@@ -20,6 +20,7 @@ export const backupRestore = defineTool({
     'backup id and what was replaced and merged. dry_run returns the plan: age, installation, newer backups, ' +
     'rows per table live vs archive, users and pools appearing or vanishing.',
   role: 'admin',
+  long: true,
   hints: { readOnly: false, destructive: true, idempotent: false, openWorld: false },
   // the restore is what maintenance is for: it runs inside it
   maintenance: 'allowed',

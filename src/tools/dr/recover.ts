@@ -14,6 +14,7 @@ export const drRecover = defineTool({
     'record it in the audit log. Use it after data loss or corruption (dr_check first). Returns each step and ' +
     'whether it passed.',
   role: 'admin',
+  long: true,
   hints: { readOnly: false, destructive: true, idempotent: false, openWorld: false },
   // the restore is what maintenance is for: it runs inside it
   maintenance: 'allowed',
