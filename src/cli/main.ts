@@ -6,6 +6,7 @@ import { TOOLS } from '../tools/index.js';
 import { invoke, toAppError } from '../tools/invoke.js';
 import { BUILTINS, type Globals, loadOpts } from './builtins.js';
 import { groups, match, resolveCommand, splitGlobals, unknownCommand } from './commands.js';
+import { cliErrorText } from './error-text.js';
 import { builtinHelp, groupHelp, rootHelp, toolHelp } from './help.js';
 import { cliPrincipal } from './principal.js';
 import { callRemote } from './remote.js';
@@ -103,8 +104,10 @@ export async function main(argv: string[]): Promise<number> {
       const { createLogger } = await import('../core/log.js');
       createLogger('error').error({ err: e, reference }, 'internal error');
     }
-    if (json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`);
-    else process.stderr.write(`error (${err.code}): ${err.message}\n`);
+    // the text names tools as MCP does; here it names the commands
+    const message = cliErrorText(err.message);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { ...err.toJSON(), message } }, null, 2)}\n`);
+    else process.stderr.write(`error (${err.code}): ${message}\n`);
     return exitCode[err.code];
   }
 }
