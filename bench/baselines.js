@@ -2,8 +2,9 @@
 //   node bench/baselines.js trivial-http   raw TCP, one canned HTTP answer per request: the
 //                                          ceiling of the load generator (it does no HTTP work)
 //   node bench/baselines.js bare-http      node:http answering /health with the same JSON as ours
-//   node bench/baselines.js sdk-http       the SDK's minimal McpServer (bench/sdk-echo.js) over
-//                                          Streamable HTTP, one transport per session
+//   node bench/baselines.js sdk-http       the v2 SDK's minimal McpServer (bench/sdk-echo.js) over
+//                                          Streamable HTTP (@modelcontextprotocol/node), one
+//                                          transport per session
 //   node bench/baselines.js trivial-stdio  one canned JSON-RPC answer per line: the ceiling of the
 //                                          stdio client
 // HTTP roles print `listening on <url>` on stderr.
@@ -58,10 +59,9 @@ if (role === 'trivial-http') {
     }),
   );
 } else if (role === 'sdk-http') {
+  // the v2 SDK's node:http transport (@modelcontextprotocol/node), one per session, as its README
   const { makeEchoServer } = await import('./sdk-echo.js');
-  const { StreamableHTTPServerTransport } = await import(
-    '@modelcontextprotocol/sdk/server/streamableHttp.js'
-  );
+  const { NodeStreamableHTTPServerTransport } = await import('@modelcontextprotocol/node');
   const { randomUUID } = await import('node:crypto');
   const sessions = new Map();
   listening(
@@ -69,7 +69,7 @@ if (role === 'trivial-http') {
       const id = req.headers['mcp-session-id'];
       let t = id && sessions.get(id);
       if (!t) {
-        t = new StreamableHTTPServerTransport({
+        t = new NodeStreamableHTTPServerTransport({
           sessionIdGenerator: randomUUID,
           onsessioninitialized: (sid) => sessions.set(sid, t),
         });

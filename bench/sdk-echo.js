@@ -1,8 +1,9 @@
-// The baseline server of bench/cold-start.js and bench/http.js: the MCP SDK's own minimal
-// McpServer with one echo tool. Run as a script, it serves over stdio (bench/run.js skips it).
+// The baseline server of bench/cold-start.js, bench/http.js and bench/stdio.js: the MCP SDK's own
+// minimal McpServer with one echo tool, on the SDK the server runs on (v2,
+// @modelcontextprotocol/server). Run as a script, it serves over stdio (bench/run.js skips it).
 import { fileURLToPath } from 'node:url';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { McpServer } from '@modelcontextprotocol/server';
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { z } from 'zod';
 
 export function makeEchoServer() {
@@ -11,7 +12,7 @@ export function makeEchoServer() {
     'echo',
     {
       description: 'Echo the text back',
-      inputSchema: { text: z.string() },
+      inputSchema: z.object({ text: z.string() }),
       annotations: { readOnlyHint: true },
     },
     async ({ text }) => ({ content: [{ type: 'text', text }] }),

@@ -94,9 +94,10 @@ describe('runbooks and live state over MCP: an SDK client spawns `mahavishnu mcp
     }
   });
 
-  it('lists the four incident prompts and returns live facts with the runbook steps', async () => {
+  it('lists the five incident prompts and returns live facts with the runbook steps', async () => {
     const { prompts } = await client.listPrompts();
     expect(prompts.map((p) => p.name).sort()).toEqual([
+      'data-corruption',
       'high-error-rate',
       'outage',
       'performance-degradation',

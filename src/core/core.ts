@@ -20,6 +20,7 @@ import { PoolMetrics } from './pools/metrics.js';
 import { PoolService } from './pools/service.js';
 import { SigningKeys } from './security/keys.js';
 import { Tokens } from './security/tokens.js';
+import { ttlSeconds } from './security/ttl.js';
 import type { Db } from './sql/db.js';
 import { PrincipalCache } from './users/principal-cache.js';
 import { Users } from './users/users.js';
@@ -131,7 +132,12 @@ export class Core {
     this.tokens = new Tokens(
       this.keys,
       this.users,
-      () => ({ audience: this.config.auth.token_audience, issuer: this.config.auth.token_issuer }),
+      () => ({
+        audience: this.config.auth.token_audience,
+        issuer: this.config.auth.token_issuer,
+        maxTtlSeconds: ttlSeconds(this.config.auth.max_token_ttl) ?? 30 * 86_400,
+        skewSeconds: this.config.auth.clock_skew_s,
+      }),
       this.principals,
     );
     this.health.register({

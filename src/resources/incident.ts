@@ -1,17 +1,29 @@
 import type { Core } from '../core/core.js';
-import { errorFacts, healthState, latencyFacts, poolSaturation, securityFacts } from './live.js';
+import { backupFacts, errorFacts, healthState, latencyFacts, poolSaturation, securityFacts } from './live.js';
 import type { Runbook } from './runbooks.js';
 
-/** Which live facts each incident prompt gathers, beyond health and breaker states. */
-const EXTRA: Record<string, (core: Core) => Promise<Record<string, unknown>>> = {
-  'high-error-rate': async (core) => ({ errors: await errorFacts(core) }),
-  'performance-degradation': async (core) => ({
-    slowest_tools: await latencyFacts(core),
-    pool_saturation: await poolSaturation(core),
-  }),
-  outage: async (core) => ({ errors: await errorFacts(core), pool_saturation: await poolSaturation(core) }),
-  'security-incident': async (core) => ({ security: await securityFacts(core) }),
+type Fact = (core: Core) => Promise<unknown>;
+
+/**
+ * Which live facts each incident prompt gathers, beyond health, breaker states and store
+ * reachability: the ones that decide the scenario's branches.
+ */
+const EXTRA: Record<string, Record<string, Fact>> = {
+  'high-error-rate': { errors: errorFacts },
+  'performance-degradation': { slowest_tools: latencyFacts, pool_saturation: poolSaturation },
+  outage: { errors: errorFacts, pool_saturation: poolSaturation, backups: backupFacts },
+  'security-incident': { security: securityFacts },
+  'data-corruption': { backups: backupFacts },
 };
+
+/** Each fact on its own: one read from a store that is away says so instead of hiding the others. */
+async function extraFacts(core: Core, scenario: string): Promise<Record<string, unknown>> {
+  const entries = Object.entries(EXTRA[scenario] ?? {});
+  const values = await Promise.all(
+    entries.map(([, fact]) => fact(core).catch((e: Error) => ({ unavailable: e.message }))),
+  );
+  return Object.fromEntries(entries.map(([name], i) => [name, values[i]]));
+}
 
 /** The live facts of one incident scenario, gathered now in this process. */
 export async function incidentFacts(core: Core, scenario: string): Promise<Record<string, unknown>> {
@@ -35,10 +47,7 @@ export async function incidentFacts(core: Core, scenario: string): Promise<Recor
         last_failure,
       })),
     state_store: storeFact(health.components.find((c) => c.name === 'state_store')),
-    ...(await (EXTRA[scenario]?.(core) ?? Promise.resolve({})).catch((e: Error) => ({
-      // a fact read from the store is missing while the store is away; say so instead of failing the prompt
-      unavailable: e.message,
-    }))),
+    ...(await extraFacts(core, scenario)),
   };
 }
 

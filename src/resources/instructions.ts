@@ -6,5 +6,5 @@ export const INSTRUCTIONS =
   'joined by _ (`mahavishnu adapter restart main` is adapter_restart {"name":"main"}; flags are the input ' +
   'fields without dashes); runbook steps show the tool call beside the command, and steps marked "host only" ' +
   'need a person on the host. During an incident start with the prompt for it (high-error-rate, ' +
-  'performance-degradation, outage, security-incident): it gathers the live facts and gives the runbook ' +
+  'performance-degradation, outage, security-incident, data-corruption): it gathers the live facts and gives the runbook ' +
   'steps; mahavishnu://health and runbook://incident-response answer even while the state store is down.';

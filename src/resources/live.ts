@@ -86,7 +86,64 @@ export async function poolSaturation(core: Core) {
   };
 }
 
-/** Recent refused calls (unauthenticated, forbidden) from the audit log and the error counters. */
+/** Tools whose successful call takes access away: tokens, keys, users. */
+const REVOKING = [
+  'security_rotate_secrets',
+  'security_rotate_jwt_secret',
+  'auth_revoke_token',
+  'auth_disable_user',
+];
+
+/** The newest revocations (tokens, keys, users) that ran, from the audit log, newest first. */
+async function recentRevocations(core: Core) {
+  const per = await Promise.all(REVOKING.map((tool) => core.audit.list({ limit: 20, tool })));
+  return per
+    .flat()
+    .filter(
+      (e) => e.phase === 'end' && e.outcome === 'ok' && (e.input as { dry_run?: unknown })?.dry_run !== true,
+    )
+    .sort((a, b) => b.seq - a.seq)
+    .slice(0, 10)
+    .map((e) => ({ ts: e.ts, principal: e.principal, tool: e.tool, input: e.input }));
+}
+
+const hoursSince = (iso: string) => Math.round(((Date.now() - Date.parse(iso)) / 3_600_000) * 100) / 100;
+
+/**
+ * What decides a restore: the newest backup, the newest one a verification read back whole, and
+ * how old it is against the RPO.
+ */
+export async function backupFacts(core: Core) {
+  const all = await core.backups.list();
+  const brief = (b: (typeof all)[number] | undefined) =>
+    b
+      ? {
+          id: b.id,
+          type: b.type,
+          created: b.created,
+          age_hours: hoursSince(b.created),
+          last_verified: b.last_verified,
+        }
+      : null;
+  const verified = all.find((b) => b.verified_ok === true);
+  const rpo = core.config.dr.rpo_hours;
+  return {
+    count: all.length,
+    newest: brief(all[0]),
+    newest_verified: brief(verified),
+    rpo_hours: rpo,
+    verified_within_rpo: verified ? hoursSince(verified.created) <= rpo : false,
+    ...(verified
+      ? {}
+      : {
+          next_step: all[0]
+            ? `no backup is verified: backup_verify {"backup_id":"${all[0].id}"} before restoring from it`
+            : 'no backup exists: backup_create {"type":"full"} once the data is sound',
+        }),
+  };
+}
+
+/** Recent refused calls (unauthenticated, forbidden) and revocations, from the audit log and the error counters. */
 export async function securityFacts(core: Core) {
   const recent = await core.audit.list({ limit: 200 });
   const refused = recent.filter((e) => e.error_code === 'forbidden' || e.error_code === 'unauthenticated');
@@ -102,6 +159,7 @@ export async function securityFacts(core: Core) {
       code: e.error_code,
     })),
     refused_since_start: errors.map((s) => ({ ...s.labels, count: s.value })),
+    recent_revocations: await recentRevocations(core),
     audit_chain: await core.audit.verify().then(
       (v) => v,
       (e: Error) => ({ ok: false, error: e.message }),

@@ -19,11 +19,12 @@ describe('runbooks/', () => {
     expect(readdirSync(RUNBOOK_DIR).sort()).toEqual(runbooks.map((r) => `${r.name}.md`).sort());
   });
 
-  it('names the four incident scenarios, each pointing at a section that exists', () => {
+  it('names the five incident scenarios, each pointing at a section that exists', () => {
     const scenarios = runbooks.flatMap((r) =>
       Object.entries(r.scenarios).map(([s, h]) => [s, r, h] as const),
     );
     expect(scenarios.map(([s]) => s).sort()).toEqual([
+      'data-corruption',
       'high-error-rate',
       'outage',
       'performance-degradation',

@@ -5,7 +5,11 @@ import { auditList } from './audit/list.js';
 import { auditVerify } from './audit/verify.js';
 import { authCreateToken } from './auth/create-token.js';
 import { authCreateUser } from './auth/create-user.js';
+import { authDisableUser } from './auth/disable-user.js';
+import { authEnableUser } from './auth/enable-user.js';
+import { authListTokens } from './auth/list-tokens.js';
 import { authListUsers } from './auth/list-users.js';
+import { authRevokeToken } from './auth/revoke-token.js';
 import { backupCreate } from './backup/create.js';
 import { backupList } from './backup/list.js';
 import { backupPrune } from './backup/prune.js';
@@ -38,6 +42,10 @@ export const TOOLS: readonly Tool[] = [
   authCreateUser,
   authCreateToken,
   authListUsers,
+  authDisableUser,
+  authEnableUser,
+  authListTokens,
+  authRevokeToken,
   auditVerify,
   auditList,
   configValidate,

@@ -18,11 +18,18 @@ export type McpAgent = ReturnType<typeof agent>;
 function agent(client: Client) {
   return {
     client,
-    /** Call a tool; resolves with its structured result, or with { error } carrying the error text. */
+    /**
+     * Call a tool; resolves with its structured result, or with { error } carrying the error text
+     * and, when the error has data (approval_required's approval_id and plan), that as { details }.
+     */
     async tool(name: string, args: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
       const r = await client.callTool({ name, arguments: args });
-      const text = (r.content as Array<{ type: string; text?: string }>)[0]?.text ?? '';
-      if (r.isError) return { error: text };
+      const blocks = (r.content as Array<{ type: string; text?: string }>).map((c) => c.text ?? '');
+      const text = blocks[0] ?? '';
+      if (r.isError) {
+        const data = blocks.find((b) => b.startsWith('{"error"'));
+        return data ? { error: text, details: JSON.parse(data).error } : { error: text };
+      }
       return (r.structuredContent as Record<string, unknown>) ?? JSON.parse(text);
     },
     async prompt(name: string, args: Record<string, string> = {}): Promise<string> {

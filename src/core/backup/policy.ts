@@ -21,6 +21,8 @@ const POLICIES: Record<string, TablePolicy> = {
   signing_keys: 'keyring',
   // disabled users, lowered roles, per-user token revocations (tokens_not_before) stay
   users: 'users',
+  // single-token revocations (issued_tokens.revoked_at) made after the backup stay
+  issued_tokens: 'keep-live',
 };
 
 export const policyOf = (table: string): TablePolicy => POLICIES[table] ?? 'replace';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AdapterName, AdapterSpec, DEFAULT_MAIN } from '../adapters/adapter.js';
+import { TTL_RULE, ttlSeconds } from '../security/ttl.js';
 
 export const Role = z.enum(['viewer', 'operator', 'admin']);
 export type Role = z.infer<typeof Role>;
@@ -133,6 +134,20 @@ export const AuthConfig = group({
     .string()
     .default('1h')
     .describe('Token lifetime when --ttl is not given (e.g. 15m, 1h, 7d).'),
+  max_token_ttl: z
+    .string()
+    .refine((s) => ttlSeconds(s) !== undefined, TTL_RULE)
+    .default('30d')
+    .describe(
+      'Longest token lifetime: longer --ttl is refused at mint, and a token whose exp lies further than this after its iat is refused.',
+    ),
+  clock_skew_s: z
+    .number()
+    .int()
+    .min(0)
+    .max(600)
+    .default(60)
+    .describe('Seconds a token iat may lie in the future (clocks of other issuers); later ones are refused.'),
   cli_role: Role.default('admin').describe(
     'Role of the in-process CLI (whoever can read the data directory already owns the state).',
   ),

@@ -1,18 +1,10 @@
 import { z } from 'zod';
-import { Username } from '../users/schemas.js';
+import { IncludeOwnToken, Username } from '../users/schemas.js';
+import { TTL_RULE, ttlSeconds } from './ttl.js';
+
+export { TTL_RULE, ttlSeconds };
 
 /** The shapes of tokens, key rotation and secret rotation; the core's types are these. */
-
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
-const MAX_TTL_S = 366 * 86_400;
-export const TTL_RULE = 'is not a duration up to 366d: write a number and a unit, e.g. 15m, 1h or 7d';
-
-/** "90s", "15m", "1h", "7d" → seconds; undefined when it is not a duration of 1 s to 366 d. */
-export function ttlSeconds(ttl: string): number | undefined {
-  const m = /^(\d+)\s*([smhd])$/.exec(ttl.trim());
-  const seconds = m ? Number(m[1]) * UNITS[m[2]!]! : Number.NaN;
-  return Number.isFinite(seconds) && seconds > 0 && seconds <= MAX_TTL_S ? seconds : undefined;
-}
 
 /** A token lifetime as tools take it: the pattern is advertised, the 366 d bound is checked too. */
 export const Ttl = z
@@ -24,6 +16,9 @@ export const MintedToken = z.strictObject({
   token: z.string().describe('The bearer token. Shown only now.'),
   username: z.string(),
   kid: z.string().describe('Id of the signing key (JWT header kid).'),
+  jti: z
+    .string()
+    .describe('The token id: audit records name it; `auth revoke-token <jti>` refuses it alone.'),
   expires_at: z.string().describe('ISO 8601 expiry time.'),
 });
 export type MintedToken = z.infer<typeof MintedToken>;
@@ -54,6 +49,7 @@ export const RotateSecretsInput = z
       .array(Username)
       .default([])
       .describe('With revoke_tokens: only these users lose their tokens (default: every user).'),
+    include_own_token: IncludeOwnToken,
   })
   .refine((i) => i.users.length === 0 || i.revoke_tokens, {
     path: ['users'],

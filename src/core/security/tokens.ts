@@ -18,6 +18,10 @@ export function parseTtl(ttl: string): number {
 export interface TokenSettings {
   audience: string;
   issuer: string;
+  /** Longest lifetime (exp − iat) minted or accepted, seconds (auth.max_token_ttl). */
+  maxTtlSeconds: number;
+  /** How far in the future an iat may lie, seconds (auth.clock_skew_s). */
+  skewSeconds: number;
 }
 
 interface Verified {
@@ -54,17 +58,34 @@ export class Tokens {
     private readonly lookup: Pick<Users, 'tokenState'> = users,
   ) {}
 
-  async mint(username: string, ttlSeconds: number): Promise<Omit<MintedToken, 'username'>> {
+  /**
+   * Mint a token for username, recorded (jti, user, key, who minted it, expiry) so it can be
+   * listed, counted by plans and revoked alone. mintedBy: the caller, when an admin mints for another user.
+   */
+  async mint(
+    username: string,
+    ttlSeconds: number,
+    mintedBy: string = username,
+  ): Promise<Omit<MintedToken, 'username'>> {
+    const { audience, issuer, maxTtlSeconds, skewSeconds } = this.settings();
+    if (ttlSeconds > maxTtlSeconds)
+      throw invalid(
+        `a token may live at most ${maxTtlSeconds} s (auth.max_token_ttl); ask for a shorter ttl, e.g. ${Math.floor(maxTtlSeconds / 86_400) || 1}d`,
+      );
     const user = await this.users.tokenState(username);
     if (!user) throw notFound(`user "${username}" does not exist; create it first with auth_create_user`);
-    if (user.disabled) throw invalid(`user "${username}" is disabled; enable it before minting a token`);
+    if (user.disabled)
+      throw invalid(
+        `user "${username}" is disabled; enable it first (\`mahavishnu auth enable-user ${username}\`)`,
+      );
     const { kid, key } = await this.keys.active();
-    const { audience, issuer } = this.settings();
     const now = Math.floor(Date.now() / 1000);
-    // iat is in whole seconds and a revocation refuses iat < its (whole-second) time: a token
-    // minted within that second, after the revocation, carries the revocation's second instead
-    const iat = Math.max(now, Math.ceil((user.tokens_not_before ?? 0) / 1000));
+    // a revocation refuses every iat up to its time plus the clock skew (a token minted before it
+    // may carry an iat that far ahead): a token minted within that window carries its end instead
+    const floor = user.tokens_not_before === null ? 0 : user.tokens_not_before + skewSeconds * 1000;
+    const iat = Math.max(now, Math.ceil(floor / 1000));
     const exp = now + ttlSeconds;
+    const jti = randomUUID();
     const { SignJWT } = await jose();
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: ALG, kid, typ: 'JWT' })
@@ -73,9 +94,33 @@ export class Tokens {
       .setIssuer(issuer)
       .setIssuedAt(iat)
       .setExpirationTime(exp)
-      .setJti(randomUUID())
+      .setJti(jti)
       .sign(key);
-    return { token, kid, expires_at: new Date(exp * 1000).toISOString() };
+    await this.users.tokens.record({
+      jti,
+      username,
+      kid,
+      minted_by: mintedBy,
+      issuedAt: iat * 1000,
+      expiresAt: exp * 1000,
+    });
+    return { token, kid, jti, expires_at: new Date(exp * 1000).toISOString() };
+  }
+
+  /** The lifetime and issued-at rules: exp no further than the max after iat, iat not in the future. */
+  private checkTimes(v: Verified): void {
+    const { maxTtlSeconds, skewSeconds } = this.settings();
+    const now = Date.now() / 1000;
+    // +1: a token minted right after a revocation carries an iat up to the skew (rounded up) ahead
+    if (v.iat > now + skewSeconds + 1)
+      throw unauthenticated(
+        `the token's iat lies ${Math.round(v.iat - now)} s in the future (more than auth.clock_skew_s = ${skewSeconds})`,
+      );
+    const from = v.iat > 0 ? v.iat : now;
+    if (v.exp - from > maxTtlSeconds + skewSeconds)
+      throw unauthenticated(
+        `the token lives ${Math.round((v.exp - from) / 86_400)} d, longer than auth.max_token_ttl (${Math.round(maxTtlSeconds / 86_400)} d) allows`,
+      );
   }
 
   /** Check signature, kid, aud, iss and exp; the username the token speaks for. */
@@ -90,6 +135,7 @@ export class Tokens {
       // the key may have been revoked since
       if (!(await this.keys.verifierFor(hit.kid)))
         throw unauthenticated('the token was signed by a revoked key');
+      this.checkTimes(hit);
       return hit;
     }
     const { decodeProtectedHeader, errors: joseErrors, jwtVerify } = await jose();
@@ -108,6 +154,7 @@ export class Tokens {
       if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number')
         throw unauthenticated('the token has no subject or expiry');
       const v = { username: payload.sub, kid, exp: payload.exp, iat: payload.iat ?? 0, jti: payload.jti };
+      this.checkTimes(v);
       if (this.verified.size >= 10_000) this.verified.clear();
       this.verified.set(token, v);
       return v;
@@ -125,10 +172,18 @@ export class Tokens {
     const { username, iat, jti } = await this.verify(token);
     const user = await this.lookup.tokenState(username);
     if (!user) throw unauthenticated(`the token's user "${username}" no longer exists`);
-    if (user.disabled) throw new AppError('unauthenticated', `user "${username}" is disabled`);
-    // a revocation through any process reaches the lookup's cache at once (Redis) or within its ttl
-    if (user.tokens_not_before !== null && iat * 1000 < user.tokens_not_before)
+    if (user.disabled)
+      throw new AppError(
+        'unauthenticated',
+        `user "${username}" is disabled, so its tokens are refused; an admin can re-enable it with \`mahavishnu auth enable-user ${username}\``,
+      );
+    // a revocation through any process reaches the lookup's cache at once (Redis) or within its ttl.
+    // The skew: a token minted before the revocation may carry an iat up to that far ahead
+    const skewMs = this.settings().skewSeconds * 1000;
+    if (user.tokens_not_before !== null && iat * 1000 < user.tokens_not_before + skewMs)
       throw unauthenticated(`the tokens of "${username}" issued before a revocation are refused`);
+    if (jti && (user.revoked_jtis ?? []).includes(jti))
+      throw unauthenticated(`token ${jti} of "${username}" was revoked`);
     return { username, role: user.role, transport, ...(jti ? { tokenId: jti } : {}) };
   }
 }

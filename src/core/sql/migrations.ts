@@ -166,6 +166,17 @@ export const MIGRATIONS: Migration[] = [
     name: 'the token (jti) of each audit record',
     sql: 'ALTER TABLE audit_log ADD COLUMN token_id TEXT;',
   },
+  {
+    version: 34,
+    name: 'issued tokens',
+    // one row per minted token (never the token itself): who it speaks for, who minted it, until
+    // when; revoked_at refuses it alone. Plans count live tokens from it.
+    sql: `
+      CREATE TABLE issued_tokens (
+        jti TEXT PRIMARY KEY, username TEXT NOT NULL, kid TEXT NOT NULL, minted_by TEXT NOT NULL,
+        issued_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, revoked_at BIGINT, revoked_by TEXT);
+      CREATE INDEX issued_tokens_user ON issued_tokens (username, expires_at);`,
+  },
 ];
 
 /** Latest schema version this build knows. */

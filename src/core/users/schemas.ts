@@ -38,3 +38,35 @@ export const User = z.strictObject({
   created_at: z.string().describe('ISO 8601 time the user was created.'),
 });
 export type User = z.infer<typeof User>;
+
+/** A minted token as the store records it: never the token itself. */
+export const IssuedToken = z.strictObject({
+  jti: z
+    .string()
+    .describe('The token id (JWT jti); audit records name it; revoke it with auth_revoke_token.'),
+  username: z.string().describe('The user the token speaks for.'),
+  kid: z.string().describe('The signing key.'),
+  minted_by: z.string().describe('Who minted it (an admin minting for another user, or the user).'),
+  issued_at: z.string(),
+  expires_at: z.string(),
+  revoked_at: z.string().nullable().describe('When it was revoked alone, or null.'),
+  revoked_by: z.string().nullable(),
+});
+export type IssuedToken = z.infer<typeof IssuedToken>;
+
+/** The token id a tool takes (a UUID, as minted). */
+export const TokenId = z
+  .string()
+  .regex(
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+    'a token id (jti) is a UUID, as `auth list-tokens` shows it',
+  )
+  .describe('The token id (jti), as `mahavishnu auth list-tokens` and audit records show it.');
+
+/** The switch a revocation needs when it would cut off the caller's own token. */
+export const IncludeOwnToken = z
+  .boolean()
+  .default(false)
+  .describe(
+    "Required (true) when the call would cut off the caller's own token or user; the plan (dry_run) says whether it does.",
+  );

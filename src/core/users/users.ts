@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, conflict, invalid, notFound } from '../errors.js';
 import type { Role } from '../principal.js';
 import type { Db } from '../sql/db.js';
+import { IssuedTokens } from './issued-tokens.js';
 import { MIN_PASSWORD, type User, type UserCreateInput, usernameProblem } from './schemas.js';
 
 interface UserRow {
@@ -32,7 +33,12 @@ export class Users {
   private readonly changeListeners: Array<(usernames: readonly string[] | 'all') => Promise<void> | void> =
     [];
 
-  constructor(private readonly db: Db) {}
+  /** The record of minted tokens (jti, user, minted_by, expiry, single revocations). */
+  readonly tokens: IssuedTokens;
+
+  constructor(private readonly db: Db) {
+    this.tokens = new IssuedTokens(db);
+  }
 
   /**
    * Run fn after a change to what a token check reads (role, disabled, revocation), so caches of
@@ -94,22 +100,55 @@ export class Users {
     return rows[0] && toUser(rows[0]);
   }
 
-  /** What a token check needs of its user, in one read: role, disabled, tokens refused before. */
-  async tokenState(
-    username: string,
-  ): Promise<{ role: Role; disabled: boolean; tokens_not_before: number | null } | undefined> {
+  /**
+   * What a token check needs of its user, in one read: role, disabled, the time before which its
+   * tokens are refused, and its unexpired tokens revoked one by one.
+   */
+  async tokenState(username: string): Promise<
+    | {
+        role: Role;
+        disabled: boolean;
+        tokens_not_before: number | null;
+        revoked_jtis: string[];
+      }
+    | undefined
+  > {
     const rows = await this.db.query<{ role: Role; disabled: number; tokens_not_before: number | null }>(
       'SELECT role, disabled, tokens_not_before FROM users WHERE username = $1',
       [username],
     );
     const r = rows[0];
-    return (
-      r && {
-        role: r.role,
-        disabled: Number(r.disabled) === 1,
-        tokens_not_before: r.tokens_not_before === null ? null : Number(r.tokens_not_before),
-      }
+    if (!r) return undefined;
+    return {
+      role: r.role,
+      disabled: Number(r.disabled) === 1,
+      tokens_not_before: r.tokens_not_before === null ? null : Number(r.tokens_not_before),
+      revoked_jtis: await this.tokens.revokedJtis(username),
+    };
+  }
+
+  /** Disable (every token of the user is refused at once, sign-in too) or enable a user. */
+  async setDisabled(username: string, disabled: boolean): Promise<User> {
+    const rows = await this.db.query<{ username: string }>(
+      'UPDATE users SET disabled = $1, updated_at = $2 WHERE username = $3 RETURNING username',
+      [disabled ? 1 : 0, Date.now(), username],
     );
+    if (rows.length === 0)
+      throw notFound(`user "${username}" does not exist; list users with \`mahavishnu auth list-users\``);
+    await this.changed([username]);
+    return (await this.get(username))!;
+  }
+
+  /** Refuse one token (by jti) at once; returns its record. */
+  async revokeToken(jti: string, by: string) {
+    const t = await this.tokens.get(jti);
+    if (!t)
+      throw notFound(
+        `no token with id ${jti} was minted here; list tokens with \`mahavishnu auth list-tokens\``,
+      );
+    await this.tokens.revoke(jti, by);
+    await this.changed([t.username]);
+    return { token: (await this.tokens.get(jti))!, already: t.revoked_at !== null };
   }
 
   /**
