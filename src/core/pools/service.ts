@@ -1,3 +1,4 @@
+import { cancelled, sleep } from '../cancel.js';
 import type { Config } from '../config/schema.js';
 import { invalid } from '../errors.js';
 import type { HealthStatus } from '../health/schemas.js';
@@ -97,27 +98,48 @@ export class PoolService {
     };
   }
 
-  /** Apply the store's new desired state here now, and wait for new workers to be ready. */
-  private async applyNow(poolId: string): Promise<void> {
+  /**
+   * Apply the store's new desired state here now, and wait for new workers to be ready. A cancel
+   * ends the wait (the workers go on starting: the desired size is already recorded).
+   */
+  private async applyNow(poolId: string, signal?: AbortSignal): Promise<void> {
     if (!this.runtime) return;
     await this.runtime.tick();
-    await this.runtime.waitReady(poolId, this.config().pools.ready_timeout_ms);
-    await this.runtime.tick();
+    await this.runtime.waitReady(poolId, this.config().pools.ready_timeout_ms, signal);
+    if (!signal?.aborted) await this.runtime.tick();
   }
 
-  async spawn(input: PoolSpawnInput): Promise<PoolSummary> {
+  async spawn(input: PoolSpawnInput, signal?: AbortSignal): Promise<PoolSummary> {
     const row = await this.store.create(input);
-    await this.applyNow(row.id);
+    await this.applyNow(row.id, signal);
+    if (signal?.aborted)
+      throw cancelled(signal, {
+        done: [
+          `pool ${row.name} (${row.id}) created with desired size ${row.desired}; its workers are starting`,
+        ],
+        notDone: [
+          'waiting for the workers to be ready (pool_status shows them; pool_close removes the pool)',
+        ],
+      });
     return this.summary(await this.store.get(row.id));
   }
 
-  async scale(ref: string, target: number | string): Promise<PoolSummary> {
+  async scale(ref: string, target: number | string, signal?: AbortSignal): Promise<PoolSummary> {
     const row = await this.store.find(ref);
     if (row.state !== 'active')
       throw invalid(`pool ${row.name} is ${row.state}; only an active pool can be scaled`);
     const desired = resolveTarget(row, target);
     await this.store.setDesired(row.id, desired);
-    await this.applyNow(row.id);
+    await this.applyNow(row.id, signal);
+    if (signal?.aborted)
+      throw cancelled(signal, {
+        done: [
+          `desired size of pool ${row.name} set to ${desired} (was ${row.desired}); workers are being started or drained to match`,
+        ],
+        notDone: [
+          'waiting for the new workers to be ready (pool_status shows them; pool_scale again to change the target)',
+        ],
+      });
     return this.summary(await this.store.get(row.id));
   }
 
@@ -208,17 +230,36 @@ export class PoolService {
     ];
   }
 
-  async close(ref: string, force: boolean): Promise<PoolSummary> {
+  /**
+   * Close a pool and wait for it to drain. A cancel ends the wait within one runtime pass: the
+   * pool stays closing (no step is claimed, the queued ones are already cancelled) and closes by
+   * itself when its running steps end.
+   */
+  async close(ref: string, force: boolean, signal?: AbortSignal): Promise<PoolSummary> {
     const row = await this.store.find(ref);
     await this.store.markClosing(row.id, force);
-    await this.runs.cancelQueued(row.id, `pool ${row.name} closed`);
-    if (force) await this.queue.cancelRunning(row.id);
+    const queued = await this.runs.cancelQueued(row.id, `pool ${row.name} closed`);
+    const killed = force ? await this.queue.cancelRunning(row.id) : 0;
     if (this.runtime) {
       const deadline = Date.now() + this.config().pools.drain_timeout_ms;
       for (;;) {
         await this.runtime.tick();
         if ((await this.store.get(row.id)).state === 'closed' || Date.now() > deadline) break;
-        await new Promise((r) => setTimeout(r, 50));
+        if (signal?.aborted) {
+          const running = await this.runs.countSteps(row.id, 'running');
+          throw cancelled(signal, {
+            done: [
+              `pool ${row.name} marked closing: no new step is claimed`,
+              `${queued} queued step(s) cancelled`,
+              ...(force ? [`${killed} running step(s) told to stop`] : []),
+            ],
+            notDone: [
+              `waiting for ${running} running step(s) to end; the pool closes by itself when they have ` +
+                '(pool_close again waits for it; with force it kills them)',
+            ],
+          });
+        }
+        await sleep(50, signal).catch(() => {});
       }
     } else if ((await this.runs.countSteps(row.id, 'running')) === 0) {
       // no process holds a step of it: nothing to drain
