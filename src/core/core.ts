@@ -61,7 +61,7 @@ export class Core {
   readonly cache: Cache;
   readonly adapters: Adapters;
   /** While active, invoke refuses state-changing tools and pools pause (a restore is running). */
-  readonly maintenance = new Maintenance();
+  readonly maintenance: Maintenance;
   readonly backups: Backups;
   readonly dr: DisasterRecovery;
   readonly poolMetrics: PoolMetrics;
@@ -84,6 +84,14 @@ export class Core {
     this.loaded = deps.loaded;
     this.db = deps.db;
     this.log = deps.log;
+    this.maintenance = new Maintenance(
+      this.db,
+      () => ({
+        pollMs: this.config.backup.maintenance_poll_ms,
+        drainMs: this.config.backup.restore_drain_s * 1000,
+      }),
+      this.log,
+    );
     this.metrics = new Metrics(VERSION);
     this.users = new Users(this.db);
     this.tasks = new ToolTasks(this.db);
@@ -202,6 +210,15 @@ export class Core {
     await this.db.reconnect?.();
     await this.cache.reconnect();
     return { state_store: this.db.location, cache: this.cache.location };
+  }
+
+  /**
+   * Follow the installation-wide maintenance (a restore anywhere in the installation pauses this
+   * process) until close; long-running processes (serve, worker) call it once.
+   */
+  watchMaintenance(): void {
+    const stop = this.maintenance.watch();
+    this.onClose(stop);
   }
 
   /** Register work to run at close, in reverse order of registration. */

@@ -86,6 +86,20 @@ export const MIGRATIONS: Migration[] = [
     },
   },
   {
+    version: 23,
+    name: 'installation-wide maintenance',
+    // one row while a restore (or dr recover) holds the installation in maintenance, with an
+    // expiry its holder renews; every long-running process heartbeats a peer row and acknowledges
+    // the maintenance once it stopped writing and claiming (src/core/maintenance-board.ts)
+    sql: `
+      CREATE TABLE maintenance (
+        id TEXT PRIMARY KEY, token TEXT NOT NULL, reason TEXT NOT NULL, holder TEXT NOT NULL,
+        since BIGINT NOT NULL, expires_at BIGINT NOT NULL, cancel_running INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE maintenance_peers (
+        owner TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, heartbeat_at BIGINT NOT NULL,
+        ack_token TEXT);`,
+  },
+  {
     version: 10,
     name: 'worker pools, workflow runs and their step queue',
     sql: `
