@@ -34,3 +34,9 @@ await build({
     js: "import { createRequire as __mvCreateRequire } from 'node:module'; const require = __mvCreateRequire(import.meta.url);",
   },
 });
+
+// The command manifest that --help reads instead of loading every tool (src/cli/manifest.ts),
+// generated from the definitions tsc has just compiled, so it cannot drift from them.
+const { writeFileSync } = await import('node:fs');
+const { buildManifest } = await import('../dist/cli/manifest-build.js');
+writeFileSync(new URL('../dist/cli-manifest.json', import.meta.url), `${JSON.stringify(buildManifest())}\n`);

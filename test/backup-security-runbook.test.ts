@@ -38,7 +38,16 @@ describe('rotate with --revoke-previous, then restore the backup from before it'
     const id = JSON.parse(backup.stdout).id as string;
 
     const rotate = await cliAsync(
-      ['--server', s.url, 'security', 'rotate-jwt-secret', '--revoke-previous', '--json', '--yes'],
+      [
+        '--server',
+        s.url,
+        'security',
+        'rotate-jwt-secret',
+        '--revoke-previous',
+        '--include-own-token',
+        '--json',
+        '--yes',
+      ],
       { ...env, MAHAVISHNU_TOKEN: t1 },
     );
     expect(rotate.code, rotate.stderr).toBe(0);

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildManifest } from '../src/cli/manifest-build.js';
 import { ROOT } from './helpers/runbook.js';
 
 /**
@@ -26,5 +27,10 @@ describe('the built dist/', () => {
     const testImport =
       /\bfrom\s*['"](vitest|[^'"]*\/test\/[^'"]*)['"]|import\(\s*['"](vitest|[^'"]*\/test\/)/;
     expect(js.filter((f) => testImport.test(readFileSync(join(DIST, f), 'utf8')))).toEqual([]);
+  });
+
+  it('holds the command manifest --help reads, equal to what the definitions give', () => {
+    const shipped = JSON.parse(readFileSync(join(DIST, 'cli-manifest.json'), 'utf8'));
+    expect(shipped).toEqual(JSON.parse(JSON.stringify(buildManifest())));
   });
 });

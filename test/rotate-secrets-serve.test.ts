@@ -84,7 +84,16 @@ describe.each(['sqlite', 'postgres'] as const)(
 
       // a compromise: revoke every older key, through the server
       const revokeKeys = await cliAsync(
-        ['--server', s.url, 'security', 'rotate-secrets', '--revoke-previous', '--json', '--yes'],
+        [
+          '--server',
+          s.url,
+          'security',
+          'rotate-secrets',
+          '--revoke-previous',
+          '--include-own-token',
+          '--json',
+          '--yes',
+        ],
         { ...env, MAHAVISHNU_TOKEN: root },
       );
       expect(revokeKeys.code, revokeKeys.stderr).toBe(0);

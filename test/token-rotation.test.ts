@@ -26,7 +26,11 @@ describe('security rotate-jwt-secret through the running server', () => {
     const jwks = await json(await fetch(`${t.url}/.well-known/jwks.json`));
     expect(jwks.keys).toHaveLength(2);
 
-    const revoked = await call('security_rotate_jwt_secret', { revoke_previous: true }, old);
+    const revoked = await call(
+      'security_rotate_jwt_secret',
+      { revoke_previous: true, include_own_token: true },
+      old,
+    );
     expect(revoked.status).toBe(200);
     const after = await call('auth_list_users', {}, old);
     expect(after.status).toBe(401);

@@ -1,11 +1,12 @@
-import { AppError } from '../core/errors.js';
+import type { AppError } from '../core/errors.js';
 import type { Tool } from '../tools/define.js';
 import { unknownName } from '../tools/find-tool.js';
 import { TOOLS } from '../tools/index.js';
 import { toolJsonSchema } from '../tools/json-schema.js';
 import { parseInput } from '../tools/parse-input.js';
 import { type CommandShape, parseArgs } from './args.js';
-import { BUILTINS, type Builtin, type Globals } from './builtins.js';
+import { BUILTINS, type Builtin } from './builtins.js';
+import { type CliGlobals, splitGlobals } from './globals.js';
 
 export const toolCommand = (tool: Tool): CommandShape => ({
   path: tool.cliPath,
@@ -18,34 +19,6 @@ export const builtinCommand = (b: Builtin): CommandShape => ({
   schema: b.schema,
   positional: b.positional ?? [],
 });
-
-export type CliGlobals = Globals & { help: boolean; version: boolean };
-
-/** Pull the global flags out of argv wherever they stand; the rest is the command and its arguments. */
-export function splitGlobals(argv: readonly string[]): { globals: CliGlobals; rest: string[] } {
-  const globals: CliGlobals = { json: false, help: false, version: false };
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') {
-      rest.push(...argv.slice(i));
-      break;
-    }
-    if (a === '--json') globals.json = true;
-    else if (a === '--yes' || a === '-y') globals.yes = true;
-    else if (a === '-h' || a === '--help') globals.help = true;
-    else if (a === '--version') globals.version = true;
-    else if (a === '--server' || a === '--config-dir') {
-      const v = argv[++i];
-      if (v === undefined) throw new AppError('invalid_input', `${a} needs a value`);
-      if (a === '--server') globals.server = v;
-      else globals.configDir = v;
-    } else if (a.startsWith('--server=')) globals.server = a.slice(9);
-    else if (a.startsWith('--config-dir=')) globals.configDir = a.slice(13);
-    else rest.push(a);
-  }
-  return { globals, rest };
-}
 
 export type Match = { builtin: Builtin; args: string[] } | { tool: Tool; args: string[] };
 

@@ -1,8 +1,5 @@
-import type { Tool } from '../tools/define.js';
-import type { CommandShape } from './args.js';
-import type { Builtin } from './builtins.js';
-import { builtinCommand, toolCommand } from './commands.js';
 import { flagsOf } from './flags.js';
+import type { CommandInfo } from './manifest.js';
 
 const GLOBAL = `Global options:
   --json               print machine-readable JSON
@@ -14,11 +11,12 @@ const GLOBAL = `Global options:
 
 const pad = (s: string, n: number) => (s.length >= n ? `${s}  ` : s.padEnd(n));
 
-export function rootHelp(tools: readonly Tool[], builtins: readonly Builtin[], version: string): string {
-  const rows = [
-    ...builtins.map((b) => [b.path.join(' '), b.summary] as const),
-    ...tools.map((t) => [t.cliPath.join(' '), t.title] as const),
-  ].sort((a, b) => a[0].localeCompare(b[0]));
+// Help reads CommandInfo (src/cli/manifest.ts), never a tool: --help loads no schema.
+
+export function rootHelp(commands: readonly CommandInfo[], version: string): string {
+  const rows = commands
+    .map((c) => [c.path.join(' '), c.summary] as const)
+    .sort((a, b) => a[0].localeCompare(b[0]));
   return [
     `mahavishnu ${version}: production runbooks as MCP tools and CLI commands`,
     '',
@@ -33,11 +31,8 @@ export function rootHelp(tools: readonly Tool[], builtins: readonly Builtin[], v
   ].join('\n');
 }
 
-export function groupHelp(group: string, tools: readonly Tool[], builtins: readonly Builtin[]): string {
-  const rows = [
-    ...builtins.filter((b) => b.path[0] === group).map((b) => [b.path.join(' '), b.summary] as const),
-    ...tools.filter((t) => t.cliPath[0] === group).map((t) => [t.cliPath.join(' '), t.title] as const),
-  ];
+export function groupHelp(group: string, commands: readonly CommandInfo[]): string {
+  const rows = commands.filter((c) => c.path[0] === group).map((c) => [c.path.join(' '), c.summary] as const);
   return [
     `Usage: mahavishnu ${group} <command>`,
     '',
@@ -47,7 +42,8 @@ export function groupHelp(group: string, tools: readonly Tool[], builtins: reado
 }
 
 /** Help of one command, tool or builtin: usage line, description, then every flag from its JSON Schema. */
-function commandHelp(cmd: CommandShape, description: string, facts?: string): string {
+export function commandHelp(cmd: CommandInfo): string {
+  const { description, facts } = cmd;
   const flags = flagsOf(cmd.schema);
   const pos = cmd.positional.map((p) => `<${p}>`).join(' ');
   const lines = [
@@ -81,15 +77,3 @@ function commandHelp(cmd: CommandShape, description: string, facts?: string): st
   lines.push('', GLOBAL);
   return lines.join('\n');
 }
-
-export function toolHelp(tool: Tool): string {
-  return commandHelp(
-    toolCommand(tool),
-    tool.description,
-    `MCP tool: ${tool.name}   least role: ${tool.role}   ${tool.hints.readOnly ? 'read-only' : 'changes state'}` +
-      `${tool.hints.destructive ? ', destructive' : ''}${tool.hints.idempotent ? ', idempotent' : ''}` +
-      `${tool.scope === 'live' ? '   runs on the server' : ''}`,
-  );
-}
-
-export const builtinHelp = (b: Builtin): string => commandHelp(builtinCommand(b), b.description);

@@ -1,110 +1,49 @@
-import { randomUUID } from 'node:crypto';
 import { exitCode, isAppError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
-import type { Tool } from '../tools/define.js';
-import { TOOLS } from '../tools/index.js';
-import { invoke, toAppError } from '../tools/invoke.js';
-import { BUILTINS, type Globals, loadOpts } from './builtins.js';
-import { groups, match, resolveCommand, splitGlobals, unknownCommand } from './commands.js';
-import { builtinHelp, groupHelp, rootHelp, toolHelp } from './help.js';
-import { cliPrincipal } from './principal.js';
-import { callRemote } from './remote.js';
-import { human, progressPrinter } from './render.js';
+import { splitGlobals } from './globals.js';
+import { commandHelp, groupHelp, rootHelp } from './help.js';
+import { loadManifest, matchCommand } from './manifest.js';
 
-const commandOf = (tool: Tool) => `mahavishnu ${tool.cliPath.join(' ')}`;
+// The entry of bin/mahavishnu.js. It imports nothing heavy: --version and --help are answered from
+// the build's command manifest (src/cli/manifest.ts) without loading a tool, zod or a schema;
+// every other command line goes to run.ts, loaded then.
 
-function print(result: unknown, json: boolean) {
-  process.stdout.write(`${json ? JSON.stringify(result, null, 2) : human(result)}\n`);
-}
-
-async function runTool(tool: Tool, input: Record<string, unknown>, g: Globals): Promise<number> {
-  const progress = progressPrinter(!g.json && process.stderr.isTTY === true);
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
-  try {
-    if (tool.hints.destructive && input.dry_run !== true) {
-      const { confirm } = await import('./confirm.js');
-      await confirm(
-        `${commandOf(tool)} ${JSON.stringify(input)}`,
-        ['run it now (see the plan with --dry-run)'],
-        g.yes,
-      );
-    }
-    let result: unknown;
-    if (g.server || tool.scope === 'live') {
-      const { loadConfig, readToken } = await import('../core/config/load.js');
-      const loaded = loadConfig(loadOpts(g));
-      const server = g.server ?? loaded.config.server.url ?? `http://127.0.0.1:${loaded.config.server.port}`;
-      result = await callRemote(server, tool.name, input, readToken(), abort.signal);
-    } else {
-      // loaded on use: --help and remote calls need no core
-      const { openCore } = await import('../compose/open-core.js');
-      const core = await openCore({ ...loadOpts(g), logLevel: 'warn' });
-      try {
-        result = await invoke(tool, input, {
-          core,
-          principal: cliPrincipal(core),
-          signal: abort.signal,
-          progress,
-        });
-      } finally {
-        await core.close();
-      }
-    }
-    progress.done();
-    print(result, g.json);
-    // a check-style tool (validate-production) reports `failed: true` in its result: exit 1
-    return (result as { failed?: unknown } | null)?.failed === true ? 1 : 0;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
-}
-
-/** --version, --help at any level, and a bare group: answered before any flag is parsed. */
-function helpOrVersion(argv: string[]): number | undefined {
+/** --version, --help at any level, and a bare group; undefined when the line is something else. */
+async function helpOrVersion(argv: string[]): Promise<number | undefined> {
   const { globals, rest } = splitGlobals(argv);
   if (globals.version) {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  if (!globals.help && rest.length !== 1 && rest.length !== 0) return undefined;
+  const { commands } = await loadManifest(VERSION);
   if (rest.length === 0) {
-    process.stdout.write(`${rootHelp(TOOLS, BUILTINS, VERSION)}\n`);
+    process.stdout.write(`${rootHelp(commands, VERSION)}\n`);
     return globals.help ? 0 : 2;
   }
-  const found = match(rest);
+  const found = matchCommand(commands, rest);
   if (!found) {
-    if (rest.length === 1 && groups().has(rest[0]!)) {
-      process.stdout.write(`${groupHelp(rest[0]!, TOOLS, BUILTINS)}\n`);
+    if (rest.length === 1 && commands.some((c) => c.path[0] === rest[0] && c.path.length > 1)) {
+      process.stdout.write(`${groupHelp(rest[0]!, commands)}\n`);
       return globals.help ? 0 : 2;
     }
-    throw unknownCommand(rest);
+    return undefined; // run.ts reports the unknown command, with its suggestions
   }
   if (!globals.help) return undefined;
-  process.stdout.write(`${'tool' in found ? toolHelp(found.tool) : builtinHelp(found.builtin)}\n`);
+  process.stdout.write(`${commandHelp(found)}\n`);
   return 0;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let json = argv.includes('--json');
   try {
-    const answered = helpOrVersion(argv);
+    const answered = await helpOrVersion(argv);
     if (answered !== undefined) return answered;
-    const r = resolveCommand(argv);
-    json = r.globals.json;
-    if ('tool' in r) return await runTool(r.tool, r.input, r.globals);
-    return await r.builtin.run(r.flags, r.globals);
   } catch (e) {
-    let err = isAppError(e) ? e : undefined;
-    if (!err) {
-      // the user sees only a reference; the detail goes to the log (stderr), found by that reference
-      const reference = randomUUID();
-      err = toAppError(e, reference);
-      const { createLogger } = await import('../core/log.js');
-      createLogger('error').error({ err: e, reference }, 'internal error');
-    }
-    if (json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`);
-    else process.stderr.write(`error (${err.code}): ${err.message}\n`);
-    return exitCode[err.code];
+    // a global flag without its value (--server, --config-dir): the same report run.ts gives
+    if (!isAppError(e)) throw e;
+    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
+    else process.stderr.write(`error (${e.code}): ${e.message}\n`);
+    return exitCode[e.code];
   }
+  return (await import('./run.js')).run(argv);
 }

@@ -22,6 +22,7 @@ import { SigningKeys } from './security/keys.js';
 import { Tokens } from './security/tokens.js';
 import { ttlSeconds } from './security/ttl.js';
 import type { Db } from './sql/db.js';
+import { ToolTasks } from './tasks/tasks.js';
 import { PrincipalCache } from './users/principal-cache.js';
 import { Users } from './users/users.js';
 import { VERSION } from './version.js';
@@ -59,7 +60,7 @@ export class Core {
   readonly cache: Cache;
   readonly adapters: Adapters;
   /** While active, invoke refuses state-changing tools and pools pause (a restore is running). */
-  readonly maintenance = new Maintenance();
+  readonly maintenance: Maintenance;
   readonly backups: Backups;
   readonly dr: DisasterRecovery;
   readonly poolMetrics: PoolMetrics;
@@ -70,6 +71,8 @@ export class Core {
   readonly tokens: Tokens;
   /** The cached user lookup of every authenticated request. */
   readonly principals: PrincipalCache;
+  /** Records of tool calls run as durable tasks (src/tools/tasks.ts runs them). */
+  readonly tasks: ToolTasks;
   private loaded: Loaded;
   private readonly settingsListeners: Array<(next: Loaded, prev: Loaded) => void> = [];
   private readonly closers: Array<() => Promise<void> | void> = [];
@@ -78,8 +81,17 @@ export class Core {
     this.loaded = deps.loaded;
     this.db = deps.db;
     this.log = deps.log;
+    this.maintenance = new Maintenance(
+      this.db,
+      () => ({
+        pollMs: this.config.backup.maintenance_poll_ms,
+        drainMs: this.config.backup.restore_drain_s * 1000,
+      }),
+      this.log,
+    );
     this.metrics = new Metrics(VERSION);
     this.users = new Users(this.db);
+    this.tasks = new ToolTasks(this.db);
     this.audit = new AuditLog(this.db);
     this.approvals = new Approvals(this.db, this.audit, () => this.config.approvals);
     this.cache = deps.cache ?? new MemoryCache(this.config.cache.max_size);
@@ -196,6 +208,15 @@ export class Core {
     await this.db.reconnect?.();
     await this.cache.reconnect();
     return { state_store: this.db.location, cache: this.cache.location };
+  }
+
+  /**
+   * Follow the installation-wide maintenance (a restore anywhere in the installation pauses this
+   * process) until close; long-running processes (serve, worker) call it once.
+   */
+  watchMaintenance(): void {
+    const stop = this.maintenance.watch();
+    this.onClose(stop);
   }
 
   /** Register work to run at close, in reverse order of registration. */

@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { clientSafeError } from '../core/client-safe.js';
 import type { Core } from '../core/core.js';
 import { AppError, httpStatus, isAppError } from '../core/errors.js';
 import type { Principal, Transport } from '../core/principal.js';
@@ -6,7 +7,9 @@ import type { Principal, Transport } from '../core/principal.js';
 export type Env = { Variables: { principal: Principal } };
 
 /** The JSON error body every route answers with; the same shape the CLI's callRemote reads. */
-export function errorResponse(c: Context, err: AppError, headers: Record<string, string> = {}): Response {
+export function errorResponse(c: Context, e: AppError, headers: Record<string, string> = {}): Response {
+  // the last check before the wire: no server path, connection URL or stack (the log has them)
+  const err = clientSafeError(e);
   return c.json({ ok: false, error: err.toJSON() }, httpStatus[err.code] as 400, headers);
 }
 

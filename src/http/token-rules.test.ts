@@ -148,4 +148,44 @@ describe('token rules and access changes over HTTP', () => {
     // a token minted after the revocation works
     expect((await whoami((await core.tokens.mint('ops', 600)).token)).status).toBe(200);
   });
+  it('rotate plans count the live tokens that stop and refuse cutting off the caller without the flag', async () => {
+    const mine = await core.tokens.mint('boss', 600);
+    const before = await core.tokens.mint('ops', 600);
+    const live = (await core.users.tokens.list({ live: true })).length;
+    const jwt = await call(
+      'security_rotate_jwt_secret',
+      { revoke_previous: true, dry_run: true },
+      mine.token,
+    );
+    expect(jwt.body.result.impact).toMatchObject({ cuts_off_caller: true });
+    expect(jwt.body.result.impact.live_tokens_stopped).toBeGreaterThanOrEqual(2);
+    expect(jwt.body.result.impact.live_tokens_stopped).toBeLessThanOrEqual(live);
+    expect(jwt.body.result.plan.join('\n')).toMatch(/live token\(s\) stop working.*\n.*include_own_token/s);
+    const refused = await call('security_rotate_jwt_secret', { revoke_previous: true }, mine.token);
+    expect(refused.status).toBe(400);
+    expect((await whoami(before.token)).status).toBe(200); // nothing was revoked
+
+    const ops = await call(
+      'security_rotate_secrets',
+      { revoke_tokens: true, users: ['ops'], dry_run: true },
+      mine.token,
+    );
+    expect(ops.body.result.impact).toMatchObject({
+      cuts_off_caller: false,
+      by_user: { ops: expect.any(Number) },
+    });
+    expect(ops.body.result.impact.by_user.boss).toBeUndefined();
+    const all = await call('security_rotate_secrets', { revoke_tokens: true, dry_run: true }, mine.token);
+    expect(all.body.result.impact.cuts_off_caller).toBe(true);
+    expect((await call('security_rotate_secrets', { revoke_tokens: true }, mine.token)).status).toBe(400);
+    const done = await call(
+      'security_rotate_jwt_secret',
+      { revoke_previous: true, include_own_token: true },
+      mine.token,
+    );
+    expect(done.status).toBe(200);
+    expect((await whoami(mine.token)).status).toBe(401);
+    expect((await whoami(before.token)).status).toBe(401);
+    admin = await core.tokens.mint('boss', 600);
+  });
 });

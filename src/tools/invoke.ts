@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
+import { clientSafeError } from '../core/client-safe.js';
 import type { Core } from '../core/core.js';
 import { AppError, isAppError } from '../core/errors.js';
 import { planOf } from '../core/plan.js';
@@ -100,8 +101,15 @@ export async function invoke<T extends AnyTool>(
     release?.();
     return out.data as z.output<T['output']>;
   } catch (e) {
-    const err = toAppError(e, callId);
-    if (err.code === 'internal') core.log.error({ err: e, tool: tool.name, callId }, 'internal error');
+    const raw = toAppError(e, callId);
+    if (raw.code === 'internal') core.log.error({ err: e, tool: tool.name, callId }, 'internal error');
+    // what leaves names no server path, connection URL or stack; the log keeps the original
+    const err = clientSafeError(raw);
+    if (err !== raw)
+      core.log.warn(
+        { tool: tool.name, callId, code: raw.code, detail: raw.message },
+        'error detail kept from the caller',
+      );
     // a call stopped before it ran (policy, role, input, approval, maintenance) leaves a record too
     if (!audited && audits && err.code !== 'approval_required')
       await auditRefusal(core, { callId, principal, tool: tool.name, input: input ?? rawInput, err });

@@ -309,6 +309,22 @@ export const BackupConfig = group({
     .min(0)
     .default(24)
     .describe('A backup still "running" on another host after this long is treated as crashed and cleaned.'),
+  maintenance_poll_ms: z
+    .number()
+    .int()
+    .min(50)
+    .max(10_000)
+    .default(500)
+    .describe(
+      'How often serve and worker processes read the installation-wide maintenance a restore holds (and heartbeat).',
+    ),
+  restore_drain_s: z
+    .number()
+    .min(0)
+    .default(300)
+    .describe(
+      'How long a restore waits for every process to pause and for running workflow steps to end before it gives up (nothing changed).',
+    ),
 });
 
 export const DrConfig = group({

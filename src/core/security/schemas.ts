@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Username } from '../users/schemas.js';
+import { IncludeOwnToken, Username } from '../users/schemas.js';
 import { TTL_RULE, ttlSeconds } from './ttl.js';
 
 export { TTL_RULE, ttlSeconds };
@@ -49,6 +49,7 @@ export const RotateSecretsInput = z
       .array(Username)
       .default([])
       .describe('With revoke_tokens: only these users lose their tokens (default: every user).'),
+    include_own_token: IncludeOwnToken,
   })
   .refine((i) => i.users.length === 0 || i.revoke_tokens, {
     path: ['users'],

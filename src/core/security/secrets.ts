@@ -1,8 +1,11 @@
 import { keyId } from '../backup/manifest.js';
 import type { Config } from '../config/schema.js';
 import { notFound } from '../errors.js';
+import type { Plan } from '../plan.js';
+import type { Principal } from '../principal.js';
 import type { Users } from '../users/users.js';
 import type { SigningKeys } from './keys.js';
+import { guardOwn, impactLine, revocationImpact } from './revocation-impact.js';
 import type { SecretReport, SecretsRotation } from './schemas.js';
 
 export interface RotateSecretsOptions {
@@ -11,6 +14,8 @@ export interface RotateSecretsOptions {
   /** Refuse the tokens already issued to these users (all users when `users` is empty). */
   revokeTokens: boolean;
   users: readonly string[];
+  /** The caller's own token may be among those revoked. */
+  includeOwnToken: boolean;
 }
 
 const RESTART =
@@ -139,10 +144,18 @@ const passwordsReport = (n: number): SecretReport => ({
  * Rotate every secret mahavishnu owns (the token signing keys; issued tokens on request), with
  * the overlap rules of rotate-jwt-secret, and report the ones it cannot rotate itself.
  */
+const scopeOf = (o: RotateSecretsOptions) => ({
+  allKeys: o.revokePrevious,
+  users: o.revokeTokens ? (o.users.length ? o.users : ('all' as const)) : undefined,
+});
+
 export async function rotateSecrets(
   d: { keys: SigningKeys; users: Users; config: Config },
   o: RotateSecretsOptions,
+  caller: Principal,
 ): Promise<SecretsRotation> {
+  if (o.revokePrevious || o.revokeTokens)
+    guardOwn(await revocationImpact(d.users, caller, scopeOf(o)), o.includeOwnToken, 'this revocation');
   // whole second after now: every token issued so far has iat below it (iat is in seconds)
   const notBefore = (Math.floor(Date.now() / 1000) + 1) * 1000;
   // users first: an unknown username is refused before any key changes
@@ -174,7 +187,8 @@ export async function rotateSecrets(
 export async function rotateSecretsPlan(
   d: { keys: SigningKeys; users: Users; config: Config },
   o: RotateSecretsOptions,
-): Promise<string[]> {
+  caller: Principal,
+): Promise<Plan> {
   for (const u of o.users)
     if (!(await d.users.get(u)))
       throw notFound(`user "${u}" does not exist; list users with \`mahavishnu auth list-users\``);
@@ -188,5 +202,8 @@ export async function rotateSecretsPlan(
     `report ${ext.length} secret(s) kept outside the store (${ext.map((s) => s.secret).join(', ') || 'none'}) with the steps to rotate them`,
     `leave the passwords of ${await d.users.countWithPassword()} user(s) alone (they belong to their users)`,
   );
-  return plan;
+  if (!o.revokePrevious && !o.revokeTokens)
+    return { steps: plan, impact: { live_tokens_stopped: 0, cuts_off_caller: false } };
+  const impact = await revocationImpact(d.users, caller, scopeOf(o));
+  return { steps: [...plan, ...impactLine(impact)], impact: { ...impact } };
 }

@@ -101,7 +101,7 @@ export class Tokens {
       username,
       kid,
       minted_by: mintedBy,
-      issuedAt: now * 1000,
+      issuedAt: iat * 1000,
       expiresAt: exp * 1000,
     });
     return { token, kid, jti, expires_at: new Date(exp * 1000).toISOString() };

@@ -7,6 +7,7 @@ const options = (i: RotateSecretsInput): RotateSecretsOptions => ({
   revokePrevious: i.revoke_previous,
   revokeTokens: i.revoke_tokens,
   users: i.users,
+  includeOwnToken: i.include_own_token,
 });
 
 export const securityRotateSecrets = defineTool({
@@ -19,12 +20,13 @@ export const securityRotateSecrets = defineTool({
     'revoke_tokens refuses every token issued so far, to all users or only to `users`, without touching the keys. ' +
     'Secrets kept in settings or the environment (backup.signing_key, backup.encryption_key, passwords in ' +
     'database.url / cache.redis_url) are reported as "external" with the exact step to rotate them; user ' +
-    'passwords are counted, not rotated. Returns the new key id and one line per secret ' +
+    "passwords are counted, not rotated. dry_run says how many live tokens a revocation stops and whether the caller's " +
+    'own is one (then include_own_token is required). Returns the new key id and one line per secret ' +
     '{secret, action: rotated|revoked|external|not_rotated, detail}; never a secret value.',
   role: 'admin',
   hints: { readOnly: false, destructive: true, idempotent: false, openWorld: false },
   input: RotateSecretsInput,
   output: SecretsRotation,
-  plan: (input, { core }) => rotateSecretsPlan(core, options(input)),
-  run: (input, { core }) => rotateSecrets(core, options(input)),
+  plan: (input, { core, principal }) => rotateSecretsPlan(core, options(input), principal),
+  run: (input, { core, principal }) => rotateSecrets(core, options(input), principal),
 });
