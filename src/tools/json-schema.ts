@@ -41,7 +41,10 @@ function compact(node: unknown, io: 'input' | 'output', depth: number): unknown 
   for (const [k, v] of Object.entries(node)) {
     if ((k === 'minimum' && v === -SAFE) || (k === 'maximum' && v === SAFE)) continue;
     if (k === 'propertyNames' && JSON.stringify(v) === '{"type":"string"}') continue;
-    if (io === 'output' && (k === 'required' || (k === 'additionalProperties' && (v === false || isEmpty(v)))))
+    if (
+      io === 'output' &&
+      (k === 'required' || (k === 'additionalProperties' && (v === false || isEmpty(v))))
+    )
       continue;
     if (io === 'output' && k === 'description' && depth > 0) continue;
     // property names are keys, not schemas: keep their names, descend into their values
