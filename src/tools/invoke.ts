@@ -106,7 +106,10 @@ export async function invoke<T extends AnyTool>(
     // what leaves names no server path, connection URL or stack; the log keeps the original
     const err = clientSafeError(raw);
     if (err !== raw)
-      core.log.warn({ tool: tool.name, callId, code: raw.code, detail: raw.message }, 'error detail kept from the caller');
+      core.log.warn(
+        { tool: tool.name, callId, code: raw.code, detail: raw.message },
+        'error detail kept from the caller',
+      );
     // a call stopped before it ran (policy, role, input, approval, maintenance) leaves a record too
     if (!audited && audits && err.code !== 'approval_required')
       await auditRefusal(core, { callId, principal, tool: tool.name, input: input ?? rawInput, err });

@@ -88,7 +88,10 @@ export async function restoreInto(
         });
       } else if (p === 'live') {
         apply.set(ti.name, 'skip');
-        merged.push({ table: ti.name, detail: 'live rows kept (leases and heartbeats of running processes)' });
+        merged.push({
+          table: ti.name,
+          detail: 'live rows kept (leases and heartbeats of running processes)',
+        });
       } else {
         const empty = (await countOf(t, ti.name)) === 0;
         apply.set(ti.name, empty ? 'insert' : 'skip');
