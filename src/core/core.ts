@@ -19,6 +19,7 @@ import { Metrics } from './metrics.js';
 import { PoolMetrics } from './pools/metrics.js';
 import { PoolService } from './pools/service.js';
 import { SigningKeys } from './security/keys.js';
+import { OidcVerifier } from './security/oidc.js';
 import { Tokens } from './security/tokens.js';
 import { ttlSeconds } from './security/ttl.js';
 import type { Db } from './sql/db.js';
@@ -71,6 +72,8 @@ export class Core {
   readonly tokens: Tokens;
   /** The cached user lookup of every authenticated request. */
   readonly principals: PrincipalCache;
+  /** Access tokens of the external OpenID Connect issuer (oidc.* settings). */
+  readonly oidc = new OidcVerifier(() => this.config.oidc);
   /** Records of tool calls run as durable tasks (src/tools/tasks.ts runs them). */
   readonly tasks: ToolTasks;
   private loaded: Loaded;

@@ -368,6 +368,57 @@ export const PoolsConfig = group({
     .describe('How long `pool close` and shutdown wait for running steps to finish.'),
 });
 
+/**
+ * Access tokens from an external OpenID Connect issuer, besides the ones mahavishnu mints
+ * (docs/server.md, "Authorization"). Off while issuer is empty.
+ */
+export const OidcConfig = z
+  .strictObject({
+    issuer: z
+      .string()
+      .default('')
+      .describe(
+        'The `iss` of accepted external access tokens (e.g. https://login.example.com/realms/ops); empty: only tokens mahavishnu mints are accepted.',
+      ),
+    audience: z
+      .string()
+      .default('')
+      .describe(
+        'The `aud` such a token must carry, naming this server (e.g. its /mcp URL); a token for any other audience is refused (no token passthrough).',
+      ),
+    jwks_url: z
+      .string()
+      .default('')
+      .describe(
+        "The issuer's signing keys (JWKS URL); empty: jwks_uri of <issuer>/.well-known/openid-configuration.",
+      ),
+    role_claim: z
+      .string()
+      .default('roles')
+      .describe('The claim (a string or a list) whose values map to a role.'),
+    role_map: z
+      .record(z.string(), Role)
+      .default({})
+      .describe(
+        'Claim value → role (viewer, operator, admin); the highest mapped value wins; a token with none is refused.',
+      ),
+    username_claim: z
+      .string()
+      .default('preferred_username')
+      .describe('The claim that names the caller in the audit log (falls back to sub).'),
+    resource: z
+      .string()
+      .default('')
+      .describe(
+        'The public URL of /mcp, advertised as the protected resource (RFC 9728); empty: from the request.',
+      ),
+  })
+  .refine((o) => !o.issuer || o.audience, {
+    path: ['audience'],
+    message: 'set oidc.audience (the audience tokens for this server carry) when oidc.issuer is set',
+  })
+  .prefault({});
+
 export const ConfigSchema = z.strictObject({
   server: ServerConfig,
   data: DataConfig,
@@ -384,6 +435,7 @@ export const ConfigSchema = z.strictObject({
   dr: DrConfig,
   workflows: WorkflowsConfig,
   pools: PoolsConfig,
+  oidc: OidcConfig,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
