@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config';
 const NEEDS_SERVICES = [
   'src/core/sql/contract.test.ts',
   'src/core/pools/queue.test.ts',
+  'src/core/pools/pool-ops.test.ts',
   'src/core/security/tokens.test.ts',
   'src/infra/cache/cache.contract.test.ts',
   'src/tools/security/rotate-secrets.test.ts',

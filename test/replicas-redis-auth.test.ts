@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase } from './helpers/pg.js';
-import { bearer, startTestServer, type TestServer } from './helpers/server.js';
+import { twoReplicas } from './helpers/redis.js';
+import { bearer, type TestServer } from './helpers/server.js';
 import { waitFor } from './helpers/wait.js';
 
 /**
@@ -10,31 +9,20 @@ import { waitFor } from './helpers/wait.js';
  * within the cache ttl (30 s here), not when its entry expires.
  */
 describe('two replicas sharing the principal cache in Redis', () => {
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
   let a: TestServer;
   let b: TestServer;
+  let stop: () => Promise<void>;
   const TTL_S = 30;
 
   beforeAll(async () => {
-    db = await freshDatabase();
-    const settings = {
-      database: { url: db.url },
-      cache: {
-        backend: 'redis',
-        redis_url: 'redis://127.0.0.1:6379',
-        key_prefix: `mv-test-${randomBytes(6).toString('hex')}:`,
-      },
+    ({ a, b, stop } = await twoReplicas({
       auth: { principal_cache_ttl_s: TTL_S },
       // the shared principal cache is what is tested here; approvals are (test/approvals*.test.ts)
       approvals: { enabled: false },
-    };
-    a = await startTestServer(settings);
-    b = await startTestServer(settings);
+    }));
   });
   afterAll(async () => {
-    await b?.stop();
-    await a?.stop();
-    await db?.drop();
+    await stop?.();
   });
 
   const call = async (server: TestServer, token: string, tool: string, input: unknown = {}) =>

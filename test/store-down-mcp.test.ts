@@ -66,6 +66,15 @@ describe('MCP over HTTP while PostgreSQL is down', () => {
     expect(took).toBeLessThan(10_000);
   });
 
+  it('the open /ready answers 503 saying the store is down, without its URL, port or folder', async () => {
+    const r = await fetch(`${t.url}/ready`);
+    expect(r.status).toBe(503);
+    const text = await r.text();
+    expect(text).toContain('state store');
+    for (const leak of ['postgres://', `:${pg.port}`, pg.url, '/tmp/', '    at '])
+      expect(text, leak).not.toContain(leak);
+  });
+
   it('after PostgreSQL returns, the same client calls succeed without reconnecting', async () => {
     pg.start();
     await waitFor(

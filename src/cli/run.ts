@@ -4,6 +4,7 @@ import type { Tool } from '../tools/define.js';
 import { invoke, toAppError } from '../tools/invoke.js';
 import { type Globals, loadOpts } from './builtins.js';
 import { resolveCommand } from './commands.js';
+import { cliErrorText } from './error-text.js';
 import { cliPrincipal } from './principal.js';
 import { callRemote } from './remote.js';
 import { human, progressPrinter } from './render.js';
@@ -75,8 +76,10 @@ export async function run(argv: string[]): Promise<number> {
       const { createLogger } = await import('../core/log.js');
       createLogger('error').error({ err: e, reference }, 'internal error');
     }
-    if (json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`);
-    else process.stderr.write(`error (${err.code}): ${err.message}\n`);
+    // the text names tools as MCP does; here it names the commands
+    const message = cliErrorText(err.message);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { ...err.toJSON(), message } }, null, 2)}\n`);
+    else process.stderr.write(`error (${err.code}): ${message}\n`);
     return exitCode[err.code];
   }
 }

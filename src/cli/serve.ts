@@ -4,6 +4,7 @@ import { reloadSettings } from '../core/config/reload.js';
 import { shutdownPlan } from '../core/config/shutdown.js';
 import type { Core } from '../core/core.js';
 import { type ServerOptions, startServer } from '../http/server.js';
+import { tasksOf } from '../tools/tasks.js';
 import { type Globals, loadOpts } from './globals.js';
 
 /** SIGHUP: reload the settings whole or not at all (reloadSettings logs what it applied or refused). */
@@ -51,11 +52,15 @@ export async function runServe(
       // HTTP and the pools drain side by side, both inside the budget; steps still running at the
       // end go back to the queue (attempt not counted), then the stores close
       const pools = core.pools.runtime?.stop(plan.drainMs);
+      // tasks (long tool calls that outlive their connection) get the same window, then are
+      // aborted and recorded failed with the reason
+      const tasks = tasksOf(core).drain(plan.drainMs);
       void server
         .shutdown(plan.drainMs, plan.unreadyMs)
         .then(async ({ drained, abandoned }) => {
           if (!drained) core.log.warn({ abandoned }, 'drain timeout: calls still in flight were cut');
           await pools;
+          await tasks;
           return core.close();
         })
         .then(() => resolve(0))

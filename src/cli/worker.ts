@@ -32,6 +32,7 @@ export async function runWorker(
         if (!isAppError(err) || err.code !== 'conflict') throw err;
       });
     }
+    core.watchMaintenance();
     const runtime = await startPools(core, f.pool);
     core.log.info({ pool: f.pool, pid: process.pid }, 'worker runtime started');
     // the runtime's timers are unref'd (they must not hold `serve` open): while this host holds

@@ -7,5 +7,7 @@ import { startPools } from '../core/pools/start.js';
  * stop with core.onClose, so shutdown stops them in reverse order.
  */
 export async function startServices(core: Core): Promise<void> {
+  // first, so it stops last: a restore anywhere in the installation pauses this process
+  core.watchMaintenance();
   if (core.config.pools.enabled) await startPools(core);
 }

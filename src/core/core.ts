@@ -19,9 +19,11 @@ import { Metrics } from './metrics.js';
 import { PoolMetrics } from './pools/metrics.js';
 import { PoolService } from './pools/service.js';
 import { SigningKeys } from './security/keys.js';
+import { OidcVerifier } from './security/oidc.js';
 import { Tokens } from './security/tokens.js';
 import { ttlSeconds } from './security/ttl.js';
 import type { Db } from './sql/db.js';
+import { ToolTasks } from './tasks/tasks.js';
 import { PrincipalCache } from './users/principal-cache.js';
 import { Users } from './users/users.js';
 import { VERSION } from './version.js';
@@ -55,11 +57,11 @@ export class Core {
   readonly audit: AuditLog;
   /** Human approvals of destructive calls (docs/approvals.md). */
   readonly approvals: Approvals;
-  readonly health = new Health();
+  readonly health: Health;
   readonly cache: Cache;
   readonly adapters: Adapters;
   /** While active, invoke refuses state-changing tools and pools pause (a restore is running). */
-  readonly maintenance = new Maintenance();
+  readonly maintenance: Maintenance;
   readonly backups: Backups;
   readonly dr: DisasterRecovery;
   readonly poolMetrics: PoolMetrics;
@@ -70,6 +72,10 @@ export class Core {
   readonly tokens: Tokens;
   /** The cached user lookup of every authenticated request. */
   readonly principals: PrincipalCache;
+  /** Access tokens of the external OpenID Connect issuer (oidc.* settings). */
+  readonly oidc = new OidcVerifier(() => this.config.oidc);
+  /** Records of tool calls run as durable tasks (src/tools/tasks.ts runs them). */
+  readonly tasks: ToolTasks;
   private loaded: Loaded;
   private readonly settingsListeners: Array<(next: Loaded, prev: Loaded) => void> = [];
   private readonly closers: Array<() => Promise<void> | void> = [];
@@ -78,11 +84,21 @@ export class Core {
     this.loaded = deps.loaded;
     this.db = deps.db;
     this.log = deps.log;
+    this.maintenance = new Maintenance(
+      this.db,
+      () => ({
+        pollMs: this.config.backup.maintenance_poll_ms,
+        drainMs: this.config.backup.restore_drain_s * 1000,
+      }),
+      this.log,
+    );
     this.metrics = new Metrics(VERSION);
     this.users = new Users(this.db);
+    this.tasks = new ToolTasks(this.db);
     this.audit = new AuditLog(this.db);
     this.approvals = new Approvals(this.db, this.audit, () => this.config.approvals);
-    this.cache = deps.cache ?? new MemoryCache(this.config.cache.max_size, this.config.cache.ttl);
+    this.cache = deps.cache ?? new MemoryCache(this.config.cache.max_size);
+    this.health = new Health({ cache: this.cache, ttlSeconds: () => this.config.cache.health_ttl_s });
     this.adapters = new Adapters(
       deps.connectAdapter ??
         (() => {
@@ -195,6 +211,15 @@ export class Core {
     await this.db.reconnect?.();
     await this.cache.reconnect();
     return { state_store: this.db.location, cache: this.cache.location };
+  }
+
+  /**
+   * Follow the installation-wide maintenance (a restore anywhere in the installation pauses this
+   * process) until close; long-running processes (serve, worker) call it once.
+   */
+  watchMaintenance(): void {
+    const stop = this.maintenance.watch();
+    this.onClose(stop);
   }
 
   /** Register work to run at close, in reverse order of registration. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono } from 'hono';
+import { clientSafeText, safeValue } from '../core/client-safe.js';
 import type { Core } from '../core/core.js';
 import { Health } from '../core/health/health.js';
 import { MIGRATIONS } from '../core/sql/migrations.js';
@@ -27,7 +28,7 @@ export function probes(core: Core, state: ServerState): Hono {
     const reasons: string[] = [];
     if (state.draining) reasons.push('the server is shutting down (draining)');
     else reasons.push(...(await storeProblems()));
-    if (reasons.length > 0) return c.json({ status: 'not_ready', reasons }, 503);
+    if (reasons.length > 0) return c.json({ status: 'not_ready', reasons: reasons.map(clientSafeText) }, 503);
     return c.json({ status: 'ready' });
   });
 
@@ -38,11 +39,11 @@ export function probes(core: Core, state: ServerState): Hono {
     for (const { name, ...rest } of list) {
       components[name] = {
         status: rest.status,
-        message: rest.message,
+        message: clientSafeText(rest.message),
         latency_ms: rest.latency_ms,
         checked_at: rest.checked_at,
         critical: rest.critical,
-        details: rest.details ?? {},
+        details: safeValue(rest.details ?? {}),
       };
     }
     return c.json({ status, version: core.version, components }, status === 'unhealthy' ? 503 : 200);
@@ -89,7 +90,9 @@ async function checkStore(core: Core): Promise<string[]> {
       }),
     ]);
   } catch (e) {
-    return [`state store: ${(e as Error).message}`];
+    // the probe is open to anyone: the reason says what, the log says where
+    core.log.warn({ err: e }, 'readiness: the state store does not answer');
+    return [`state store: ${clientSafeText((e as Error).message)}`];
   } finally {
     clearTimeout(timer);
   }

@@ -1,4 +1,5 @@
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import { clientSafeError } from '../core/client-safe.js';
 import type { AppError } from '../core/errors.js';
 
 /** JSON-RPC's implementation-defined server error for a request that ran out of time. */
@@ -22,5 +23,7 @@ const RPC_CODE: Record<AppError['code'], number> = {
  * tool, a refused resource read. The text is `<code>: <message>` as in a tool error result, and
  * the data is the error as the HTTP API and `--json` show it.
  */
-export const mcpError = (err: AppError): ProtocolError =>
-  new ProtocolError(RPC_CODE[err.code], `${err.code}: ${err.message}`, err.toJSON());
+export const mcpError = (e: AppError): ProtocolError => {
+  const err = clientSafeError(e);
+  return new ProtocolError(RPC_CODE[err.code], `${err.code}: ${err.message}`, err.toJSON());
+};

@@ -1,11 +1,10 @@
-import { Client } from '@modelcontextprotocol/client';
-import { InMemoryTransport } from '@modelcontextprotocol/server';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, testCore, viewer } from '../../test/helpers/core.js';
+import { connectInMemory } from '../../test/helpers/mcp-memory.js';
 import type { Core } from '../core/core.js';
 import type { Principal } from '../core/principal.js';
 import { TOOLS } from '../tools/index.js';
-import { createMcpServer } from './server.js';
 
 /**
  * The fast layer for MCP: the production server (createMcpServer with the production tools) and a
@@ -17,15 +16,7 @@ describe('createMcpServer over the in-memory transport', () => {
   let cleanup: () => Promise<void>;
   const clients: Client[] = [];
 
-  async function connect(principal: Principal): Promise<Client> {
-    const server = createMcpServer(core, () => principal);
-    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-    await server.connect(serverSide);
-    const client = new Client({ name: 'fast', version: '1.0.0' });
-    await client.connect(clientSide);
-    clients.push(client);
-    return client;
-  }
+  const connect = (principal: Principal) => connectInMemory(core, principal, clients);
   const text = (r: object) => (r as { content: { text: string }[] }).content[0]!.text;
 
   beforeAll(async () => {

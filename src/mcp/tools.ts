@@ -8,6 +8,7 @@ import { invoke } from '../tools/invoke.js';
 import { toolJsonSchema } from '../tools/json-schema.js';
 import { servedTools } from '../tools/policy.js';
 import { mcpError } from './errors.js';
+import { registerTaskHandlers, startTask, TASK_CAPABILITIES, taskRequest } from './tasks.js';
 
 /** The MCP description of a tool: title, description, strict schemas and all four hints. */
 export function describeTool(tool: Tool): McpTool {
@@ -25,8 +26,35 @@ export function describeTool(tool: Tool): McpTool {
       idempotentHint: tool.hints.idempotent,
       openWorldHint: tool.hints.openWorld,
     },
+    // long tools may be called as tasks (2025-11-25 task augmentation); the others may not
+    ...(tool.long ? { execution: { taskSupport: 'optional' } } : {}),
   };
 }
+
+/** A tool's output as MCP shows it: its content blocks (JSON text by default) and structuredContent. */
+export const toolResult = (tool: Tool, result: unknown): CallToolResult => ({
+  content: tool.content
+    ? (tool.content(result) as CallToolResult['content'])
+    : [{ type: 'text', text: JSON.stringify(result) }],
+  structuredContent: result as Record<string, unknown>,
+});
+
+/**
+ * An error as a tool error result. Its data (approval_required's approval_id and plan,
+ * invalid_input's problems) goes in a JSON block: structuredContent would be checked against the
+ * tool's output schema by clients.
+ */
+export const errorResult = (
+  err: Pick<AppError, 'code' | 'message' | 'details'> & { toJSON?: () => unknown },
+) => ({
+  isError: true,
+  content: [
+    { type: 'text' as const, text: `${err.code}: ${err.message}` },
+    ...(err.details
+      ? [{ type: 'text' as const, text: JSON.stringify({ error: err.toJSON?.() ?? err }) }]
+      : []),
+  ],
+});
 
 /** The caller of one request, from the handler's context (HTTP: the verified token's user). */
 export type PrincipalOf = (ctx: Pick<ServerContext, 'http'>) => Principal;
@@ -42,7 +70,12 @@ export function registerTools(
   tools: readonly Tool[],
   principalOf: PrincipalOf,
 ) {
-  server.server.registerCapabilities({ tools: { listChanged: true } });
+  server.server.registerCapabilities({ tools: { listChanged: true }, ...TASK_CAPABILITIES });
+  registerTaskHandlers(server, core, principalOf, (t) => {
+    if (t.status === 'completed') return toolResult(findTool(t.tool, tools), t.output);
+    const { code = 'internal', message = t.statusMessage ?? 'failed', ...details } = t.error ?? {};
+    return errorResult({ code: code as AppError['code'], message: String(message), details });
+  });
   // a caller sees the tools its role and the policy let it call, and no others
   server.server.setRequestHandler('tools/list', (_request, ctx) => {
     const { role } = principalOf(ctx);
@@ -72,6 +105,17 @@ export function registerTools(
         >,
       closeStream: extra.http?.closeSSE,
     };
+    const asTask = taskRequest(tool, request.params as { task?: unknown }, extra);
+    if (asTask)
+      return (await startTask(
+        core,
+        tool,
+        request.params.arguments ?? {},
+        asTask.ttlMs,
+        principalOf(extra),
+        client,
+        extra,
+      )) as CallToolResult;
     let last = Number.NEGATIVE_INFINITY;
     let sent: Promise<void> = Promise.resolve();
     try {
@@ -98,23 +142,12 @@ export function registerTools(
       // once, dropping progress that arrives in the same read as the result; a macrotask gap
       // lets the last report go out in its own write.
       if (last !== Number.NEGATIVE_INFINITY) await new Promise((r) => setImmediate(r));
-      return {
-        content: tool.content
-          ? (tool.content(result) as CallToolResult['content'])
-          : [{ type: 'text', text: JSON.stringify(result) }],
-        structuredContent: result as Record<string, unknown>,
-      };
+      return toolResult(tool, result);
     } catch (e) {
-      const err = e as AppError;
-      // the error's data (approval_required's approval_id and plan, invalid_input's problems) as a
-      // JSON block: structuredContent would be checked against the tool's output schema by clients
-      return {
-        isError: true,
-        content: [
-          { type: 'text', text: `${err.code}: ${err.message}` },
-          ...(err.details ? [{ type: 'text' as const, text: JSON.stringify({ error: err.toJSON() }) }] : []),
-        ],
-      };
+      // a cancelled call gets no response (the spec says so): close its stream instead of leaving
+      // the client's request open (Streamable HTTP sessions; other transports have no stream)
+      if (extra.mcpReq.signal.aborted) extra.http?.closeSSE?.();
+      return errorResult(e as AppError);
     }
   });
 }

@@ -82,6 +82,11 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodType> {
    * active and are not waited for when it starts. Every other state-changing tool is refused then.
    */
   maintenance?: 'allowed' | 'refused';
+  /**
+   * May run past a few seconds: MCP clients can call it as a durable task (its status and result
+   * outlive the connection), and it reports progress and honours ctx.signal within a second.
+   */
+  long?: boolean;
   cli?: {
     /** Command words, when not `<noun> <verb>` from the name (e.g. ['validate-production']). */
     path?: string[];
@@ -126,6 +131,7 @@ export interface Tool<I extends z.ZodObject = z.ZodObject, O extends z.ZodType =
   hints: ToolHints;
   scope: Scope;
   maintenance: 'allowed' | 'refused';
+  long: boolean;
   input: I;
   output: O;
   cliPath: string[];
@@ -163,6 +169,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodType, const H e
     hints: spec.hints,
     scope: spec.scope ?? 'store',
     maintenance: spec.maintenance ?? 'refused',
+    long: spec.long ?? false,
     input,
     output,
     cliPath: spec.cli?.path ?? [noun!, verb.join('-')],

@@ -23,9 +23,11 @@ import { drRecover } from './dr/recover.js';
 import { ecosystemRestartDatabase } from './ecosystem/restart-database.js';
 import { poolClose } from './pool/close.js';
 import { poolList } from './pool/list.js';
+import { poolMoveQueue } from './pool/move-queue.js';
 import { poolScale } from './pool/scale.js';
 import { poolSpawn } from './pool/spawn.js';
 import { poolStatus } from './pool/status.js';
+import { poolUpdate } from './pool/update.js';
 import { securityRotateJwtSecret } from './security/rotate-jwt-secret.js';
 import { securityRotateSecrets } from './security/rotate-secrets.js';
 import { validateProductionTool } from './validate/production.js';
@@ -65,6 +67,8 @@ export const TOOLS: readonly Tool[] = [
   poolStatus,
   poolSpawn,
   poolScale,
+  poolUpdate,
+  poolMoveQueue,
   poolClose,
   workflowList,
   workflowRun,

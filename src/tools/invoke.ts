@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
+import { clientSafeError } from '../core/client-safe.js';
 import type { Core } from '../core/core.js';
 import { AppError, isAppError } from '../core/errors.js';
 import { planOf } from '../core/plan.js';
@@ -7,6 +8,7 @@ import { type Principal, roleAllows } from '../core/principal.js';
 import { redact } from '../core/redact.js';
 import { approvalGate } from './approval-gate.js';
 import { auditRefusal } from './audit-refusal.js';
+import { bootstrapAllowed } from './bootstrap.js';
 import type { AnyTool, ClientChannel, Progress, ToolContext } from './define.js';
 import { parseInput } from './parse-input.js';
 import { policyBlocks } from './policy.js';
@@ -51,7 +53,8 @@ export async function invoke<T extends AnyTool>(
   const audits = !tool.hints.readOnly || core.config.audit.read_calls;
   try {
     const blocked = policyBlocks(tool, core.config.policy);
-    if (blocked) throw new AppError('forbidden', `tool ${tool.name} is not served: ${blocked}`);
+    if (blocked && !(await bootstrapAllowed(tool, rawInput, principal, core)))
+      throw new AppError('forbidden', `tool ${tool.name} is not served: ${blocked}`);
     if (!roleAllows(principal.role, tool.role)) {
       throw new AppError(
         'forbidden',
@@ -100,8 +103,15 @@ export async function invoke<T extends AnyTool>(
     release?.();
     return out.data as z.output<T['output']>;
   } catch (e) {
-    const err = toAppError(e, callId);
-    if (err.code === 'internal') core.log.error({ err: e, tool: tool.name, callId }, 'internal error');
+    const raw = toAppError(e, callId);
+    if (raw.code === 'internal') core.log.error({ err: e, tool: tool.name, callId }, 'internal error');
+    // what leaves names no server path, connection URL or stack; the log keeps the original
+    const err = clientSafeError(raw);
+    if (err !== raw)
+      core.log.warn(
+        { tool: tool.name, callId, code: raw.code, detail: raw.message },
+        'error detail kept from the caller',
+      );
     // a call stopped before it ran (policy, role, input, approval, maintenance) leaves a record too
     if (!audited && audits && err.code !== 'approval_required')
       await auditRefusal(core, { callId, principal, tool: tool.name, input: input ?? rawInput, err });

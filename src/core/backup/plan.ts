@@ -18,7 +18,7 @@ export const RestorePlan = z.strictObject({
   tables: z.array(
     z.strictObject({
       name: z.string(),
-      policy: z.enum(['replace', 'keep-live', 'keyring', 'users']),
+      policy: z.enum(['replace', 'keep-live', 'keyring', 'users', 'live']),
       live_rows: z.number().int(),
       archive_rows: z.number().int(),
     }),

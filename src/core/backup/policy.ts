@@ -12,7 +12,9 @@ export type TablePolicy =
   /** live rows stay as they are; archive-only keys are imported only when asked (import_keys) */
   | 'keyring'
   /** per user: the more restrictive of live and archive (see mergeUsers) */
-  | 'users';
+  | 'users'
+  /** live coordination of running processes (leases, heartbeats): the live rows stay, the archive's are never loaded */
+  | 'live';
 
 const POLICIES: Record<string, TablePolicy> = {
   // the audit chain is append-only across restores: sequence numbers never go backwards
@@ -21,6 +23,10 @@ const POLICIES: Record<string, TablePolicy> = {
   signing_keys: 'keyring',
   // disabled users, lowered roles, per-user token revocations (tokens_not_before) stay
   users: 'users',
+  // slot leases and member heartbeats belong to the processes running now: the archive's would
+  // hand a live host's slots to a host of the past, or show hosts that are gone
+  pool_slots: 'live',
+  pool_members: 'live',
   // single-token revocations (issued_tokens.revoked_at) made after the backup stay
   issued_tokens: 'keep-live',
 };

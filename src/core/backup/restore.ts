@@ -86,6 +86,12 @@ export async function restoreInto(
             ? 'live keys kept as they are; keys only in the archive imported'
             : 'live keys kept as they are; keys only in the archive not imported (import_keys)',
         });
+      } else if (p === 'live') {
+        apply.set(ti.name, 'skip');
+        merged.push({
+          table: ti.name,
+          detail: 'live rows kept (leases and heartbeats of running processes)',
+        });
       } else {
         const empty = (await countOf(t, ti.name)) === 0;
         apply.set(ti.name, empty ? 'insert' : 'skip');

@@ -13,7 +13,9 @@ export interface TableInfo {
  * archives that exist independently of the state, so a restore keeps the current one), and the
  * history of DR checks (a fact about the archives too), the installation id (which installation
  * this store is, whatever archive it was restored from) and the human approvals (security state:
- * a restore must never bring back an approval that was used or denied since).
+ * a restore must never bring back an approval that was used or denied since), the tool tasks
+ * (a restore running as a task must not rewind its own record), and the maintenance (live
+ * coordination of the processes, which the restore itself holds).
  */
 export const NOT_STATE = new Set([
   'schema_migrations',
@@ -21,6 +23,10 @@ export const NOT_STATE = new Set([
   'dr_checks',
   'installation',
   'approvals',
+  'tool_tasks',
+  // the installation-wide maintenance a restore holds while it runs, and the processes following it
+  'maintenance',
+  'maintenance_peers',
 ]);
 
 const SAFE_NAME = /^[a-z_][a-z0-9_]*$/i;

@@ -81,6 +81,17 @@ export const RestoreResult = z.strictObject({
   merged: z
     .array(z.strictObject({ table: z.string(), detail: z.string() }))
     .describe('Security state and history, merged and never rolled back, and what happened to each.'),
+  maintenance: z
+    .strictObject({
+      paused: z
+        .array(z.string())
+        .describe('Other processes of the installation that stopped writing and claiming.'),
+      drained: z.array(z.string()).describe('Running workflow steps the restore waited for.'),
+      cancelled: z
+        .array(z.string())
+        .describe('Running workflow steps cancelled (cancel_running) and recorded so.'),
+    })
+    .describe('The installation-wide maintenance the restore ran in.'),
 });
 
 /** The options a restore (backup_restore, dr_recover) takes beside the backup id. */
@@ -96,5 +107,11 @@ export const RestoreOptions = {
     .default(false)
     .describe(
       'Restore a backup taken by another installation (e.g. onto a fresh machine). Off: such a backup is refused.',
+    ),
+  cancel_running: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Cancel workflow steps still running anywhere in the installation (recorded as cancelled) instead of waiting for them to end.',
     ),
 };

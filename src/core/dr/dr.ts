@@ -130,7 +130,12 @@ export class DisasterRecovery {
   async recover(
     id: string,
     who: { principal: Principal; callId: string; tool: string },
-    o: { importKeys?: boolean; allowOtherInstallation?: boolean; signal?: AbortSignal } = {},
+    o: {
+      importKeys?: boolean;
+      allowOtherInstallation?: boolean;
+      cancelRunning?: boolean;
+      signal?: AbortSignal;
+    } = {},
   ): Promise<RecoverReport> {
     const steps: RecoverStep[] = [];
     const step = (name: string, ok: boolean, detail: string) => steps.push({ step: name, ok, detail });
@@ -141,25 +146,40 @@ export class DisasterRecovery {
       true,
       `signature and every checksum of ${id} verified (${v.rows} rows in ${v.tables} tables)`,
     );
-    await this.core.maintenance.during(`dr recover from ${id}`, async () => {
-      const r = await this.backups.restore(id, {
-        importKeys: o.importKeys ?? false,
-        allowOtherInstallation: o.allowOtherInstallation ?? false,
-        ...(o.signal ? { signal: o.signal } : {}),
-        before: async () => {
-          const s = await this.backups.create({ type: 'safety', ...(o.signal ? { signal: o.signal } : {}) });
-          safety = s.id;
-          step('safety backup', true, `current state saved as ${s.id} (${s.location})`);
-        },
-      });
-      step(
-        'restore',
-        true,
-        `${r.rows} rows in ${r.tables} tables restored in one transaction in ${r.seconds.toFixed(3)} s; ` +
-          `replaced ${r.replaced.join(', ')}; merged, never rolled back: ${r.merged.map((m) => m.table).join(', ')}`,
-      );
-    });
-    step('maintenance', true, 'writes were refused during the restore; maintenance is over');
+    let held = '';
+    await this.core.maintenance.during(
+      `dr recover from ${id}`,
+      async (h) => {
+        held =
+          `${h.paused.length} other process(es) paused, ${h.drained.length} running step(s) drained` +
+          (h.cancelled.length ? `, ${h.cancelled.length} cancelled and recorded (cancel_running)` : '');
+        const r = await this.backups.restore(id, {
+          importKeys: o.importKeys ?? false,
+          allowOtherInstallation: o.allowOtherInstallation ?? false,
+          ...(o.signal ? { signal: o.signal } : {}),
+          before: async () => {
+            const s = await this.backups.create({
+              type: 'safety',
+              ...(o.signal ? { signal: o.signal } : {}),
+            });
+            safety = s.id;
+            step('safety backup', true, `current state saved as ${s.id} (${s.location})`);
+          },
+        });
+        step(
+          'restore',
+          true,
+          `${r.rows} rows in ${r.tables} tables restored in one transaction in ${r.seconds.toFixed(3)} s; ` +
+            `replaced ${r.replaced.join(', ')}; merged, never rolled back: ${r.merged.map((m) => m.table).join(', ')}`,
+        );
+      },
+      { cancelRunning: o.cancelRunning ?? false, ...(o.signal ? { signal: o.signal } : {}) },
+    );
+    step(
+      'maintenance',
+      true,
+      `installation-wide: ${held}; writes were refused during the restore; maintenance is over`,
+    );
     const ms = await this.core.db.ping();
     step('reconnect', true, `${this.core.db.location} answers (${ms.toFixed(1)} ms)`);
     const comps = await this.core.health.components(true);

@@ -49,12 +49,19 @@ export function resolveTarget(pool: PoolRow, target: number | string): number {
   else if (/^[+-]\d+$/.test(target)) n = pool.desired + Number(target);
   else if (/^\d+$/.test(target)) n = Number(target);
   else throw invalid(`target must be a number (10) or a relative change ("+5", "-2"), got "${target}"`);
-  if (n < pool.min_workers || n > pool.max_workers) {
+  if (n < 0)
+    throw invalid(`target ${target} would leave pool ${pool.name} with ${n} workers; the least is 0`);
+  // an exhausted pool is at its max: the fix is to move the bound, which pool_update does
+  if (n > pool.max_workers)
     throw invalid(
-      `target ${n} is outside pool ${pool.name}'s bounds [${pool.min_workers}, ${pool.max_workers}]; ` +
-        `pick a target in that range or spawn a larger pool`,
+      `target ${n} is above pool ${pool.name}'s max ${pool.max_workers}; raise the max first with ` +
+        `\`pool_update ${JSON.stringify({ pool: pool.name, max: n })}\`, then scale again, or pick a target up to ${pool.max_workers}`,
     );
-  }
+  if (n < pool.min_workers)
+    throw invalid(
+      `target ${n} is below pool ${pool.name}'s min ${pool.min_workers}; lower the min first with ` +
+        `\`pool_update ${JSON.stringify({ pool: pool.name, min: n })}\`, then scale again, or pick a target of at least ${pool.min_workers}`,
+    );
   return n;
 }
 
@@ -121,6 +128,21 @@ export class PoolStore {
       Date.now(),
       id,
     ]);
+  }
+
+  /**
+   * New bounds and autoscale, and the desired size clamped into the new bounds in the same
+   * statement (so a concurrent scale or autoscale pass cannot leave it outside them).
+   */
+  async update(id: string, min: number, max: number, autoscale: boolean): Promise<void> {
+    const problem = boundsProblem(min, max);
+    if (problem) throw invalid(problem);
+    await this.db.query(
+      `UPDATE pools SET min_workers = $1, max_workers = $2, autoscale = $3,
+         desired = CASE WHEN desired < $1 THEN $1 WHEN desired > $2 THEN $2 ELSE desired END, updated_at = $4
+       WHERE id = $5 AND state = 'active'`,
+      [min, max, autoscale ? 1 : 0, Date.now(), id],
+    );
   }
 
   /** active → closing (→ closed once drained); never back. */

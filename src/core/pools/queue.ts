@@ -28,7 +28,10 @@ export const storable = (s: string): string => s.replaceAll('\u0000', '\uFFFD');
 export class StepQueue {
   constructor(private readonly db: Db) {}
 
-  /** Take the oldest queued step of a pool (PostgreSQL skips rows other claimers hold). */
+  /**
+   * Take the oldest queued step of a pool (PostgreSQL skips rows other claimers hold); nothing
+   * while the installation is in maintenance (a restore), even in a process that has not seen it yet.
+   */
   claim(poolId: string, owner: string, leaseMs: number): Promise<StepRow | undefined> {
     return this.db.tx((t) => this.claimIn(t, poolId, owner, leaseMs));
   }
@@ -43,6 +46,7 @@ export class StepQueue {
          WHERE id = (SELECT id FROM workflow_steps WHERE pool_id = $4 AND state = 'queued'
                      ORDER BY queued_at, id LIMIT 1 ${lock})
            AND state = 'queued'
+           AND NOT EXISTS (SELECT 1 FROM maintenance WHERE expires_at >= $3)
          RETURNING *`,
         [owner, now + leaseMs, now, poolId],
       );

@@ -159,16 +159,21 @@ export class PoolRuntime extends EventEmitter {
   }
 
   /** Resolves when every worker of the pool that is not draining has reported ready. */
-  async waitReady(poolId: string, timeoutMs: number): Promise<boolean> {
+  async waitReady(poolId: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     const lp = this.live.get(poolId);
-    if (!lp) return false;
+    if (!lp || signal?.aborted) return false;
     const ready = Promise.allSettled([...lp.workers.values()].filter((w) => !w.stopping).map((w) => w.ready));
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    // a cancelled call stops waiting at once (the workers go on starting)
     const late = new Promise<'late'>((r) => {
       timer = setTimeout(() => r('late'), timeoutMs);
+      onAbort = () => r('late');
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
     const r = await Promise.race([ready, late]);
     clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
     return r !== 'late';
   }
 

@@ -36,6 +36,10 @@ export const ScaleTarget = z
   ])
   .describe('Workers wanted: a number (10) or a change of the current desired size ("+5", "-2").');
 
+/** A pool's bounds: the same limits for pool_spawn and pool_update. */
+const PoolMin = z.number().int().min(0).max(256);
+const PoolMax = z.number().int().min(1).max(256);
+
 export const PoolSpawnInput = z
   .strictObject({
     name: PoolName,
@@ -43,14 +47,8 @@ export const PoolSpawnInput = z
       .enum(['mahavishnu'])
       .default('mahavishnu')
       .describe('Worker kind; mahavishnu = local worker processes of the serving hosts.'),
-    min: z.number().int().min(0).max(256).default(1).describe('Fewest workers (started now).'),
-    max: z
-      .number()
-      .int()
-      .min(1)
-      .max(256)
-      .default(4)
-      .describe('Most workers (scale and autoscale limit); at least min.'),
+    min: PoolMin.default(1).describe('Fewest workers (started now).'),
+    max: PoolMax.default(4).describe('Most workers (scale and autoscale limit); at least min.'),
     autoscale: z
       .boolean()
       .default(true)
@@ -61,6 +59,29 @@ export const PoolSpawnInput = z
     if (problem) ctx.addIssue({ code: 'custom', path: ['max'], message: problem });
   });
 export type PoolSpawnInput = z.output<typeof PoolSpawnInput>;
+
+export const PoolUpdateInput = z
+  .strictObject({
+    pool: PoolRef,
+    min: PoolMin.optional().describe(
+      'New fewest workers; a desired size below it is raised to it (workers start now).',
+    ),
+    max: PoolMax.optional().describe(
+      'New most workers (scale and autoscale limit); a desired size above it is lowered to it, and the ' +
+        'workers above drain: idle ones stop now, busy ones finish their step first; queued steps stay queued.',
+    ),
+    autoscale: z
+      .boolean()
+      .optional()
+      .describe(
+        'Grow toward max while steps queue, shrink toward min when idle (false: the size stays put).',
+      ),
+  })
+  .refine((v) => v.min !== undefined || v.max !== undefined || v.autoscale !== undefined, {
+    message: 'give at least one of min, max, autoscale',
+    path: ['min'],
+  });
+export type PoolUpdateInput = z.output<typeof PoolUpdateInput>;
 
 const Workers = z.strictObject({
   starting: z.number().int(),
@@ -104,5 +125,45 @@ export const PoolMember = z.strictObject({
   heartbeat_age_ms: z.number(),
 });
 
+export const PoolUpdateResult = PoolSummary.extend({
+  changes: z
+    .array(z.string())
+    .describe('What the update changed, one line each (bounds, autoscale, and the desired size it moved).'),
+});
+export type PoolUpdateResult = z.infer<typeof PoolUpdateResult>;
+
 export const PoolDetail = PoolSummary.extend({ members: z.array(PoolMember) });
 export type PoolDetail = z.infer<typeof PoolDetail>;
+
+export const PoolMoveQueueInput = z.strictObject({
+  from: PoolRef.describe('Pool whose queued steps move (id or name).'),
+  to: PoolRef.describe('Active pool that takes them (id or name), e.g. an emergency pool just spawned.'),
+  limit: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(1000)
+    .describe('At most this many queued runs move, oldest first.'),
+});
+export type PoolMoveQueueInput = z.output<typeof PoolMoveQueueInput>;
+
+const MovedRun = z.strictObject({
+  run_id: z.string(),
+  workflow: z.string(),
+  params: z.record(z.string(), z.string()),
+  step: z.string().describe('The queued step that moved (the run waits for it).'),
+  queued_at: z.string(),
+});
+
+export const PoolMoveQueueResult = z.strictObject({
+  from: z.string().describe('Source pool name.'),
+  to: z.string().describe('Target pool name.'),
+  moved: z.number().int().describe('Runs moved (each with its queued step and later steps).'),
+  runs: z.array(MovedRun),
+  left: z
+    .number()
+    .int()
+    .describe('Steps still queued in the source pool (beyond the limit, or queued since).'),
+});
+export type PoolMoveQueueResult = z.infer<typeof PoolMoveQueueResult>;

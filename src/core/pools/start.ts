@@ -31,6 +31,10 @@ export async function startPools(core: Core, only?: string): Promise<PoolRuntime
   core.maintenance.onChange((m) => {
     if (!m) void runtime.tick();
   });
+  // a restore with cancel_running flagged the running steps: kill ours now (recorded cancelled)
+  core.maintenance.onCancelRequested(async () =>
+    runtime.cancelSteps(await core.pools.queue.cancelRequested(runtime.owner)),
+  );
   const registered = new Set<string>();
   runtime.on('pass', () => {
     const names = new Set([...runtime.live.values()].map((lp) => lp.row.name));

@@ -86,6 +86,20 @@ export const MIGRATIONS: Migration[] = [
     },
   },
   {
+    version: 23,
+    name: 'installation-wide maintenance',
+    // one row while a restore (or dr recover) holds the installation in maintenance, with an
+    // expiry its holder renews; every long-running process heartbeats a peer row and acknowledges
+    // the maintenance once it stopped writing and claiming (src/core/maintenance-board.ts)
+    sql: `
+      CREATE TABLE maintenance (
+        id TEXT PRIMARY KEY, token TEXT NOT NULL, reason TEXT NOT NULL, holder TEXT NOT NULL,
+        since BIGINT NOT NULL, expires_at BIGINT NOT NULL, cancel_running INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE maintenance_peers (
+        owner TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, heartbeat_at BIGINT NOT NULL,
+        ack_token TEXT);`,
+  },
+  {
     version: 10,
     name: 'worker pools, workflow runs and their step queue',
     sql: `
@@ -176,6 +190,20 @@ export const MIGRATIONS: Migration[] = [
         jti TEXT PRIMARY KEY, username TEXT NOT NULL, kid TEXT NOT NULL, minted_by TEXT NOT NULL,
         issued_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, revoked_at BIGINT, revoked_by TEXT);
       CREATE INDEX issued_tokens_user ON issued_tokens (username, expires_at);`,
+  },
+  {
+    version: 40,
+    name: 'tool calls run as durable tasks',
+    // one row per task (MCP tasks): status and result outlive the connection and the process;
+    // runner + heartbeat_at tell a live task from one whose process stopped
+    sql: `
+      CREATE TABLE tool_tasks (
+        id TEXT PRIMARY KEY, owner TEXT NOT NULL, tool TEXT NOT NULL, status TEXT NOT NULL,
+        status_message TEXT, progress TEXT, output TEXT, error TEXT, created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL, ttl_ms BIGINT, heartbeat_at BIGINT NOT NULL, runner TEXT NOT NULL,
+        cancel_requested INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX tool_tasks_owner ON tool_tasks (owner, created_at);
+      CREATE INDEX tool_tasks_status ON tool_tasks (status, heartbeat_at);`,
   },
 ];
 

@@ -147,7 +147,7 @@ export function findWorkflow(dir: string, name: string): Workflow {
   const wf = all.get(name);
   if (!wf) {
     throw notFound(
-      `no workflow named ${name} in ${resolve(dir)}; known: ${[...all.keys()].join(', ') || 'none'} (see \`mahavishnu workflow list\`)`,
+      `no workflow named ${name} in the workflows folder (workflows.dir); known: ${[...all.keys()].join(', ') || 'none'} (see \`mahavishnu workflow list\`)`,
     );
   }
   return wf;

@@ -127,6 +127,7 @@ export class WorkflowService {
       id: run.id,
       workflow: run.workflow,
       pool_id: run.pool_id,
+      pool: (await this.poolNames()).get(run.pool_id) ?? run.pool_id,
       state: run.state,
       params: JSON.parse(run.params) as Record<string, string>,
       requested_by: run.requested_by,
@@ -149,11 +150,17 @@ export class WorkflowService {
     };
   }
 
+  private async poolNames(): Promise<Map<string, string>> {
+    return new Map((await this.pools().store.list(true)).map((p) => [p.id, p.name]));
+  }
+
   async recent(limit: number): Promise<RunSummary[]> {
+    const names = await this.poolNames();
     return (await this.runs.recent(limit)).map((r) => ({
       id: r.id,
       workflow: r.workflow,
       pool_id: r.pool_id,
+      pool: names.get(r.pool_id) ?? r.pool_id,
       params: JSON.parse(r.params) as Record<string, string>,
       state: r.state,
       created_at: iso(r.created_at)!,

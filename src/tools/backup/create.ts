@@ -12,6 +12,7 @@ export const backupCreate = defineTool({
     'and daily from cron. Needs backup.signing_key set outside the store. The archive appears only when complete; ' +
     'leftovers of an interrupted backup are cleaned first. Returns the backup id, size, location and duration.',
   role: 'operator',
+  long: true,
   hints: { readOnly: false, destructive: false, idempotent: false, openWorld: false },
   input: z.strictObject({
     type: z

@@ -20,6 +20,7 @@ export const backupRestore = defineTool({
     'backup id and what was replaced and merged. dry_run returns the plan: age, installation, newer backups, ' +
     'rows per table live vs archive, users and pools appearing or vanishing.',
   role: 'admin',
+  long: true,
   hints: { readOnly: false, destructive: true, idempotent: false, openWorld: false },
   // the restore is what maintenance is for: it runs inside it
   maintenance: 'allowed',
@@ -27,19 +28,26 @@ export const backupRestore = defineTool({
   output: RestoreResult,
   cli: { positional: ['backup_id'] },
   plan: ({ backup_id }, { core, signal }) => restorePlan(core, backup_id, signal),
-  run: async ({ backup_id, import_keys, allow_other_installation }, ctx) => {
+  run: async ({ backup_id, import_keys, allow_other_installation, cancel_running }, ctx) => {
     const { core } = ctx;
     let safety = '';
-    const r = await core.maintenance.during(`restoring ${backup_id}`, () =>
-      core.backups.restore(backup_id, {
-        progress: progressOf(ctx),
-        signal: ctx.signal,
-        importKeys: import_keys,
-        allowOtherInstallation: allow_other_installation,
-        before: async () => {
-          safety = (await core.backups.create({ type: 'safety', signal: ctx.signal })).id;
-        },
-      }),
+    const progress = progressOf(ctx);
+    let held = { paused: [] as string[], drained: [] as string[], cancelled: [] as string[] };
+    const r = await core.maintenance.during(
+      `restoring ${backup_id}`,
+      (report) => {
+        held = report;
+        return core.backups.restore(backup_id, {
+          progress,
+          signal: ctx.signal,
+          importKeys: import_keys,
+          allowOtherInstallation: allow_other_installation,
+          before: async () => {
+            safety = (await core.backups.create({ type: 'safety', signal: ctx.signal })).id;
+          },
+        });
+      },
+      { cancelRunning: cancel_running, signal: ctx.signal, progress: (m) => progress(0, 0, m) },
     );
     // the live chain was kept: the restore's own record follows the rotation records and the rest
     await core.audit.append({
@@ -55,6 +63,8 @@ export const backupRestore = defineTool({
         merged: r.merged.map((m) => m.table),
         users_narrowed: r.users.tightened,
         users_added_disabled: r.users.added_disabled,
+        steps_drained: held.drained,
+        steps_cancelled: held.cancelled,
       },
       outcome: 'restored',
     });
@@ -69,6 +79,7 @@ export const backupRestore = defineTool({
       settings_dir: written.length ? join(dir, 'settings') : null,
       replaced: r.replaced,
       merged: r.merged,
+      maintenance: held,
     };
   },
 });

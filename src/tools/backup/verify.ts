@@ -12,6 +12,7 @@ export const backupVerify = defineTool({
     'reads to the end (not truncated). Use it before relying on a backup; restore does it too. Fails with a ' +
     'clear reason when the archive was altered, cut short or signed with another key. Returns what it holds.',
   role: 'operator',
+  long: true,
   hints: { readOnly: true, destructive: false, idempotent: true, openWorld: false },
   input: z.strictObject({ backup_id: BackupId }),
   output: VerifyReport,

@@ -11,6 +11,7 @@ export const drCheck = defineTool({
     'into a scratch store and passes sanity queries). Stops at the first failing level. Use it daily and before ' +
     "relying on backups. Returns each level's result, the measured RPO and the measured restore time.",
   role: 'operator',
+  long: true,
   hints: { readOnly: false, destructive: false, idempotent: true, openWorld: false },
   input: z.strictObject({
     level: DrLevel.default('restore').describe('How deep to check: exists, verify or restore (all three).'),

@@ -14,6 +14,7 @@ export const drRecover = defineTool({
     'record it in the audit log. Use it after data loss or corruption (dr_check first). Returns each step and ' +
     'whether it passed.',
   role: 'admin',
+  long: true,
   hints: { readOnly: false, destructive: true, idempotent: false, openWorld: false },
   // the restore is what maintenance is for: it runs inside it
   maintenance: 'allowed',
@@ -23,10 +24,15 @@ export const drRecover = defineTool({
     const p = await restorePlan(core, backup, signal);
     return { ...p, steps: [...p.steps, 'then reconnect to the store and run the health gate'] };
   },
-  run: async ({ backup, import_keys, allow_other_installation }, ctx) =>
+  run: async ({ backup, import_keys, allow_other_installation, cancel_running }, ctx) =>
     ctx.core.dr.recover(
       backup,
       { principal: ctx.principal, callId: ctx.callId, tool: 'dr_recover' },
-      { importKeys: import_keys, allowOtherInstallation: allow_other_installation, signal: ctx.signal },
+      {
+        importKeys: import_keys,
+        allowOtherInstallation: allow_other_installation,
+        cancelRunning: cancel_running,
+        signal: ctx.signal,
+      },
     ),
 });

@@ -10,6 +10,7 @@ export const poolClose = defineTool({
     'recorded cancelled), then its workers stop and the pool is closed. Waits for the drain up to ' +
     'pools.drain_timeout_ms. Use dry_run to see what would be stopped. Returns the pool.',
   role: 'operator',
+  long: true,
   hints: { readOnly: false, destructive: true, idempotent: true, openWorld: false },
   scope: 'live',
   cli: { positional: ['pool'] },
@@ -19,5 +20,5 @@ export const poolClose = defineTool({
   }),
   output: PoolSummary,
   plan: ({ pool, force }, { core }) => core.pools.closePlan(pool, force),
-  run: ({ pool, force }, { core }) => core.pools.close(pool, force),
+  run: ({ pool, force }, { core, signal }) => core.pools.close(pool, force, signal),
 });

@@ -11,6 +11,7 @@ export const poolScale = defineTool({
     'step before it exits, so no work is lost. Use it when a pool is exhausted (queue growing at max busy). ' +
     'Returns the pool.',
   role: 'operator',
+  long: true,
   hints: { readOnly: false, destructive: false, idempotent: true, openWorld: false },
   scope: 'live',
   cli: { positional: ['pool'] },
@@ -19,5 +20,5 @@ export const poolScale = defineTool({
     target: ScaleTarget,
   }),
   output: PoolSummary,
-  run: async ({ pool, target }, { core }) => core.pools.scale(pool, target),
+  run: async ({ pool, target }, { core, signal }) => core.pools.scale(pool, target, signal),
 });

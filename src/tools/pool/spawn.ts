@@ -10,9 +10,10 @@ export const poolSpawn = defineTool({
     "unless autoscale is false. Use it when work needs a new pool, or as the runbook's answer to an " +
     'exhausted pool. Fails with conflict if an open pool has the name. Returns the pool with its id.',
   role: 'operator',
+  long: true,
   hints: { readOnly: false, destructive: false, idempotent: false, openWorld: false },
   scope: 'live',
   input: PoolSpawnInput,
   output: PoolSummary,
-  run: async (input, { core }) => core.pools.spawn(input),
+  run: async (input, { core, signal }) => core.pools.spawn(input, signal),
 });

@@ -1,0 +1,82 @@
+import type { Client } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { backupSettings } from '../../test/helpers/backup.js';
+import { admin, operator, testCore } from '../../test/helpers/core.js';
+import { connectInMemory } from '../../test/helpers/mcp-memory.js';
+import { tempDir } from '../../test/helpers/tmp.js';
+import type { Core } from '../core/core.js';
+import type { Principal } from '../core/principal.js';
+
+const Any = z.looseObject({});
+
+/** 2025-11-25 task augmentation over the in-memory transport, on a real embedded store. */
+describe('tools/call as a task (2025-11-25)', () => {
+  let core: Core;
+  let cleanup: () => Promise<void>;
+  const dir = tempDir();
+  const clients: Client[] = [];
+
+  const connect = (principal: Principal) => connectInMemory(core, principal, clients);
+
+  beforeAll(async () => {
+    ({ core, cleanup } = await testCore('sqlite', backupSettings(dir.path)));
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.close();
+    await cleanup();
+    dir.remove();
+  });
+
+  it('advertises tasks and marks long tools taskSupport optional', async () => {
+    const client = await connect(admin);
+    expect(client.getServerCapabilities()).toMatchObject({ tasks: { requests: { tools: { call: {} } } } });
+    const { tools } = await client.listTools();
+    const byName = new Map(tools.map((t) => [t.name, t]));
+    expect(byName.get('backup_create')?.execution).toEqual({ taskSupport: 'optional' });
+    expect(byName.get('auth_list_users')?.execution).toBeUndefined();
+  });
+
+  it('runs backup_create as a task: created at once, then completed with the backup in its result', async () => {
+    const client = await connect(admin);
+    const created = await client.request(
+      {
+        method: 'tools/call',
+        params: { name: 'backup_create', arguments: { type: 'full' }, task: { ttl: 60_000 } },
+      },
+      Any,
+    );
+    const task = (created as { task: { taskId: string; status: string } }).task;
+    expect(task.status).toBe('working');
+    const result = await client.request({ method: 'tasks/result', params: { taskId: task.taskId } }, Any);
+    expect(result).toMatchObject({ structuredContent: { id: expect.any(String) } });
+    const got = await client.request({ method: 'tasks/get', params: { taskId: task.taskId } }, Any);
+    expect(got).toMatchObject({ taskId: task.taskId, status: 'completed', ttl: 60_000 });
+    const list = await client.request({ method: 'tasks/list', params: {} }, Any);
+    expect((list as { tasks: { taskId: string }[] }).tasks.map((t) => t.taskId)).toContain(task.taskId);
+  });
+
+  it("another user's task is unknown to them (-32602)", async () => {
+    const mine = await connect(admin);
+    const created = await mine.request(
+      { method: 'tools/call', params: { name: 'backup_create', arguments: {}, task: {} } },
+      Any,
+    );
+    const id = (created as { task: { taskId: string } }).task.taskId;
+    const other = await connect(operator);
+    await expect(other.request({ method: 'tasks/get', params: { taskId: id } }, Any)).rejects.toMatchObject({
+      code: -32602,
+    });
+    await mine.request({ method: 'tasks/result', params: { taskId: id } }, Any);
+  });
+
+  it('refuses a task for a tool that is not long', async () => {
+    const client = await connect(admin);
+    await expect(
+      client.request(
+        { method: 'tools/call', params: { name: 'auth_list_users', arguments: {}, task: {} } },
+        Any,
+      ),
+    ).rejects.toMatchObject({ code: -32602, message: expect.stringContaining('does not run as a task') });
+  });
+});
