@@ -144,7 +144,11 @@ describe.each(['sqlite', 'postgres'] as const)(
       ] as const) {
         const r = await fetch(`${t.url}${path}`, { method });
         expect(r.status, path).toBe(401);
-        expect(r.headers.get('www-authenticate')).toBe('Bearer realm="mahavishnu"');
+        // RFC 9728: the challenge points to the metadata of the resource (path-suffixed for MCP)
+        const suffix = path === '/mcp' || path === '/sse' ? path : '';
+        expect(r.headers.get('www-authenticate')).toBe(
+          `Bearer realm="mahavishnu", resource_metadata="${t.url}/.well-known/oauth-protected-resource${suffix}"`,
+        );
         expect((await json(r)).error.code).toBe('unauthenticated');
       }
     });

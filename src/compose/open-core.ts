@@ -1,4 +1,5 @@
 import { type Loaded, type LoadOptions, loadConfig } from '../core/config/load.js';
+import { exposureMessage } from '../core/config/settings-file.js';
 import { Core } from '../core/core.js';
 import { createLogger } from '../core/log.js';
 import { migrate } from '../core/sql/migrations.js';
@@ -14,6 +15,8 @@ export async function openCore(
 ): Promise<Core> {
   const loaded = opts.loaded ?? loadConfig(opts);
   const log = createLogger(opts.logLevel ?? loaded.config.log.level);
+  for (const x of loaded.exposed ?? [])
+    log.warn({ file: x.file, mode: x.mode, keys: x.keys }, exposureMessage(x));
   const db = await openDb(loaded.config);
   let cache: Awaited<ReturnType<typeof openCache>>;
   try {

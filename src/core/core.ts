@@ -19,6 +19,7 @@ import { Metrics } from './metrics.js';
 import { PoolMetrics } from './pools/metrics.js';
 import { PoolService } from './pools/service.js';
 import { SigningKeys } from './security/keys.js';
+import { OidcVerifier } from './security/oidc.js';
 import { Tokens } from './security/tokens.js';
 import { ttlSeconds } from './security/ttl.js';
 import type { Db } from './sql/db.js';
@@ -56,7 +57,7 @@ export class Core {
   readonly audit: AuditLog;
   /** Human approvals of destructive calls (docs/approvals.md). */
   readonly approvals: Approvals;
-  readonly health = new Health();
+  readonly health: Health;
   readonly cache: Cache;
   readonly adapters: Adapters;
   /** While active, invoke refuses state-changing tools and pools pause (a restore is running). */
@@ -71,6 +72,8 @@ export class Core {
   readonly tokens: Tokens;
   /** The cached user lookup of every authenticated request. */
   readonly principals: PrincipalCache;
+  /** Access tokens of the external OpenID Connect issuer (oidc.* settings). */
+  readonly oidc = new OidcVerifier(() => this.config.oidc);
   /** Records of tool calls run as durable tasks (src/tools/tasks.ts runs them). */
   readonly tasks: ToolTasks;
   private loaded: Loaded;
@@ -94,7 +97,8 @@ export class Core {
     this.tasks = new ToolTasks(this.db);
     this.audit = new AuditLog(this.db);
     this.approvals = new Approvals(this.db, this.audit, () => this.config.approvals);
-    this.cache = deps.cache ?? new MemoryCache(this.config.cache.max_size, this.config.cache.ttl);
+    this.cache = deps.cache ?? new MemoryCache(this.config.cache.max_size);
+    this.health = new Health({ cache: this.cache, ttlSeconds: () => this.config.cache.health_ttl_s });
     this.adapters = new Adapters(
       deps.connectAdapter ??
         (() => {

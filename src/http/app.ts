@@ -10,6 +10,7 @@ import { bearer, type Env, errorResponse } from './auth.js';
 import { hostGuard } from './guard.js';
 import { metricsResponse, requestMetrics } from './metrics.js';
 import { probes } from './probes.js';
+import { resourceMetadataRoutes } from './resource-metadata.js';
 import type { ServerState } from './state.js';
 
 export interface AppDeps {
@@ -36,6 +37,7 @@ export function createApp({ core, state, mcp, tools }: AppDeps): Hono<Env> {
     () => metricsResponse(core),
   );
   app.get('/.well-known/jwks.json', async (c) => c.json(await core.keys.jwks()));
+  resourceMetadataRoutes(app, core);
 
   const guard = hostGuard(() => core.config.server);
   const limit = bodyLimit({

@@ -3,6 +3,7 @@ import { clientSafeError } from '../core/client-safe.js';
 import type { Core } from '../core/core.js';
 import { AppError, httpStatus, isAppError } from '../core/errors.js';
 import type { Principal, Transport } from '../core/principal.js';
+import { challenge } from './resource-metadata.js';
 
 export type Env = { Variables: { principal: Principal } };
 
@@ -12,8 +13,6 @@ export function errorResponse(c: Context, e: AppError, headers: Record<string, s
   const err = clientSafeError(e);
   return c.json({ ok: false, error: err.toJSON() }, httpStatus[err.code] as 400, headers);
 }
-
-const quoted = (s: string) => s.replace(/["\\]/g, "'");
 
 /**
  * Bearer authentication on every request (not only at session start): the token's signature,
@@ -30,21 +29,20 @@ export function bearer(core: Core, transport: Transport): MiddlewareHandler<Env>
           'unauthenticated',
           'this endpoint needs `Authorization: Bearer <token>`; mint one with `mahavishnu auth create-token --username NAME`',
         ),
-        { 'www-authenticate': 'Bearer realm="mahavishnu"' },
+        { 'www-authenticate': challenge(c, core) },
       );
     }
     let principal: Principal;
     try {
-      principal = await core.tokens.principal(m[1]!, transport);
+      // an access token of the configured OpenID Connect issuer, or one mahavishnu minted
+      principal = (await core.oidc.claims(m[1]!))
+        ? await core.oidc.principal(m[1]!, transport)
+        : await core.tokens.principal(m[1]!, transport);
     } catch (e) {
       const err = isAppError(e) ? e : new AppError('unavailable', 'the token cannot be checked now; retry');
       if (!isAppError(e)) core.log.warn({ err: e }, 'token check failed');
       const headers: Record<string, string> =
-        err.code === 'unauthenticated'
-          ? {
-              'www-authenticate': `Bearer realm="mahavishnu", error="invalid_token", error_description="${quoted(err.message)}"`,
-            }
-          : {};
+        err.code === 'unauthenticated' ? { 'www-authenticate': challenge(c, core, err.message) } : {};
       return errorResponse(c, err, headers);
     }
     c.set('principal', principal);

@@ -8,6 +8,7 @@ import { type Principal, roleAllows } from '../core/principal.js';
 import { redact } from '../core/redact.js';
 import { approvalGate } from './approval-gate.js';
 import { auditRefusal } from './audit-refusal.js';
+import { bootstrapAllowed } from './bootstrap.js';
 import type { AnyTool, ClientChannel, Progress, ToolContext } from './define.js';
 import { parseInput } from './parse-input.js';
 import { policyBlocks } from './policy.js';
@@ -52,7 +53,8 @@ export async function invoke<T extends AnyTool>(
   const audits = !tool.hints.readOnly || core.config.audit.read_calls;
   try {
     const blocked = policyBlocks(tool, core.config.policy);
-    if (blocked) throw new AppError('forbidden', `tool ${tool.name} is not served: ${blocked}`);
+    if (blocked && !(await bootstrapAllowed(tool, rawInput, principal, core)))
+      throw new AppError('forbidden', `tool ${tool.name} is not served: ${blocked}`);
     if (!roleAllows(principal.role, tool.role)) {
       throw new AppError(
         'forbidden',

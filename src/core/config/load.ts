@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { AppError } from '../errors.js';
 import { type Config, ConfigSchema } from './schema.js';
+import { type ExposedSettings, readSettingsFile, secretKeysIn } from './settings-file.js';
 import { describeIssues } from './zod-issues.js';
 
 /**
@@ -22,6 +23,8 @@ export interface Loaded {
   /** Files actually read, in order. */
   sources: string[];
   dir: string;
+  /** Files that hold secrets and are readable by group or others (a warning at start, a validate-production failure). */
+  exposed?: ExposedSettings[];
 }
 
 type Tree = Record<string, unknown>;
@@ -35,13 +38,21 @@ function merge(base: Tree, over: Tree): Tree {
   return out;
 }
 
-function readYaml(path: string, problems: string[]): Tree {
+function readYaml(path: string, problems: string[], exposed: ExposedSettings[]): Tree {
+  const read = readSettingsFile(path);
+  if ('problem' in read) {
+    problems.push(read.problem);
+    return {};
+  }
   try {
-    const doc = parseYaml(readFileSync(path, 'utf8')) ?? {};
+    const doc = parseYaml(read.text) ?? {};
     if (!isTree(doc)) {
       problems.push(`${path}: the top level must be a mapping of groups (server:, database:, …)`);
       return {};
     }
+    const keys = secretKeysIn(doc);
+    if (keys.length > 0 && (read.mode & 0o077) !== 0)
+      exposed.push({ file: path, mode: read.mode.toString(8), keys });
     return doc;
   } catch (e) {
     problems.push(`${path}: ${(e as Error).message.split('\n')[0]}`);
@@ -92,6 +103,7 @@ export function tryLoadConfig(opts: LoadOptions = {}): { loaded?: Loaded; proble
   const dir = configDir(opts);
   const problems: string[] = [];
   const sources: string[] = [];
+  const exposed: ExposedSettings[] = [];
   let tree: Tree = {};
   const files = opts.file
     ? [resolve(opts.file)]
@@ -102,13 +114,13 @@ export function tryLoadConfig(opts: LoadOptions = {}): { loaded?: Loaded; proble
       continue;
     }
     sources.push(f);
-    tree = merge(tree, readYaml(f, problems));
+    tree = merge(tree, readYaml(f, problems, exposed));
   }
   tree = merge(tree, fromEnv(env));
   const parsed = ConfigSchema.safeParse(tree);
   if (!parsed.success) problems.push(...describeIssues(ConfigSchema, parsed.error));
   if (problems.length > 0 || !parsed.success) return { problems };
-  return { loaded: { config: parsed.data, sources, dir }, problems };
+  return { loaded: { config: parsed.data, sources, dir, exposed }, problems };
 }
 
 export function loadConfig(opts: LoadOptions = {}): Loaded {

@@ -86,11 +86,29 @@ export const DatabaseConfig = group({
 });
 
 export const CacheConfig = group({
-  enabled: z.boolean().default(true).describe('Cache component checks and reads.'),
-  backend: z.enum(['memory', 'redis']).default('memory').describe('memory (in-process LRU) or redis.'),
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe('false: the in-process cache even when backend is redis (replicas then share nothing).'),
+  backend: z
+    .enum(['memory', 'redis'])
+    .default('memory')
+    .describe('memory (in-process LRU) or redis (shared by every replica and the CLI).'),
   redis_url: z.string().default('redis://127.0.0.1:6379').describe('Redis URL when backend is redis.'),
-  ttl: z.number().int().min(1).default(3600).describe('Default entry lifetime, seconds.'),
-  max_size: z.number().int().min(1).default(1000).describe('Most entries in the in-memory cache.'),
+  max_size: z
+    .number()
+    .int()
+    .min(1)
+    .default(1000)
+    .describe('Most entries in the in-memory cache (least recently used go first); memory backend only.'),
+  health_ttl_s: z
+    .number()
+    .min(0)
+    .default(2)
+    .describe(
+      'Seconds a component check result is reused by /health/components, mahavishnu://health and the prompts; ' +
+        'shared ones (backup_storage) through the cache, so with redis one replica checks for all. 0: check on every read.',
+    ),
   key_prefix: z
     .string()
     .default('mahavishnu:')
@@ -368,6 +386,57 @@ export const PoolsConfig = group({
     .describe('How long `pool close` and shutdown wait for running steps to finish.'),
 });
 
+/**
+ * Access tokens from an external OpenID Connect issuer, besides the ones mahavishnu mints
+ * (docs/server.md, "Authorization"). Off while issuer is empty.
+ */
+export const OidcConfig = z
+  .strictObject({
+    issuer: z
+      .string()
+      .default('')
+      .describe(
+        'The `iss` of accepted external access tokens (e.g. https://login.example.com/realms/ops); empty: only tokens mahavishnu mints are accepted.',
+      ),
+    audience: z
+      .string()
+      .default('')
+      .describe(
+        'The `aud` such a token must carry, naming this server (e.g. its /mcp URL); a token for any other audience is refused (no token passthrough).',
+      ),
+    jwks_url: z
+      .string()
+      .default('')
+      .describe(
+        "The issuer's signing keys (JWKS URL); empty: jwks_uri of <issuer>/.well-known/openid-configuration.",
+      ),
+    role_claim: z
+      .string()
+      .default('roles')
+      .describe('The claim (a string or a list) whose values map to a role.'),
+    role_map: z
+      .record(z.string(), Role)
+      .default({})
+      .describe(
+        'Claim value → role (viewer, operator, admin); the highest mapped value wins; a token with none is refused.',
+      ),
+    username_claim: z
+      .string()
+      .default('preferred_username')
+      .describe('The claim that names the caller in the audit log (falls back to sub).'),
+    resource: z
+      .string()
+      .default('')
+      .describe(
+        'The public URL of /mcp, advertised as the protected resource (RFC 9728); empty: from the request.',
+      ),
+  })
+  .refine((o) => !o.issuer || o.audience, {
+    path: ['audience'],
+    message: 'set oidc.audience (the audience tokens for this server carry) when oidc.issuer is set',
+  })
+  .prefault({});
+
 export const ConfigSchema = z.strictObject({
   server: ServerConfig,
   data: DataConfig,
@@ -384,6 +453,7 @@ export const ConfigSchema = z.strictObject({
   dr: DrConfig,
   workflows: WorkflowsConfig,
   pools: PoolsConfig,
+  oidc: OidcConfig,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

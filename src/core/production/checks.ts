@@ -1,5 +1,6 @@
 import { tryLoadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { exposureMessage } from '../config/settings-file.js';
 import type { Core } from '../core.js';
 import { currentSchemaVersion, SCHEMA_VERSION } from '../sql/migrations.js';
 import type { CheckResult } from './schemas.js';
@@ -23,6 +24,14 @@ function settingsValid(core: Core): CheckResult {
   const { loaded, problems } = tryLoadConfig({ dir: core.settings.dir });
   if (!loaded) return fail('settings_valid', `settings on disk are not valid: ${problems.join('; ')}`);
   return pass('settings_valid', `settings parse and validate (${loaded.sources.length} file(s) read)`);
+}
+
+/** Settings files that hold secrets must be readable by their owner only. */
+function settingsPermissions(core: Core): CheckResult {
+  const { loaded } = tryLoadConfig({ dir: core.settings.dir });
+  const exposed = loaded?.exposed ?? [];
+  if (exposed.length > 0) return fail('settings_permissions', exposed.map(exposureMessage).join('; '));
+  return pass('settings_permissions', 'no settings file with secrets is readable by group or others');
 }
 
 /**
@@ -172,6 +181,7 @@ export async function validateProduction(core: Core): Promise<CheckResult[]> {
   const c = core.config;
   return [
     settingsValid(core),
+    settingsPermissions(core),
     httpAuth(c),
     await secrets(core).catch((e) => fail('secrets', `could not be checked: ${(e as Error).message}`)),
     ...(await stateStore(core)),
