@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../src/core/core.js';
 import { Health } from '../src/core/health/health.js';
@@ -6,6 +5,7 @@ import { toolByName } from '../src/tools/index.js';
 import { invoke } from '../src/tools/invoke.js';
 import { admin, testCore } from './helpers/core.js';
 import { type TcpProxy, tcpProxy } from './helpers/proxy.js';
+import { redisCache } from './helpers/redis.js';
 import { waitFor } from './helpers/wait.js';
 
 /** A core whose cache is Redis behind a proxy that can make Redis "go away". */
@@ -18,11 +18,7 @@ describe('the cache component with Redis', () => {
   beforeAll(async () => {
     proxy = await tcpProxy('127.0.0.1', 6379);
     ({ core, cleanup } = await testCore('sqlite', {
-      cache: {
-        backend: 'redis',
-        redis_url: `redis://127.0.0.1:${proxy.port}`,
-        key_prefix: `mv-test-${randomBytes(6).toString('hex')}:`,
-      },
+      cache: redisCache({}, `redis://127.0.0.1:${proxy.port}`),
     }));
   });
   afterAll(async () => {
@@ -33,7 +29,7 @@ describe('the cache component with Redis', () => {
   it('is healthy with Redis up, and works', async () => {
     await waitFor('the cache to be healthy', async () => (await cacheHealth()).status === 'healthy');
     expect(await cacheHealth()).toMatchObject({ critical: false, details: { backend: 'redis' } });
-    await core.cache.set('k', 'v');
+    await core.cache.set('k', 'v', 60);
     expect(await core.cache.get('k')).toBe('v');
   });
 

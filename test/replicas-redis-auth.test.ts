@@ -1,40 +1,29 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase } from './helpers/pg.js';
-import { bearer, startTestServer, type TestServer } from './helpers/server.js';
+import { twoReplicas } from './helpers/redis.js';
+import { bearer, type TestServer } from './helpers/server.js';
 import { waitFor } from './helpers/wait.js';
 
 /**
  * Two replicas on one PostgreSQL and one Redis: the principal lookup is cached in Redis, and a
- * change made through one replica deletes the entry there, so the other refuses the user well
- * within the cache ttl (30 s here), not when its entry expires.
+ * change made through one replica (a revocation, disable-user, enable-user: the users domain's
+ * change event) deletes the entry there, so the other sees it well within the cache ttl (30 s
+ * here), not when its entry expires.
  */
 describe('two replicas sharing the principal cache in Redis', () => {
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
   let a: TestServer;
   let b: TestServer;
+  let stop: () => Promise<void>;
   const TTL_S = 30;
 
   beforeAll(async () => {
-    db = await freshDatabase();
-    const settings = {
-      database: { url: db.url },
-      cache: {
-        backend: 'redis',
-        redis_url: 'redis://127.0.0.1:6379',
-        key_prefix: `mv-test-${randomBytes(6).toString('hex')}:`,
-      },
+    ({ a, b, stop } = await twoReplicas({
       auth: { principal_cache_ttl_s: TTL_S },
       // the shared principal cache is what is tested here; approvals are (test/approvals*.test.ts)
       approvals: { enabled: false },
-    };
-    a = await startTestServer(settings);
-    b = await startTestServer(settings);
+    }));
   });
   afterAll(async () => {
-    await b?.stop();
-    await a?.stop();
-    await db?.drop();
+    await stop?.();
   });
 
   const call = async (server: TestServer, token: string, tool: string, input: unknown = {}) =>
@@ -63,5 +52,31 @@ describe('two replicas sharing the principal cache in Redis', () => {
     );
     expect(Date.now() - started).toBeLessThan(TTL_S * 1000);
     expect((await call(b, root, 'pool_list')).status).toBe(200);
+  });
+  it('a user disabled through one replica is refused by the other within the cache ttl; enabled through it, accepted by the first', async () => {
+    const dan = await a.tokenFor('operator', 'dan');
+    const root = await b.tokenFor('admin', 'root2');
+    expect((await call(a, dan, 'pool_list')).status).toBe(200);
+    expect((await call(b, dan, 'pool_list')).status).toBe(200);
+    // b holds dan's lookup, fresh for 30 s: only the users domain's change event can end that early
+    expect(await b.core.cache.get('principal:dan')).toBeDefined();
+
+    const r = await call(a, root, 'auth_disable_user', { username: 'dan' });
+    expect(r.status, await r.clone().text()).toBe(200);
+    const started = Date.now();
+    await waitFor(
+      'replica b to refuse dan',
+      async () => (await call(b, dan, 'pool_list')).status === 401,
+      10_000,
+    );
+    expect(Date.now() - started).toBeLessThan(TTL_S * 1000);
+    expect((await call(a, dan, 'pool_list')).status).toBe(401);
+
+    expect((await call(b, root, 'auth_enable_user', { username: 'dan' })).status).toBe(200);
+    await waitFor(
+      'replica a to accept dan again',
+      async () => (await call(a, dan, 'pool_list')).status === 200,
+      10_000,
+    );
   });
 });

@@ -57,7 +57,7 @@ export class Core {
   readonly audit: AuditLog;
   /** Human approvals of destructive calls (docs/approvals.md). */
   readonly approvals: Approvals;
-  readonly health = new Health();
+  readonly health: Health;
   readonly cache: Cache;
   readonly adapters: Adapters;
   /** While active, invoke refuses state-changing tools and pools pause (a restore is running). */
@@ -97,7 +97,8 @@ export class Core {
     this.tasks = new ToolTasks(this.db);
     this.audit = new AuditLog(this.db);
     this.approvals = new Approvals(this.db, this.audit, () => this.config.approvals);
-    this.cache = deps.cache ?? new MemoryCache(this.config.cache.max_size, this.config.cache.ttl);
+    this.cache = deps.cache ?? new MemoryCache(this.config.cache.max_size);
+    this.health = new Health({ cache: this.cache, ttlSeconds: () => this.config.cache.health_ttl_s });
     this.adapters = new Adapters(
       deps.connectAdapter ??
         (() => {

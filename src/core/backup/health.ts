@@ -6,6 +6,8 @@ export function registerBackupHealth(health: Health, backups: Backups, rpoHours:
   health.register({
     name: 'backup_storage',
     critical: false,
+    // the bucket (or folder) and the catalog are the same from every replica: one listing serves all
+    shared: true,
     check: async () => {
       const blob = await backups.blob();
       const reach = await blob.check();

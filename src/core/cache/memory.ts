@@ -9,10 +9,7 @@ export class MemoryCache implements Cache {
   readonly location = 'memory';
   private readonly entries = new Map<string, { value: string; expires: number }>();
 
-  constructor(
-    private readonly maxSize = 1000,
-    private readonly ttlSeconds = 3600,
-  ) {}
+  constructor(private readonly maxSize = 1000) {}
 
   get size(): number {
     return this.entries.size;
@@ -27,7 +24,7 @@ export class MemoryCache implements Cache {
     return e.value;
   }
 
-  async set(key: string, value: string, ttlSeconds = this.ttlSeconds): Promise<void> {
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
     this.entries.delete(key);
     this.entries.set(key, { value, expires: Date.now() + ttlSeconds * 1000 });
     this.evict();

@@ -41,6 +41,15 @@ describe('settings', () => {
     );
   });
 
+  it('says what replaced a removed key (cache.ttl)', () => {
+    const f = join(tmp.path, 'old.yaml');
+    writeFileSync(f, 'cache:\n  ttl: 3600\n  max_size: 1000\n');
+    const { problems } = tryLoadConfig({ file: f, env: {} });
+    expect(problems).toEqual([
+      expect.stringMatching(/^cache\.ttl: removed: .*cache\.health_ttl_s.*delete the line$/),
+    ]);
+  });
+
   it('reports a YAML syntax error with the file name', () => {
     const f = join(tmp.path, 'broken.yaml');
     writeFileSync(f, 'server: [unclosed\n');

@@ -86,11 +86,29 @@ export const DatabaseConfig = group({
 });
 
 export const CacheConfig = group({
-  enabled: z.boolean().default(true).describe('Cache component checks and reads.'),
-  backend: z.enum(['memory', 'redis']).default('memory').describe('memory (in-process LRU) or redis.'),
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe('false: the in-process cache even when backend is redis (replicas then share nothing).'),
+  backend: z
+    .enum(['memory', 'redis'])
+    .default('memory')
+    .describe('memory (in-process LRU) or redis (shared by every replica and the CLI).'),
   redis_url: z.string().default('redis://127.0.0.1:6379').describe('Redis URL when backend is redis.'),
-  ttl: z.number().int().min(1).default(3600).describe('Default entry lifetime, seconds.'),
-  max_size: z.number().int().min(1).default(1000).describe('Most entries in the in-memory cache.'),
+  max_size: z
+    .number()
+    .int()
+    .min(1)
+    .default(1000)
+    .describe('Most entries in the in-memory cache (least recently used go first); memory backend only.'),
+  health_ttl_s: z
+    .number()
+    .min(0)
+    .default(2)
+    .describe(
+      'Seconds a component check result is reused by /health/components, mahavishnu://health and the prompts; ' +
+        'shared ones (backup_storage) through the cache, so with redis one replica checks for all. 0: check on every read.',
+    ),
   key_prefix: z
     .string()
     .default('mahavishnu:')

@@ -53,6 +53,12 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
 export const formatPath = (path: readonly PropertyKey[]) =>
   path.length === 0 ? '(root)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.');
 
+/** Keys that were settings once, with what to do instead (a file written for an older build says so). */
+const REMOVED: Record<string, string> = {
+  'cache.ttl':
+    'removed: every cached value has its own lifetime (auth.principal_cache_ttl_s, cache.health_ttl_s, approvals.session_seconds); delete the line',
+};
+
 /** One line per problem: key path, what is wrong, and how to fix it. */
 export function describeIssues(schema: z.ZodType, error: z.ZodError): string[] {
   const lines: string[] = [];
@@ -62,6 +68,10 @@ export function describeIssues(schema: z.ZodType, error: z.ZodError): string[] {
       for (const key of issue.keys) {
         const guess = closest(key, allowed);
         const where = formatPath([...issue.path, key]);
+        if (REMOVED[where]) {
+          lines.push(`${where}: ${REMOVED[where]}`);
+          continue;
+        }
         lines.push(
           `${where}: unknown key${guess ? ` (did you mean "${guess}"?)` : ''}; allowed keys: ${allowed.join(', ') || 'none'}`,
         );

@@ -1,3 +1,4 @@
+import type { Cache } from '../cache/cache.js';
 import type { HealthStatus } from './schemas.js';
 
 export interface ComponentResult {
@@ -19,7 +20,22 @@ export interface ComponentCheck {
   name: string;
   /** A critical component's status decides the overall status; others can only degrade it. */
   critical: boolean;
+  /**
+   * The result is the same seen from any replica (a shared dependency read the same way, e.g.
+   * backup storage): it is cached through the cache port, so with Redis one replica's check
+   * answers for all within the ttl. Without it the result describes this process (its
+   * connections, breakers, workers) and is cached in this process only.
+   */
+  shared?: boolean;
   check: (signal: AbortSignal) => Promise<ComponentResult>;
+}
+
+export interface HealthOptions {
+  /** Where shared results are kept (Redis: every replica); without it they stay in this process. */
+  cache?: Cache;
+  /** Seconds a result is reused (cache.health_ttl_s); 0 checks on every read. */
+  ttlSeconds?: () => number;
+  timeoutMs?: number;
 }
 
 const RANK: Record<HealthStatus, number> = { healthy: 0, degraded: 1, unhealthy: 2 };
@@ -27,26 +43,32 @@ export const worst = (a: HealthStatus, b: HealthStatus): HealthStatus => (RANK[a
 
 /**
  * Every domain registers its components here (the state store, the cache, backup storage, each
- * breaker, each pool). Results are cached for `ttlMs` so a probe storm does not become a database
- * storm; a check that takes longer than `timeoutMs` is unhealthy.
+ * breaker, each pool). A result is reused for the ttl (cache.health_ttl_s) so a probe storm does
+ * not become a database or S3 storm: in this process (concurrent reads share one check in
+ * flight), and for shared components through the cache port too. A check that takes longer than
+ * the timeout is unhealthy.
  */
 export class Health {
   private readonly checks = new Map<string, ComponentCheck>();
-  private cache: { at: number; value: Promise<ComponentHealth[]> } | undefined;
+  private readonly recent = new Map<string, { at: number; value: Promise<ComponentHealth> }>();
+  private readonly cache: Cache | undefined;
+  private readonly ttlSeconds: () => number;
+  private readonly timeoutMs: number;
 
-  constructor(
-    private readonly ttlMs = 2000,
-    private readonly timeoutMs = 3000,
-  ) {}
+  constructor(options: HealthOptions = {}) {
+    this.cache = options.cache;
+    this.ttlSeconds = options.ttlSeconds ?? (() => 2);
+    this.timeoutMs = options.timeoutMs ?? 3000;
+  }
 
   register(check: ComponentCheck): void {
     this.checks.set(check.name, check);
-    this.cache = undefined;
+    this.recent.delete(check.name);
   }
 
   unregister(name: string): void {
     this.checks.delete(name);
-    this.cache = undefined;
+    this.recent.delete(name);
   }
 
   names(): string[] {
@@ -80,13 +102,42 @@ export class Health {
     };
   }
 
-  /** Check every component (or return the cached result younger than ttl). */
+  /** Every component's result: reused while younger than the ttl, unless `fresh`. */
   async components(fresh = false): Promise<ComponentHealth[]> {
-    const now = Date.now();
-    if (!fresh && this.cache && now - this.cache.at < this.ttlMs) return this.cache.value;
-    const value = Promise.all([...this.checks.values()].map((c) => this.runOne(c)));
-    this.cache = { at: now, value };
+    return Promise.all([...this.checks.values()].map((c) => this.result(c, fresh)));
+  }
+
+  private async result(c: ComponentCheck, fresh: boolean): Promise<ComponentHealth> {
+    const ttlMs = this.ttlSeconds() * 1000;
+    if (!fresh && ttlMs > 0) {
+      const mine = this.recent.get(c.name);
+      if (mine && Date.now() - mine.at < ttlMs) return mine.value;
+      const theirs = c.shared ? await this.readShared(c.name, ttlMs) : undefined;
+      if (theirs) {
+        this.recent.set(c.name, { at: Date.parse(theirs.checked_at), value: Promise.resolve(theirs) });
+        return theirs;
+      }
+    }
+    const value = this.runOne(c);
+    this.recent.set(c.name, { at: Date.now(), value });
+    if (c.shared && ttlMs > 0 && this.cache) {
+      const r = await value;
+      // Redis expires whole seconds; the reader checks the age itself
+      await this.cache.set(this.key(c.name), JSON.stringify(r), Math.ceil(ttlMs / 1000)).catch(() => {});
+    }
     return value;
+  }
+
+  private key(name: string): string {
+    return `health:${name}`;
+  }
+
+  /** Another replica's (or this one's) result, if younger than the ttl; a cache that is away is a miss. */
+  private async readShared(name: string, ttlMs: number): Promise<ComponentHealth | undefined> {
+    const raw = await this.cache?.get(this.key(name)).catch(() => undefined);
+    if (!raw) return undefined;
+    const r = JSON.parse(raw) as ComponentHealth;
+    return Date.now() - Date.parse(r.checked_at) < ttlMs ? r : undefined;
   }
 
   /** Overall: the worst critical status; a non-critical component can make it at most degraded. */

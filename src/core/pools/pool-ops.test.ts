@@ -124,7 +124,7 @@ describe.each(['sqlite', 'postgres'] as const)('pool operations on %s', (kind) =
     expect(s1).toMatchObject({ pool_id: to.id, pool: 'rescue' });
     const rows = await core.db.query<{ pool_id: string; state: string }>(
       'SELECT pool_id, state FROM workflow_steps WHERE run_id = $1 ORDER BY idx',
-      [order[0]],
+      [order[0]!],
     );
     expect(rows).toEqual([
       { pool_id: to.id, state: 'queued' },

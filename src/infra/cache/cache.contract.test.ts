@@ -10,17 +10,17 @@ const prefix = () => `mv-test-${randomBytes(6).toString('hex')}:`;
 
 /** The same behaviour from every cache implementation. */
 describe.each([
-  ['memory', () => new MemoryCache(100, 60)],
-  ['redis', () => new RedisCache({ url: 'redis://127.0.0.1:6379', ttlSeconds: 60, prefix: prefix() })],
+  ['memory', () => new MemoryCache(100)],
+  ['redis', () => new RedisCache({ url: 'redis://127.0.0.1:6379', prefix: prefix() })],
 ] as const)('cache contract: %s', (_kind, make) => {
   const cache: Cache = make();
   afterAll(() => cache.close());
 
   it('stores, reads, overwrites and deletes a value', async () => {
     expect(await cache.get('a')).toBeUndefined();
-    await cache.set('a', 'one');
+    await cache.set('a', 'one', 60);
     expect(await cache.get('a')).toBe('one');
-    await cache.set('a', 'two');
+    await cache.set('a', 'two', 60);
     expect(await cache.get('a')).toBe('two');
     await cache.delete('a');
     expect(await cache.get('a')).toBeUndefined();
@@ -48,7 +48,7 @@ describe.each([
 
   it('answers a ping and keeps working after reconnect', async () => {
     expect(await cache.ping()).toBeGreaterThanOrEqual(0);
-    await cache.set('kept', 'v');
+    await cache.set('kept', 'v', 60);
     await cache.reconnect();
     await waitFor('the kept key', async () => (await cache.get('kept')) === 'v');
   });
@@ -56,11 +56,11 @@ describe.each([
 
 describe('memory cache', () => {
   it('evicts the least recently used entry beyond max_size', async () => {
-    const c = new MemoryCache(2, 60);
-    await c.set('a', '1');
-    await c.set('b', '2');
+    const c = new MemoryCache(2);
+    await c.set('a', '1', 60);
+    await c.set('b', '2', 60);
     await c.get('a');
-    await c.set('c', '3');
+    await c.set('c', '3', 60);
     expect(await c.get('b')).toBeUndefined();
     expect(await c.get('a')).toBe('1');
     expect(await c.get('c')).toBe('3');
@@ -78,9 +78,9 @@ describe('redis cache when Redis goes away', () => {
 
   it('fails fast with unavailable while Redis is away and recovers by itself', async () => {
     proxy = await tcpProxy('127.0.0.1', 6379);
-    cache = new RedisCache({ url: `redis://127.0.0.1:${proxy.port}`, ttlSeconds: 60, prefix: prefix() });
+    cache = new RedisCache({ url: `redis://127.0.0.1:${proxy.port}`, prefix: prefix() });
     await waitFor('a ping', async () => (await cache.ping()) >= 0);
-    await cache.set('k', 'v');
+    await cache.set('k', 'v', 60);
     await proxy.cut();
     // the client notices the reset connection on its own; from then on every call is refused
     await waitFor('the cache to reconnect', () =>

@@ -8,7 +8,7 @@ export async function openCache(config: Config): Promise<Cache> {
   if (c.enabled && c.backend === 'redis') {
     // loaded on use: ioredis costs every start ~60 ms of imports, and most run the memory cache
     const { RedisCache } = await import('./redis.js');
-    return new RedisCache({ url: c.redis_url, ttlSeconds: c.ttl, prefix: c.key_prefix });
+    return new RedisCache({ url: c.redis_url, prefix: c.key_prefix });
   }
-  return new MemoryCache(c.max_size, c.ttl);
+  return new MemoryCache(c.max_size);
 }

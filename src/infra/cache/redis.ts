@@ -4,7 +4,6 @@ import { AppError } from '../../core/errors.js';
 
 export interface RedisCacheOptions {
   url: string;
-  ttlSeconds: number;
   /** Prepended to every key (several deployments or tests can share one Redis). */
   prefix?: string;
 }
@@ -65,7 +64,7 @@ export class RedisCache implements Cache {
     return this.call('get', async (c) => (await c.get(key)) ?? undefined);
   }
 
-  async set(key: string, value: string, ttlSeconds = this.opts.ttlSeconds): Promise<void> {
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
     await this.call('set', (c) => c.set(key, value, 'EX', ttlSeconds));
   }
 
