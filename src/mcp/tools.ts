@@ -19,8 +19,8 @@ export function describeTool(tool: Tool): McpTool {
     description: tool.description,
     inputSchema: schema.input as McpTool['inputSchema'],
     outputSchema: schema.output as McpTool['outputSchema'],
+    // the title once, at the top (annotations.title is the older place for the same text)
     annotations: {
-      title: tool.title,
       readOnlyHint: tool.hints.readOnly,
       destructiveHint: tool.hints.destructive,
       idempotentHint: tool.hints.idempotent,

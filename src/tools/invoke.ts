@@ -5,11 +5,11 @@ import type { Core } from '../core/core.js';
 import { AppError, isAppError } from '../core/errors.js';
 import { planOf } from '../core/plan.js';
 import { type Principal, roleAllows } from '../core/principal.js';
-import { redact } from '../core/redact.js';
 import { approvalGate } from './approval-gate.js';
-import { auditRefusal } from './audit-refusal.js';
+import { auditRefusal, bounded } from './audit-refusal.js';
 import { bootstrapAllowed } from './bootstrap.js';
 import type { AnyTool, ClientChannel, Progress, ToolContext } from './define.js';
+import { checkInputLimits } from './input-limits.js';
 import { parseInput } from './parse-input.js';
 import { policyBlocks } from './policy.js';
 
@@ -62,6 +62,7 @@ export async function invoke<T extends AnyTool>(
           `Use a token of a user with that role (an admin can run: mahavishnu auth create-user --username NAME --role ${tool.role}).`,
       );
     }
+    checkInputLimits(rawInput, tool.name);
     input = parseInput(
       tool.input,
       rawInput,
@@ -77,7 +78,13 @@ export async function invoke<T extends AnyTool>(
     }
     if (audits) {
       try {
-        await core.audit.append({ callId, phase: 'begin', principal, tool: tool.name, input: redact(input) });
+        await core.audit.append({
+          callId,
+          phase: 'begin',
+          principal,
+          tool: tool.name,
+          input: bounded(input),
+        });
         audited = true;
       } catch (e) {
         core.log.error({ err: e, tool: tool.name, callId }, 'audit write failed; call refused');
@@ -159,7 +166,7 @@ async function finish(
         phase: 'end',
         principal,
         tool: tool.name,
-        input: redact(input),
+        input: bounded(input),
         outcome: outcome === 'ok' ? 'ok' : 'error',
         ...(outcome === 'ok' ? {} : { errorCode: outcome }),
       })
