@@ -8,6 +8,7 @@ import { invoke } from '../tools/invoke.js';
 import { toolJsonSchema } from '../tools/json-schema.js';
 import { servedTools } from '../tools/policy.js';
 import { mcpError } from './errors.js';
+import { narrator } from './narrate.js';
 import { registerTaskHandlers, startTask, TASK_CAPABILITIES, taskRequest } from './tasks.js';
 
 /** The MCP description of a tool: title, description, strict schemas and all four hints. */
@@ -118,6 +119,8 @@ export function registerTools(
       )) as CallToolResult;
     let last = Number.NEGATIVE_INFINITY;
     let sent: Promise<void> = Promise.resolve();
+    // long tools also tell the client in log messages (at the level it set)
+    const narrate = tool.long ? narrator(client, tool.name) : undefined;
     try {
       const result = await invoke(tool, request.params.arguments ?? {}, {
         core,
@@ -125,6 +128,7 @@ export function registerTools(
         signal: extra.mcpReq.signal,
         client,
         progress: (p) => {
+          narrate?.progress(p);
           if (token === undefined) return;
           // progress must increase; drop reports that do not
           if (p.progress <= last) return;
@@ -137,6 +141,7 @@ export function registerTools(
           );
         },
       });
+      narrate?.ended();
       await sent;
       // The SDK client runs notification handlers a microtask late but handles a response at
       // once, dropping progress that arrives in the same read as the result; a macrotask gap
@@ -144,6 +149,7 @@ export function registerTools(
       if (last !== Number.NEGATIVE_INFINITY) await new Promise((r) => setImmediate(r));
       return toolResult(tool, result);
     } catch (e) {
+      narrate?.ended(e as AppError);
       // a cancelled call gets no response (the spec says so): close its stream instead of leaving
       // the client's request open (Streamable HTTP sessions; other transports have no stream)
       if (extra.mcpReq.signal.aborted) extra.http?.closeSSE?.();
