@@ -21,7 +21,7 @@ describe('MCP tasks, spec 2026-07-28 (tasks extension)', () => {
   const dir = tempDir();
   let t: TestServer;
   const clients: ModernClient[] = [];
-  async function connect(extensions: Record<string, object>) {
+  async function connect(extensions: Record<string, Record<string, never>>) {
     const client = new ModernClient(
       { name: 'modern-tasks', version: '1.0.0' },
       { versionNegotiation: { mode: 'auto' }, capabilities: { extensions } },
