@@ -22,9 +22,10 @@ export interface CallOptions {
   client?: ClientChannel;
 }
 
-const commandOf = (tool: AnyTool) => `mahavishnu ${tool.cliPath.join(' ')}`;
-
 /**
+ * Error texts name tools as MCP and HTTP callers know them (`pool_update`, or a call with its
+ * arguments as JSON); the CLI shows the same text with its commands (src/cli/error-text.ts).
+ *
  * The only door into the core: policy, role, strict input, run (or plan), output check, and the
  * metrics, log line and audit record of every call. Errors leave as AppError only. The result is
  * typed by the tool's output schema (with the dry-run plan for destructive tools).
@@ -59,7 +60,7 @@ export async function invoke<T extends AnyTool>(
       throw new AppError(
         'forbidden',
         `tool ${tool.name} needs role ${tool.role} or higher; ${principal.username} has role ${principal.role}. ` +
-          `Use a token of a user with that role (an admin can run: mahavishnu auth create-user --username NAME --role ${tool.role}).`,
+          `Use a token of a user with that role (an admin can create one: \`auth_create_user {"username":"NAME","role":"${tool.role}"}\`).`,
       );
     }
     checkInputLimits(rawInput, tool.name);
@@ -67,7 +68,7 @@ export async function invoke<T extends AnyTool>(
       tool.input,
       rawInput,
       tool.name,
-      `See the tool's input schema or \`${commandOf(tool)} --help\``,
+      `The input schema of \`${tool.name}\` lists every field`,
     ) as Record<string, unknown>;
     await approvalGate(tool, input, ctx);
     if (!tool.hints.readOnly && input.dry_run !== true && tool.maintenance !== 'allowed') {
