@@ -37,7 +37,9 @@ const rows = Math.ceil((MB * 1024 * 1024) / rowBytes);
 await core.db.tx(async (t) => {
   for (let i = 0; i < rows; i += 500) {
     const n = Math.min(500, rows - i);
-    const ph = Array.from({ length: n }, (_, j) => `($${j * 3 + 1}, $${j * 3 + 2}, $${j * 3 + 3})`).join(', ');
+    const ph = Array.from({ length: n }, (_, j) => `($${j * 3 + 1}, $${j * 3 + 2}, $${j * 3 + 3})`).join(
+      ', ',
+    );
     const params = Array.from({ length: n }, (_, j) => [`row-${i + j}`, doc(i + j), i + j]).flat();
     await t.query(`INSERT INTO kv (key, value, updated_at) VALUES ${ph}`, params);
   }
