@@ -14,6 +14,7 @@ export const poolUpdate = defineTool({
     '(idle ones stop now, busy ones finish their step first) and queued steps stay queued. ' +
     'Returns the pool and a line per change.',
   role: 'operator',
+  long: true,
   hints: { readOnly: false, destructive: false, idempotent: true, openWorld: false },
   scope: 'live',
   cli: { positional: ['pool'] },

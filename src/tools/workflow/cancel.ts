@@ -10,6 +10,7 @@ export const workflowCancel = defineTool({
     'SIGKILL) and recorded cancelled. Waits up to wait_ms for the run to end. A finished run is left as it ' +
     'is. Returns the run.',
   role: 'operator',
+  long: true,
   hints: { readOnly: false, destructive: true, idempotent: true, openWorld: false },
   scope: 'live',
   cli: { positional: ['id'] },
