@@ -86,6 +86,8 @@ describe('the mahavishnu CLI', () => {
     });
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('needs role admin');
+    // the same text names the CLI command here
+    expect(r.stderr).toContain('`mahavishnu auth create-user --username NAME --role admin`');
   });
 
   it('config validate exits 2 and lists every problem with its key path', () => {

@@ -271,5 +271,22 @@ describe.each(['sqlite', 'postgres'] as const)(
         await locked.stop();
       }
     });
+
+    it('serves /metrics on its own address with server.metrics_port, and not on the main port', async () => {
+      const split = await startTestServer({ server: { metrics_host: '127.0.0.1', metrics_port: 0 } });
+      try {
+        expect(split.server.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        expect(split.server.metricsUrl).not.toBe(split.url);
+        const m = await fetch(`${split.server.metricsUrl}/metrics`);
+        expect(m.status).toBe(200);
+        expect(await m.text()).toContain('mahavishnu_build_info');
+        expect((await fetch(`${split.url}/metrics`)).status).toBe(404);
+        // the metrics port serves nothing else
+        expect((await fetch(`${split.server.metricsUrl}/api/v1/tools/auth_list_users`)).status).toBe(404);
+        expect((await fetch(`${split.url}/health`)).status).toBe(200);
+      } finally {
+        await split.stop();
+      }
+    });
   },
 );

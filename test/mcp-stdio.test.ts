@@ -139,4 +139,50 @@ describe('MCP over stdio, read by hand: stdout carries protocol messages and not
     // the logs went to stderr
     expect(stderr).toMatch(/"level":/);
   });
+  it('refuses a request before initialize, and survives an oversized line, saying so on stderr', async () => {
+    const child = spawn(process.execPath, [BIN, 'mcp', 'start'], {
+      env: childEnv(tmp.path),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const send = (m: object) => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...m })}\n`);
+    const answer = async (id: number) => {
+      const line = await waitFor(`the answer to request ${id}`, () =>
+        stdout.split('\n').find((l) => l.includes(`"id":${id}`)),
+      );
+      return JSON.parse(line);
+    };
+    // before initialize: refused, and nothing is created
+    send({
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'auth_create_user', arguments: { username: 'early', role: 'admin' } },
+    });
+    expect((await answer(1)).error).toMatchObject({
+      code: -32600,
+      message: expect.stringContaining('before initialize'),
+    });
+    // one line of 11 MiB: dropped and reported; the connection goes on
+    child.stdin.write(
+      `{"jsonrpc":"2.0","id":9,"method":"ping","params":{"pad":"${'a'.repeat(11 * 1024 * 1024)}"}}\n`,
+    );
+    send({
+      id: 2,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    });
+    expect((await answer(2)).result.protocolVersion).toBe('2025-11-25');
+    send({ method: 'notifications/initialized' });
+    send({ id: 3, method: 'tools/call', params: { name: 'auth_list_users', arguments: {} } });
+    const users = (await answer(3)).result.structuredContent.users as { username: string }[];
+    expect(users.map((u) => u.username)).not.toContain('early');
+    expect(stderr).toMatch(/dropped a stdio message longer than 10485760 bytes/);
+    expect(stdout).not.toContain('"id":9');
+    child.stdin.end();
+    expect(await exited, stderr).toBe(0);
+  }, 30_000);
 });

@@ -84,6 +84,16 @@ retries: 0
     const mcpScale = await agent.tool('pool_scale', { pool: 'prod', target: '+5' });
     expect(mcpScale.error).toContain('raise the max first with `pool_update {"pool":"prod","max":7}`');
     expect(mcpScale.error).not.toContain('mahavishnu pool update');
+    // the action API's error body, as MCP words it
+    const http = await fetch(`${s.url}/api/v1/tools/pool_scale`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${s.adminToken()}` },
+      body: JSON.stringify({ pool: 'prod', target: '+5' }),
+    });
+    expect(http.status).toBe(400);
+    expect(((await http.json()) as { error: { message: string } }).error.message).toContain(
+      '`pool_update {"pool":"prod","max":7}`',
+    );
 
     // a max below the size while both are busy: one drains after its step, nothing is lost
     const down = json(await remote(['pool', 'update', 'prod', '--max', '1', '--min', '1', '--json']));

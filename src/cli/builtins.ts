@@ -37,9 +37,14 @@ function builtin<F extends z.ZodObject>(b: {
   positional?: string[];
   run: (flags: z.output<F>, globals: Globals) => Promise<number>;
 }): Builtin {
+  let schema: JsonObjectSchema | undefined;
   return {
     ...b,
-    schema: toJsonSchema(b.flags, 'input'),
+    // made when first read (parsing or help of this command), not for every builtin at start
+    get schema() {
+      schema ??= toJsonSchema(b.flags, 'input');
+      return schema;
+    },
     run: (flags, g) => b.run(flags as z.output<F>, g),
   };
 }

@@ -59,3 +59,20 @@ export function progressPrinter(enabled: boolean): ((p: Progress) => void) & { d
   };
   return fn;
 }
+
+// C0 controls but newline and tab, DEL, C1 controls, and the bidirectional overrides and isolates
+// that reorder what a terminal shows ("Trojan Source")
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text for a terminal with control characters shown, not obeyed: step output (workflow logs,
+ * workflow status) is whatever a command printed, and an escape sequence in it must not move the
+ * cursor, retitle the window or hide lines. ESC becomes `\x1b`, and so on.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROLS, (c) => {
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
+}

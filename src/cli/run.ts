@@ -7,12 +7,17 @@ import { resolveCommand } from './commands.js';
 import { cliErrorText } from './error-text.js';
 import { cliPrincipal } from './principal.js';
 import { callRemote } from './remote.js';
-import { human, progressPrinter } from './render.js';
+import { escapeControls, human, progressPrinter } from './render.js';
 
 const commandOf = (tool: Tool) => `mahavishnu ${tool.cliPath.join(' ')}`;
 
+/** JSON escapes control characters itself; human text on a terminal has them escaped (escapeControls). */
 function print(result: unknown, json: boolean) {
-  process.stdout.write(`${json ? JSON.stringify(result, null, 2) : human(result)}\n`);
+  if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else {
+    const text = human(result);
+    process.stdout.write(`${process.stdout.isTTY ? escapeControls(text) : text}\n`);
+  }
 }
 
 async function runTool(tool: Tool, input: Record<string, unknown>, g: Globals): Promise<number> {
@@ -79,7 +84,10 @@ export async function run(argv: string[]): Promise<number> {
     // the text names tools as MCP does; here it names the commands
     const message = cliErrorText(err.message);
     if (json) process.stdout.write(`${JSON.stringify({ error: { ...err.toJSON(), message } }, null, 2)}\n`);
-    else process.stderr.write(`error (${err.code}): ${message}\n`);
+    else
+      process.stderr.write(
+        `error (${err.code}): ${process.stderr.isTTY ? escapeControls(message) : message}\n`,
+      );
     return exitCode[err.code];
   }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AdapterConnector } from './adapters/adapter.js';
 import { Adapters } from './adapters/adapters.js';
 import { Approvals } from './approvals/approvals.js';
@@ -161,6 +162,17 @@ export class Core {
         skewSeconds: this.config.auth.clock_skew_s,
       }),
       this.principals,
+      // a token minted here but refused (revoked, disabled user, lifetime): one audit record
+      (principal, err) =>
+        this.audit.append({
+          callId: randomUUID(),
+          phase: 'refused',
+          principal,
+          tool: 'auth_token',
+          input: { reason: err.message.slice(0, 500) },
+          outcome: 'error',
+          errorCode: err.code,
+        }),
     );
     this.health.register({
       name: 'state_store',

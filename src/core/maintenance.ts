@@ -179,7 +179,13 @@ export class Maintenance {
       await this.enter(reason);
       this.current = { ...this.current!, token };
       try {
-        const report = await this.settle(board, token, o);
+        const report = await this.settle(board, token, o).catch((e) => {
+          if (!o.signal?.aborted) throw e;
+          throw new AppError(
+            'timeout',
+            `${reason} was cancelled while the installation was pausing; nothing was changed and maintenance is over`,
+          );
+        });
         return await fn(report);
       } finally {
         this.exit();

@@ -30,12 +30,8 @@ export function createApp({ core, state, mcp, tools }: AppDeps): Hono<Env> {
   app.use('*', requestMetrics(core));
   app.route('/', probes(core, state));
 
-  const metricsAuth = bearer(core, 'api');
-  app.get(
-    '/metrics',
-    (c, next) => (core.config.server.metrics_require_token ? metricsAuth(c, next) : next()),
-    () => metricsResponse(core),
-  );
+  // with server.metrics_port the metrics listener serves /metrics; this port does not
+  if (core.config.server.metrics_port === undefined) metricsRoute(app, core);
   app.get('/.well-known/jwks.json', async (c) => c.json(await core.keys.jwks()));
   resourceMetadataRoutes(app, core);
 
@@ -72,5 +68,23 @@ export function createApp({ core, state, mcp, tools }: AppDeps): Hono<Env> {
     core.log.error({ err: e, path: c.req.path }, 'unhandled error in an HTTP handler');
     return errorResponse(c, new AppError('internal', 'internal error; the details are in the server log'));
   });
+  return app;
+}
+
+/** GET /metrics, behind a bearer token when server.metrics_require_token says so. */
+export function metricsRoute(app: Hono<Env>, core: Core): void {
+  const metricsAuth = bearer(core, 'api');
+  app.get(
+    '/metrics',
+    (c, next) => (core.config.server.metrics_require_token ? metricsAuth(c, next) : next()),
+    () => metricsResponse(core),
+  );
+}
+
+/** The metrics listener's app (server.metrics_port): /metrics only. */
+export function metricsApp(core: Core): Hono<Env> {
+  const app = new Hono<Env>();
+  metricsRoute(app, core);
+  app.notFound((c) => errorResponse(c, new AppError('not_found', 'this port serves GET /metrics only')));
   return app;
 }

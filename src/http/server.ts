@@ -13,7 +13,7 @@ import { McpHttp } from '../mcp/http.js';
 import type { McpServerOptions } from '../mcp/server.js';
 import type { Tool } from '../tools/define.js';
 import { TOOLS } from '../tools/index.js';
-import { createApp } from './app.js';
+import { createApp, metricsApp } from './app.js';
 import { routeTimer } from './metrics.js';
 import { healthFastPath } from './probes.js';
 import type { ServerState } from './state.js';
@@ -29,6 +29,8 @@ export interface ServerOptions {
 
 export interface RunningServer {
   url: string;
+  /** The separate metrics listener's URL (server.metrics_port), when there is one. */
+  metricsUrl?: string;
   port: number;
   host: string;
   state: ServerState;
@@ -109,6 +111,15 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
   // approve_url points here unless approvals.public_url names the address people reach it by
   core.approvals.baseUrl = url;
 
+  let metrics: Awaited<ReturnType<typeof listenMetrics>> | undefined;
+  try {
+    if (cfg.metrics_port !== undefined)
+      metrics = await listenMetrics(core, cfg.metrics_host, cfg.metrics_port);
+  } catch (e) {
+    server.close();
+    throw e;
+  }
+
   let stopping: Promise<{ drained: boolean; abandoned: number }> | undefined;
   const shutdown = (drainMs = shutdownPlan(core.config).drainMs, holdMs = 0) =>
     (stopping ??= (async () => {
@@ -132,8 +143,42 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       await closed;
+      await metrics?.close();
       return { drained, abandoned };
     })());
 
-  return { url, port, host, state, inFlight: () => inFlight, shutdown };
+  return {
+    url,
+    ...(metrics ? { metricsUrl: metrics.url } : {}),
+    port,
+    host,
+    state,
+    inFlight: () => inFlight,
+    shutdown,
+  };
+}
+
+const urlOf = (host: string, port: number) => {
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return `http://${shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown}:${port}`;
+};
+
+/** The metrics listener: its own address (e.g. an internal interface Prometheus scrapes), /metrics only. */
+async function listenMetrics(core: Core, host: string, port: number) {
+  const server = serve({ fetch: metricsApp(core).fetch, port, hostname: host }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    if (server.listening) return resolve();
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const url = urlOf(host, (server.address() as AddressInfo).port);
+  core.log.info({ url }, 'metrics listening');
+  return {
+    url,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
 }

@@ -81,6 +81,9 @@ describe('createMcpServer over the in-memory transport', () => {
     expect(r.isError).toBe(true);
     expect(text(r)).toContain('forbidden');
     expect(text(r)).toContain('needs role operator');
+    // the fix names the MCP tool, not a CLI command
+    expect(text(r)).toContain('`auth_create_user {"username":"NAME","role":"operator"}`');
+    expect(text(r)).not.toContain('mahavishnu auth');
   });
 
   it('serves the runbooks as resources and the prompts', async () => {

@@ -4,6 +4,7 @@ import type { Core } from '../core/core.js';
 import { TOOLS } from '../tools/index.js';
 import { onServedToolsChange } from './list-changed.js';
 import { createMcpServer } from './server.js';
+import { GuardedStdio } from './stdio-wire.js';
 
 /**
  * Serve MCP over stdin/stdout until the client closes stdin. The SDK's serveStdio negotiates the
@@ -27,7 +28,11 @@ export async function serveStdio(core: Core): Promise<void> {
       current = createMcpServer(core, () => ({ username, role, transport: 'stdio' }));
       return current;
     },
-    { onerror: (e) => core.log.debug({ err: e }, 'MCP stdio message refused') },
+    {
+      // refuses requests before initialize, survives an oversized line (src/mcp/stdio-wire.ts)
+      transport: new GuardedStdio(),
+      onerror: (e) => core.log.debug({ err: e }, 'MCP stdio message refused'),
+    },
   );
   core.log.info({ principal: username, role }, 'MCP server on stdio');
   await closed;

@@ -80,3 +80,50 @@ describe('tools/call as a task (2025-11-25)', () => {
     ).rejects.toMatchObject({ code: -32602, message: expect.stringContaining('does not run as a task') });
   });
 });
+
+describe('logging/setLevel and the log messages of long tools', () => {
+  let core: Core;
+  let cleanup: () => Promise<void>;
+  const dir = tempDir();
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    ({ core, cleanup } = await testCore('sqlite', backupSettings(dir.path)));
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.close();
+    await cleanup();
+    dir.remove();
+  });
+
+  async function logsOf(level: 'info' | 'error', call: { name: string; arguments: Record<string, unknown> }) {
+    const client = await connectInMemory(core, admin, clients);
+    const got: { level: string; data: { tool: string; message: string } }[] = [];
+    client.setNotificationHandler('notifications/message', (n) => {
+      got.push(n.params as (typeof got)[number]);
+    });
+    await client.setLoggingLevel(level);
+    await client.callTool(call);
+    await new Promise((r) => setTimeout(r, 50)); // notifications are handled a tick late
+    return got;
+  }
+
+  it('backup_create tells an info-level client it started and completed', async () => {
+    const got = await logsOf('info', { name: 'backup_create', arguments: {} });
+    expect(got.map((m) => m.data.message)).toEqual(
+      expect.arrayContaining(['backup_create started', 'backup_create completed']),
+    );
+    expect(got.every((m) => m.data.tool === 'backup_create')).toBe(true);
+  });
+
+  it('a client that set the level to error hears only the failure', async () => {
+    const quiet = await logsOf('error', { name: 'backup_create', arguments: {} });
+    expect(quiet).toEqual([]);
+    const failed = await logsOf('error', { name: 'backup_verify', arguments: { id: 'bk_nope' } });
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({
+      level: 'error',
+      data: { message: expect.stringMatching(/^backup_verify failed: /) },
+    });
+  });
+});

@@ -8,6 +8,7 @@ import { invoke } from '../tools/invoke.js';
 import { toolJsonSchema } from '../tools/json-schema.js';
 import { servedTools } from '../tools/policy.js';
 import { mcpError } from './errors.js';
+import { narrator } from './narrate.js';
 import { registerTaskHandlers, startTask, TASK_CAPABILITIES, taskRequest } from './tasks.js';
 
 /** The MCP description of a tool: title, description, strict schemas and all four hints. */
@@ -19,8 +20,8 @@ export function describeTool(tool: Tool): McpTool {
     description: tool.description,
     inputSchema: schema.input as McpTool['inputSchema'],
     outputSchema: schema.output as McpTool['outputSchema'],
+    // the title once, at the top (annotations.title is the older place for the same text)
     annotations: {
-      title: tool.title,
       readOnlyHint: tool.hints.readOnly,
       destructiveHint: tool.hints.destructive,
       idempotentHint: tool.hints.idempotent,
@@ -104,6 +105,9 @@ export function registerTools(
           unknown
         >,
       closeStream: extra.http?.closeSSE,
+      // approval_required's approve_url goes out as a URL elicitation to clients that can open one
+      elicitsUrl: elicitsUrl(server, extra),
+      notify: (method, params) => extra.mcpReq.notify({ method, params } as never),
     };
     const asTask = taskRequest(tool, request.params as { task?: unknown }, extra);
     if (asTask)
@@ -118,6 +122,8 @@ export function registerTools(
       )) as CallToolResult;
     let last = Number.NEGATIVE_INFINITY;
     let sent: Promise<void> = Promise.resolve();
+    // long tools also tell the client in log messages (at the level it set)
+    const narrate = tool.long ? narrator(client, tool.name) : undefined;
     try {
       const result = await invoke(tool, request.params.arguments ?? {}, {
         core,
@@ -125,6 +131,7 @@ export function registerTools(
         signal: extra.mcpReq.signal,
         client,
         progress: (p) => {
+          narrate?.progress(p);
           if (token === undefined) return;
           // progress must increase; drop reports that do not
           if (p.progress <= last) return;
@@ -137,6 +144,7 @@ export function registerTools(
           );
         },
       });
+      narrate?.ended();
       await sent;
       // The SDK client runs notification handlers a microtask late but handles a response at
       // once, dropping progress that arrives in the same read as the result; a macrotask gap
@@ -144,10 +152,22 @@ export function registerTools(
       if (last !== Number.NEGATIVE_INFINITY) await new Promise((r) => setImmediate(r));
       return toolResult(tool, result);
     } catch (e) {
+      narrate?.ended(e as AppError);
       // a cancelled call gets no response (the spec says so): close its stream instead of leaving
       // the client's request open (Streamable HTTP sessions; other transports have no stream)
       if (extra.mcpReq.signal.aborted) extra.http?.closeSSE?.();
       return errorResult(e as AppError);
     }
   });
+}
+
+/** Whether the client declared URL-mode elicitation: at initialize (2025-11-25) or in the request's envelope. */
+function elicitsUrl(server: McpServer, extra: ServerContext): boolean {
+  const envelope = extra.mcpReq.envelope?.['io.modelcontextprotocol/clientCapabilities' as never] as
+    | { elicitation?: { url?: unknown } }
+    | undefined;
+  const caps = (envelope ?? server.server.getClientCapabilities()) as
+    | { elicitation?: { url?: unknown } }
+    | undefined;
+  return caps?.elicitation?.url !== undefined;
 }

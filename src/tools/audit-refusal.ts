@@ -3,10 +3,11 @@ import type { AppError } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
 import { redact } from '../core/redact.js';
 
-/** Most of a refused call's input kept in its audit record: a hostile caller must not fill the log. */
+/** Most of a call's input kept in its audit records: a hostile caller must not fill the log. */
 const MAX_INPUT_CHARS = 4096;
 
-function bounded(input: unknown): unknown {
+/** The input as an audit record keeps it: secrets redacted, at most MAX_INPUT_CHARS of JSON. */
+export function bounded(input: unknown): unknown {
   let text: string;
   try {
     text = JSON.stringify(redact(input)) ?? 'null';

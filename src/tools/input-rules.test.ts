@@ -5,6 +5,7 @@ import type { Core } from '../core/core.js';
 import { authCreateToken } from './auth/create-token.js';
 import { authCreateUser } from './auth/create-user.js';
 import type { AnyTool } from './define.js';
+import { TOOLS } from './index.js';
 import { invoke } from './invoke.js';
 import { poolSpawn } from './pool/spawn.js';
 import { securityRotateSecrets } from './security/rotate-secrets.js';
@@ -71,5 +72,25 @@ describe('input rules live in the schemas', () => {
       expect(await refused(authCreateToken, { username: 'ann', ttl })).toContain(
         'ttl: is not a duration up to 366d',
       );
+  });
+});
+
+describe('free-text inputs have lengths', () => {
+  /** Every string a tool takes is bounded (maxLength, or a pattern, format or enum) and every list has maxItems. */
+  it('in every advertised input schema', () => {
+    const unbounded: string[] = [];
+    const walk = (s: Record<string, unknown> | undefined, path: string) => {
+      if (!s || typeof s !== 'object') return;
+      const bounded = ['maxLength', 'pattern', 'format', 'enum', 'const'].some((k) => k in s);
+      if (s.type === 'string' && !bounded) unbounded.push(path);
+      if (s.type === 'array' && !('maxItems' in s)) unbounded.push(`${path}[]`);
+      for (const [k, v] of Object.entries((s.properties as object) ?? {})) walk(v, `${path}.${k}`);
+      for (const k of ['items', 'additionalProperties', 'propertyNames'])
+        if (s[k] && typeof s[k] === 'object') walk(s[k] as Record<string, unknown>, `${path}.${k}`);
+      for (const k of ['anyOf', 'oneOf', 'allOf'])
+        for (const v of (s[k] as Record<string, unknown>[]) ?? []) walk(v, path);
+    };
+    for (const t of TOOLS) walk(z.toJSONSchema(t.input, { io: 'input' }) as Record<string, unknown>, t.name);
+    expect(unbounded).toEqual([]);
   });
 });

@@ -5,11 +5,11 @@ import type { Core } from '../core/core.js';
 import { AppError, isAppError } from '../core/errors.js';
 import { planOf } from '../core/plan.js';
 import { type Principal, roleAllows } from '../core/principal.js';
-import { redact } from '../core/redact.js';
 import { approvalGate } from './approval-gate.js';
-import { auditRefusal } from './audit-refusal.js';
+import { auditRefusal, bounded } from './audit-refusal.js';
 import { bootstrapAllowed } from './bootstrap.js';
 import type { AnyTool, ClientChannel, Progress, ToolContext } from './define.js';
+import { checkInputLimits } from './input-limits.js';
 import { parseInput } from './parse-input.js';
 import { policyBlocks } from './policy.js';
 
@@ -22,9 +22,10 @@ export interface CallOptions {
   client?: ClientChannel;
 }
 
-const commandOf = (tool: AnyTool) => `mahavishnu ${tool.cliPath.join(' ')}`;
-
 /**
+ * Error texts name tools as MCP and HTTP callers know them (`pool_update`, or a call with its
+ * arguments as JSON); the CLI shows the same text with its commands (src/cli/error-text.ts).
+ *
  * The only door into the core: policy, role, strict input, run (or plan), output check, and the
  * metrics, log line and audit record of every call. Errors leave as AppError only. The result is
  * typed by the tool's output schema (with the dry-run plan for destructive tools).
@@ -59,14 +60,15 @@ export async function invoke<T extends AnyTool>(
       throw new AppError(
         'forbidden',
         `tool ${tool.name} needs role ${tool.role} or higher; ${principal.username} has role ${principal.role}. ` +
-          `Use a token of a user with that role (an admin can run: mahavishnu auth create-user --username NAME --role ${tool.role}).`,
+          `Use a token of a user with that role (an admin can create one: \`auth_create_user {"username":"NAME","role":"${tool.role}"}\`).`,
       );
     }
+    checkInputLimits(rawInput, tool.name);
     input = parseInput(
       tool.input,
       rawInput,
       tool.name,
-      `See the tool's input schema or \`${commandOf(tool)} --help\``,
+      `The input schema of \`${tool.name}\` lists every field`,
     ) as Record<string, unknown>;
     await approvalGate(tool, input, ctx);
     if (!tool.hints.readOnly && input.dry_run !== true && tool.maintenance !== 'allowed') {
@@ -77,7 +79,13 @@ export async function invoke<T extends AnyTool>(
     }
     if (audits) {
       try {
-        await core.audit.append({ callId, phase: 'begin', principal, tool: tool.name, input: redact(input) });
+        await core.audit.append({
+          callId,
+          phase: 'begin',
+          principal,
+          tool: tool.name,
+          input: bounded(input),
+        });
         audited = true;
       } catch (e) {
         core.log.error({ err: e, tool: tool.name, callId }, 'audit write failed; call refused');
@@ -159,7 +167,7 @@ async function finish(
         phase: 'end',
         principal,
         tool: tool.name,
-        input: redact(input),
+        input: bounded(input),
         outcome: outcome === 'ok' ? 'ok' : 'error',
         ...(outcome === 'ok' ? {} : { errorCode: outcome }),
       })

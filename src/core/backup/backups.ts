@@ -162,11 +162,43 @@ export class Backups {
     return cleaned;
   }
 
+  /**
+   * Where a new archive goes: the configured store, except that a safety backup (taken before a
+   * restore) falls back to the local backup folder when S3 cannot be reached, so a restore on a
+   * fresh machine whose bucket is away works from a local copy; `fallback` says why.
+   */
+  private async target(type: BackupType): Promise<{ blob: BlobStore; fallback?: string }> {
+    const blob = await this.blob();
+    if (type !== 'safety' || blob.kind !== 's3') return { blob };
+    try {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        blob.check(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no answer within 10 s')), 10_000);
+          timer.unref();
+        }),
+      ]).finally(() => clearTimeout(timer));
+      return { blob };
+    } catch (e) {
+      const local = await this.d.openBlobStore({ ...this.blobConfig(), store: 'local' });
+      const fallback =
+        `${blob.location} cannot be reached (${(e as Error).message}): the safety backup was written to the ` +
+        `local folder ${local.location} instead; copy it to the bucket once it is back`;
+      this.d.log.warn(
+        { s3: blob.location, local: local.location, err: e },
+        'safety backup falls back to the local folder',
+      );
+      return { blob: local, fallback };
+    }
+  }
+
   async create(o: { type: BackupType; progress?: OnProgress; signal?: AbortSignal }): Promise<BackupCreated> {
     const signingKey = this.signingKey();
     const started = performance.now();
-    const blob = await this.blob();
-    const cleaned = await this.cleanupInterrupted();
+    const { blob, fallback } = await this.target(o.type);
+    // the cleanup works on the configured store: with S3 away, a safety backup goes on without it
+    const cleaned = fallback ? [] : await this.cleanupInterrupted();
     const now = new Date();
     let id = '';
     for (let n = 1; n < 1000 && !id; n++) {
@@ -222,6 +254,7 @@ export class Backups {
         rows: m.tables.reduce((a, t) => a + t.rows, 0),
         cleaned_up: cleaned,
         store: this.d.db.location,
+        ...(fallback ? { fallback } : {}),
       };
     } catch (e) {
       // stop the producer and let its read transaction end before touching the store again
@@ -229,6 +262,8 @@ export class Backups {
       await archive?.manifest.catch(() => {});
       await blob.discardPartial(name).catch(() => {});
       await this.catalog.fail(id, (e as Error).message ?? String(e)).catch(() => {});
+      if (o.signal?.aborted)
+        throw new AppError('timeout', `backup ${id} was cancelled; its partial archive was discarded`);
       if (e instanceof AppError) throw e;
       this.d.log.error({ err: e, id }, 'backup failed');
       throw new AppError(
@@ -236,6 +271,43 @@ export class Backups {
         `backup ${id} failed and was discarded: ${(e as Error).message}; fix the cause and retry`,
       );
     }
+  }
+
+  /**
+   * The work of a safety backup of the live store without keeping it: the same dump, sealing and
+   * packing as `create`, into a sink that only counts (no catalog row, no archive). dr check
+   * times it, so its restore figure is what a real restore costs.
+   */
+  async rehearseSafety(signal?: AbortSignal): Promise<{ seconds: number; bytes: number }> {
+    const started = performance.now();
+    const { archiveStream } = await import('./write.js');
+    const id = backupId(new Date(), 999);
+    const { stream, manifest } = archiveStream({
+      db: this.d.db,
+      id,
+      type: 'safety',
+      host: hostname(),
+      installation: await installationId(this.d.db),
+      version: this.d.version,
+      schemaVersion: SCHEMA_VERSION,
+      signingKey: this.signingKey(),
+      encryptionKey: this.cfg.encryption_key,
+      settings: scrubbedSettings(this.d.sources()),
+      spoolDir: this.d.config().data.dir,
+      ...(signal ? { signal } : {}),
+    });
+    let bytes = 0;
+    const drained = (async () => {
+      for await (const c of stream) bytes += (c as Buffer).length;
+    })();
+    try {
+      await Promise.all([manifest, drained]);
+    } catch (e) {
+      stream.destroy();
+      await manifest.catch(() => {});
+      throw e;
+    }
+    return { seconds: (performance.now() - started) / 1000, bytes };
   }
 
   /** Complete archives (those under their final name), newest first, with what the catalog knows of them. */
@@ -322,8 +394,16 @@ export class Backups {
         sink: (name, m) => withSecretCheck(name, m, o.sink?.(name, m)),
         ...(o.signal ? { signal: o.signal } : {}),
       });
-      await this.catalog.verified(id, true);
       const m = r.manifest;
+      await this.catalog.verified(id, true, {
+        type: m.type,
+        created_at: Date.parse(m.created),
+        store: holder.kind,
+        location: holder.locate(archiveName(id)),
+        size: total,
+        host: m.host,
+        schema_version: m.schema_version,
+      });
       return {
         id,
         ok: true,
@@ -339,7 +419,19 @@ export class Backups {
         encryptionKey: r.encryptionKey,
       };
     } catch (e) {
-      await this.catalog.verified(id, false).catch(() => {});
+      // a cancelled read is no finding about the archive
+      if (!o.signal?.aborted)
+        await this.catalog
+          .verified(id, false, {
+            type: 'unknown',
+            created_at: idTime(id) || Date.now(),
+            store: holder.kind,
+            location: holder.locate(archiveName(id)),
+            size: total,
+            host: 'unknown',
+            schema_version: 0,
+          })
+          .catch(() => {});
       throw e;
     }
   }
@@ -442,6 +534,9 @@ export class Backups {
       return { id, ...r, seconds: (performance.now() - started) / 1000, manifest: v.manifest };
     } catch (e) {
       if (!o.db) this.d.metrics.restored(stage);
+      // the apply is one transaction: cancelled before its commit, it rolled back
+      if (o.signal?.aborted)
+        throw new AppError('timeout', `the restore of ${id} was cancelled; the store is unchanged`);
       throw e;
     }
   }

@@ -65,12 +65,48 @@ export class Catalog {
     ]);
   }
 
-  async verified(id: string, ok: boolean) {
-    await this.db.query('UPDATE backup_catalog SET verified_at = $2, verified_ok = $3 WHERE id = $1', [
-      id,
-      Date.now(),
-      ok ? 1 : 0,
-    ]);
+  /**
+   * Record a verification. An archive the catalog does not know (copied in by hand, e.g. the
+   * runbook's `aws s3 cp` into the backup folder) gets its row here, from what the archive says.
+   */
+  async verified(
+    id: string,
+    ok: boolean,
+    found?: {
+      type: string;
+      created_at: number;
+      store: string;
+      location: string;
+      size: number;
+      host: string;
+      schema_version: number;
+    },
+  ) {
+    const now = Date.now();
+    const hit = await this.db.query(
+      'UPDATE backup_catalog SET verified_at = $2, verified_ok = $3 WHERE id = $1 RETURNING id',
+      [id, now, ok ? 1 : 0],
+    );
+    if (hit.length || !found) return;
+    await this.db.query(
+      `INSERT INTO backup_catalog (id, type, status, store, location, size_bytes, created_at, completed_at, host, pid,
+         schema_version, verified_at, verified_ok)
+       VALUES ($1, $2, $11, $3, $4, $5, $6, $6, $7, 0, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
+      // one that fails verification is never the newest complete backup (metrics, health)
+      [
+        id,
+        found.type,
+        found.store,
+        found.location,
+        found.size,
+        found.created_at,
+        found.host,
+        found.schema_version,
+        now,
+        ok ? 1 : 0,
+        ok ? 'complete' : 'failed',
+      ],
+    );
   }
 
   async get(id: string): Promise<CatalogRow | undefined> {

@@ -18,7 +18,9 @@ const aad = (backupId: string, name: string) => Buffer.from(`mahavishnu-backup-e
  * be moved to another name or archive): iv ‖ ciphertext ‖ tag.
  */
 export async function sealEntry(key: Buffer, backupId: string, name: string, plain: Buffer): Promise<Buffer> {
-  const packed = await deflate(plain, { level: 6 });
+  // level 1: several times faster than 6 for a few % more bytes (the entries are sealed, and the
+  // outer gzip does not compress again), so a backup runs ahead of `tar czf` of the same data
+  const packed = await deflate(plain, { level: 1 });
   const iv = randomBytes(IV);
   const c = createCipheriv('aes-256-gcm', key, iv);
   c.setAAD(aad(backupId, name));

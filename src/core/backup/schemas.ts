@@ -20,6 +20,10 @@ export const BackupCreated = BackupSummary.extend({
   rows: z.number().int(),
   cleaned_up: z.array(z.string()).describe('Interrupted backups whose leftovers were removed first.'),
   store: z.string().describe('The state store that was backed up.'),
+  fallback: z
+    .string()
+    .optional()
+    .describe('Set when a safety backup went to the local folder because S3 could not be reached, and why.'),
 });
 export type BackupCreated = z.infer<typeof BackupCreated>;
 
@@ -70,6 +74,14 @@ export const PruneResult = z.strictObject({
 export const RestoreResult = z.strictObject({
   backup_id: z.string(),
   safety_backup: z.string().describe('Backup of the state as it was just before, to undo the restore.'),
+  safety_backup_location: z
+    .string()
+    .describe(
+      'Where the safety backup is: the configured store, or the local folder when S3 could not be reached.',
+    ),
+  warnings: z
+    .array(z.string())
+    .describe('What the caller should know, e.g. the safety backup fell back to the local folder.'),
   tables: z.number().int(),
   rows: z.number().int(),
   seconds: z.number(),

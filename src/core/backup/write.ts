@@ -81,11 +81,11 @@ export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Pr
     await mkdir(o.spoolDir, { recursive: true });
     const spoolPath = join(o.spoolDir, `.${o.id}.spool-${process.pid}`);
     const spool = await open(spoolPath, 'w+', 0o600);
+    let chain: Promise<void> = Promise.resolve();
     try {
       const key = entryKey(o.encryptionKey, o.id);
       const entries: (Manifest['entries'][number] & { offset: number })[] = [];
       let offset = 0;
-      let chain: Promise<void> = Promise.resolve();
       const written: Promise<void>[] = [];
       const put = async (name: string, plain: Buffer) => {
         o.signal?.throwIfAborted();
@@ -103,6 +103,7 @@ export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Pr
           });
           offset += buf.length;
         });
+        chain.catch(() => {}); // surfaces where it is awaited
         written.push(chain);
         // several entries seal at once; the dump waits when too many are ahead of the spool
         if (written.length > IN_FLIGHT) await written[written.length - 1 - IN_FLIGHT];
@@ -136,6 +137,8 @@ export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Pr
       finished = true;
       return m;
     } finally {
+      // writes still queued (a cancel, a failure) end before the spool closes under them
+      await chain.catch(() => {});
       await spool.close().catch(() => {});
       await rm(spoolPath, { force: true }).catch(() => {});
     }

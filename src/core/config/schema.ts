@@ -43,6 +43,19 @@ export const ServerConfig = group({
     .describe('Host headers accepted besides localhost names (DNS-rebinding protection).'),
   allowed_origins: z.array(z.string()).default([]).describe('Origin headers accepted by /mcp and /sse.'),
   metrics_require_token: z.boolean().default(false).describe('Put /metrics behind a bearer token.'),
+  metrics_host: z
+    .string()
+    .default('127.0.0.1')
+    .describe('Address the separate metrics listener binds to (with metrics_port).'),
+  metrics_port: z
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .optional()
+    .describe(
+      'Serve /metrics on this port of metrics_host instead of the main port (which then answers 404 for it).',
+    ),
   max_mcp_sessions: z
     .number()
     .int()
@@ -231,6 +244,15 @@ export const ApprovalsConfig = group({
     .min(1)
     .default(900)
     .describe('How long failed sign-ins are counted, and a lock-out lasts.'),
+  elicitation_wait_seconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(600)
+    .default(55)
+    .describe(
+      'MCP clients that declare URL elicitation get approve_url as one, and the call waits this long for the decision; 0: never.',
+    ),
 });
 
 export const AuditConfig = group({

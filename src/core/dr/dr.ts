@@ -5,11 +5,15 @@ import { join } from 'node:path';
 import { AuditLog } from '../audit/audit.js';
 import type { Backups } from '../backup/backups.js';
 import type { Core } from '../core.js';
+import { AppError } from '../errors.js';
 import { Health } from '../health/health.js';
 import type { Principal } from '../principal.js';
 import type { Db } from '../sql/db.js';
 import { migrate } from '../sql/migrations.js';
 import { DrLevel, type DrReport, type LevelResult, type RecoverReport, type RecoverStep } from './schemas.js';
+
+const cancelled = () =>
+  new AppError('timeout', 'dr check was cancelled; nothing was recorded and the scratch store was removed');
 
 const secs = (since: number) => Math.round(performance.now() - since) / 1000;
 
@@ -27,17 +31,26 @@ export class DisasterRecovery {
   ) {}
 
   /** Level by level, stopping at the first that fails; `upTo` limits how deep it goes. */
-  async check(upTo: DrLevel = 'restore'): Promise<DrReport> {
+  async check(
+    upTo: DrLevel = 'restore',
+    o: { signal?: AbortSignal; progress?: (done: number, total: number, message: string) => void } = {},
+  ): Promise<DrReport> {
+    const signal = o.signal;
     const rpoHours = this.core.config.dr.rpo_hours;
     const levels: LevelResult[] = [];
     let rpo: number | null = null;
     let restoreSeconds: number | null = null;
     const newest = (await this.backups.list())[0];
+    const depth = DR_LEVELS.indexOf(upTo);
     const run = async (level: DrLevel, fn: () => Promise<string>) => {
       const t = performance.now();
+      o.progress?.(DR_LEVELS.indexOf(level), depth + 1, `dr check: level ${level}`);
       try {
+        signal?.throwIfAborted();
         levels.push({ level, ok: true, message: await fn(), seconds: secs(t) });
       } catch (e) {
+        // a cancelled check is no finding about the backups: nothing is recorded
+        if (signal?.aborted) throw cancelled();
         levels.push({
           level,
           ok: false,
@@ -47,7 +60,6 @@ export class DisasterRecovery {
       }
       return levels.at(-1)!.ok;
     };
-    const depth = DR_LEVELS.indexOf(upTo);
     let ok = await run('exists', async () => {
       if (!newest)
         throw new Error(
@@ -64,15 +76,16 @@ export class DisasterRecovery {
     });
     if (ok && depth >= 1)
       ok = await run('verify', async () => {
-        const v = await this.backups.verify(newest!.id);
+        const v = await this.backups.verify(newest!.id, undefined, signal ? { signal } : {});
         return `${newest!.id}: signature and ${v.entries - 2} checksums verified, read to the end`;
       });
     if (ok && depth >= 2)
       ok = await run('restore', async () => {
-        const r = await this.scratchRestore(newest!.id);
+        const r = await this.scratchRestore(newest!.id, signal);
         restoreSeconds = r.seconds;
         return r.message;
       });
+    signal?.throwIfAborted();
     ok = ok && levels.length === depth + 1;
     const report: DrReport = {
       ok,
@@ -99,14 +112,22 @@ export class DisasterRecovery {
     return report;
   }
 
-  /** Restore into a temporary SQLite store and run sanity queries on it; the live store is not touched. */
-  private async scratchRestore(id: string): Promise<{ seconds: number; message: string }> {
+  /**
+   * Restore into a temporary SQLite store and run sanity queries on it; the live store is not
+   * touched. The time is that of a real restore: the safety backup of the live store (rehearsed:
+   * dumped, sealed and packed, then dropped), the verify pass and the apply.
+   */
+  private async scratchRestore(
+    id: string,
+    signal?: AbortSignal,
+  ): Promise<{ seconds: number; message: string }> {
     const dir = mkdtempSync(join(tmpdir(), 'mahavishnu-dr-'));
     const db = this.scratch(join(dir, 'scratch.db'));
     try {
       await migrate(db);
       const t = performance.now();
-      const r = await this.backups.restore(id, { db, importKeys: true });
+      const safety = await this.backups.rehearseSafety(signal);
+      const r = await this.backups.restore(id, { db, importKeys: true, ...(signal ? { signal } : {}) });
       const seconds = (performance.now() - t) / 1000;
       const problems: string[] = [];
       for (const tm of r.manifest.tables) {
@@ -118,7 +139,10 @@ export class DisasterRecovery {
       if (problems.length) throw new Error(`restored ${id} fails sanity checks: ${problems.join('; ')}`);
       return {
         seconds,
-        message: `${id} restored into a scratch store in ${seconds.toFixed(3)} s: ${r.tables} tables, ${r.rows} rows, row counts match, audit chain of ${chain.records} records verifies`,
+        message:
+          `${id} restored into a scratch store in ${seconds.toFixed(3)} s (safety backup of the live store ` +
+          `${safety.seconds.toFixed(3)} s, verify and apply ${r.seconds.toFixed(3)} s): ${r.tables} tables, ${r.rows} rows, ` +
+          `row counts match, audit chain of ${chain.records} records verifies`,
       };
     } finally {
       await db.close().catch(() => {});
@@ -135,10 +159,14 @@ export class DisasterRecovery {
       allowOtherInstallation?: boolean;
       cancelRunning?: boolean;
       signal?: AbortSignal;
+      progress?: (done: number, total: number, message: string) => void;
     } = {},
   ): Promise<RecoverReport> {
     const steps: RecoverStep[] = [];
-    const step = (name: string, ok: boolean, detail: string) => steps.push({ step: name, ok, detail });
+    const step = (name: string, ok: boolean, detail: string) => {
+      steps.push({ step: name, ok, detail });
+      o.progress?.(steps.length, 7, `dr recover: ${name} ${ok ? 'done' : 'FAILED'}`);
+    };
     let safety: string | null = null;
     const v = await this.backups.verify(id, undefined, o.signal ? { signal: o.signal } : {});
     step(
@@ -163,7 +191,11 @@ export class DisasterRecovery {
               ...(o.signal ? { signal: o.signal } : {}),
             });
             safety = s.id;
-            step('safety backup', true, `current state saved as ${s.id} (${s.location})`);
+            step(
+              'safety backup',
+              true,
+              `current state saved as ${s.id} (${s.location})${s.fallback ? `; ${s.fallback}` : ''}`,
+            );
           },
         });
         step(
@@ -173,7 +205,11 @@ export class DisasterRecovery {
             `replaced ${r.replaced.join(', ')}; merged, never rolled back: ${r.merged.map((m) => m.table).join(', ')}`,
         );
       },
-      { cancelRunning: o.cancelRunning ?? false, ...(o.signal ? { signal: o.signal } : {}) },
+      {
+        cancelRunning: o.cancelRunning ?? false,
+        ...(o.signal ? { signal: o.signal } : {}),
+        progress: (m) => o.progress?.(steps.length, 7, `dr recover: ${m}`),
+      },
     );
     step(
       'maintenance',

@@ -39,31 +39,38 @@ export async function queuedRuns(db: Db, poolId: string, limit: number): Promise
  * Move up to `limit` queued steps of pool `from` to pool `to`, oldest first, in one transaction,
  * with their runs and the runs' later (pending) steps. Only queued steps move: a claimed step is
  * running and stays where it is. On PostgreSQL the rows are locked and rows a claimer holds are
- * skipped; the update re-checks `state = 'queued'`, so a step claimed meanwhile is never moved.
- * A run has at most one queued or running step at a time, so a moved run has nothing running.
+ * skipped; the update re-checks `state = 'queued'`, so a step claimed meanwhile is never moved,
+ * and the moved rows stay locked (unclaimable) until the runs have followed them. A run has at
+ * most one queued or running step at a time, so a moved run has nothing running.
  */
 export function moveQueued(db: Db, from: string, to: string, limit: number): Promise<QueuedRun[]> {
   const lock = db.dialect === 'postgres' ? 'FOR UPDATE OF s SKIP LOCKED' : '';
   return db.tx(async (t) => {
-    const rows = await t.query<Row>(`${SELECT_QUEUED} ${lock}`, [from, limit]);
-    const moved: QueuedRun[] = [];
-    for (const r of rows) {
-      const done = await t.query(
-        "UPDATE workflow_steps SET pool_id = $1 WHERE id = $2 AND pool_id = $3 AND state = 'queued' RETURNING id",
-        [to, r.id, from],
-      );
-      if (done.length === 0) continue;
-      await t.query(
-        "UPDATE workflow_steps SET pool_id = $1 WHERE run_id = $2 AND pool_id = $3 AND state = 'pending'",
-        [to, r.run_id, from],
-      );
-      await t.query('UPDATE workflow_runs SET pool_id = $1 WHERE id = $2 AND pool_id = $3', [
-        to,
-        r.run_id,
-        from,
-      ]);
-      moved.push(queuedRun(r));
-    }
-    return moved;
+    // picked and locked first, then moved by id: PostgreSQL may run a LIMIT … SKIP LOCKED
+    // subquery inside an UPDATE more than once and so move more than the limit
+    const picked = await t.query<Row>(`${SELECT_QUEUED} ${lock}`, [from, limit]);
+    if (picked.length === 0) return [];
+    const ids = (n: number, first: number) => Array.from({ length: n }, (_, i) => `$${first + i}`).join(', ');
+    const moved = new Set(
+      (
+        await t.query<{ id: string }>(
+          `UPDATE workflow_steps SET pool_id = $1 WHERE pool_id = $2 AND state = 'queued'
+           AND id IN (${ids(picked.length, 3)}) RETURNING id`,
+          [to, from, ...picked.map((r) => r.id)],
+        )
+      ).map((r) => r.id),
+    );
+    const rows = picked.filter((r) => moved.has(r.id));
+    if (rows.length === 0) return [];
+    const runIds = [...new Set(rows.map((r) => r.run_id))];
+    await t.query(
+      `UPDATE workflow_runs SET pool_id = $1 WHERE pool_id = $2 AND id IN (${ids(runIds.length, 3)})`,
+      [to, from, ...runIds],
+    );
+    await t.query(
+      `UPDATE workflow_steps SET pool_id = $1 WHERE pool_id = $2 AND state = 'pending' AND run_id IN (${ids(runIds.length, 3)})`,
+      [to, from, ...runIds],
+    );
+    return rows.map(queuedRun);
   });
 }

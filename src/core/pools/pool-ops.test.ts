@@ -124,7 +124,7 @@ describe.each(['sqlite', 'postgres'] as const)('pool operations on %s', (kind) =
     expect(s1).toMatchObject({ pool_id: to.id, pool: 'rescue' });
     const rows = await core.db.query<{ pool_id: string; state: string }>(
       'SELECT pool_id, state FROM workflow_steps WHERE run_id = $1 ORDER BY idx',
-      [order[0]],
+      [order[0]!],
     );
     expect(rows).toEqual([
       { pool_id: to.id, state: 'queued' },
@@ -143,6 +143,9 @@ describe.each(['sqlite', 'postgres'] as const)('pool operations on %s', (kind) =
     const next = (await q.claim(to.id, 'me', 60_000))!;
     expect(next.run_id).toBe(order[0]);
 
+    expect((await core.audit.list({ limit: 10, tool: 'pool_move_queue' })).map((a) => a.phase)).toContain(
+      'end',
+    );
     await expect(call(core, 'pool_move_queue', { from: 'jammed', to: 'jammed' })).rejects.toMatchObject({
       message: expect.stringContaining('name two different pools'),
     });

@@ -122,12 +122,16 @@ export class PoolStore {
     return num(r[0]);
   }
 
-  async setDesired(id: string, desired: number): Promise<void> {
-    await this.db.query("UPDATE pools SET desired = $1, updated_at = $2 WHERE id = $3 AND state = 'active'", [
-      desired,
-      Date.now(),
-      id,
-    ]);
+  /**
+   * Set the desired size; with `from`, only if it is still `from` (autoscale on several hosts: a
+   * host that decided on a size another host or a scale has changed since does not overwrite it).
+   */
+  async setDesired(id: string, desired: number, from?: number): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE pools SET desired = $1, updated_at = $2 WHERE id = $3 AND state = 'active'${from === undefined ? '' : ' AND desired = $4'} RETURNING id`,
+      from === undefined ? [desired, Date.now(), id] : [desired, Date.now(), id, from],
+    );
+    return rows.length > 0;
   }
 
   /**

@@ -52,6 +52,8 @@ export interface LivePool {
   depth: number;
   prevDepth: number;
   idleTicks: number;
+  /** The desired size the last pass saw (a change by another host restarts the idle count). */
+  seenDesired: number;
 }
 
 /** A step that reached its end (or a retry) here; tests and metrics listen. */

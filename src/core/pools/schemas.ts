@@ -26,6 +26,7 @@ export const boundsProblem = (min: number, max: number): string | undefined =>
 export const PoolRef = z
   .string()
   .min(1)
+  .max(128)
   .describe('Pool id (pool-1a2b3c4d, from `pool list`) or pool name (prod).');
 
 /** Workers wanted: absolute (10, "10") or relative to the current desired size ("+5", "-2"). */

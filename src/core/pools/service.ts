@@ -284,7 +284,7 @@ export class PoolService {
     return exhausted
       ? {
           status: 'degraded',
-          message: `pool exhausted: ${c.busy}/${lp.row.max_workers} workers busy and ${lp.depth} steps queued; scale the pool or spawn another`,
+          message: `pool exhausted: ${c.busy}/${lp.row.max_workers} workers busy and ${lp.depth} steps queued; raise its max (\`pool_update\`) and scale it, or spawn another pool and move the queue to it (\`pool_move_queue\`)`,
           details,
         }
       : { status: 'healthy', message: `${c.busy} busy, ${c.idle} idle, ${lp.depth} queued`, details };

@@ -10,7 +10,16 @@ import { WorkerHandle } from './worker-handle.js';
 export async function reconcile(rt: PoolRuntime, row: PoolRow): Promise<void> {
   let lp = rt.live.get(row.id);
   if (!lp) {
-    lp = { row, workers: new Map(), slots: 0, stepsDone: 0, depth: 0, prevDepth: 0, idleTicks: 0 };
+    lp = {
+      row,
+      workers: new Map(),
+      slots: 0,
+      stepsDone: 0,
+      depth: 0,
+      prevDepth: 0,
+      idleTicks: 0,
+      seenDesired: row.desired,
+    };
     rt.live.set(row.id, lp);
   }
   lp.row = row;
@@ -33,24 +42,40 @@ export async function reconcile(rt: PoolRuntime, row: PoolRow): Promise<void> {
   resize(rt, lp);
 }
 
-/** Queue deeper than idle capacity: grow toward max; idle for a while with an empty queue: shrink toward min. */
+/**
+ * Grow toward max while the pool's work (steps running plus queued) is more than its desired size;
+ * shrink by one toward min after ~10 s with an empty queue and a worker to spare. The figures are
+ * the whole pool's, from the store, and the desired size already counts workers still starting
+ * on any host, so every host comes to the same size: with "queued − this host's idle workers", a
+ * host whose share of new slots had not started yet added the whole queue again (6 queued steps
+ * grew a two-host pool to 11). The write is a compare-and-set on the size this pass read.
+ */
 async function autoscale(rt: PoolRuntime, lp: LivePool): Promise<void> {
   const { row } = lp;
-  const idle = [...lp.workers.values()].filter((w) => w.state === 'idle' || w.state === 'starting').length;
-  let next = row.desired;
-  if (lp.depth > idle && row.desired < row.max_workers) {
-    next = Math.min(row.max_workers, row.desired + (lp.depth - idle));
+  // a change by anyone (another host's autoscale, pool scale) starts the idle count again
+  if (lp.seenDesired !== row.desired) {
+    lp.seenDesired = row.desired;
     lp.idleTicks = 0;
-  } else if (lp.depth === 0 && idle > 0 && row.desired > row.min_workers) {
+  }
+  const running = await rt.deps.countSteps(row.id, 'running');
+  const needed = running + lp.depth;
+  let next = row.desired;
+  if (needed > row.desired && row.desired < row.max_workers) {
+    next = Math.min(row.max_workers, needed);
+    lp.idleTicks = 0;
+  } else if (lp.depth === 0 && running < row.desired && row.desired > row.min_workers) {
     if (++lp.idleTicks >= Math.max(1, Math.round(10_000 / rt.cfg.tick_ms))) {
       next = row.desired - 1;
       lp.idleTicks = 0;
     }
   } else lp.idleTicks = 0;
-  if (next !== row.desired) {
-    rt.deps.log.info({ pool: row.name, from: row.desired, to: next, depth: lp.depth }, 'pool autoscaled');
-    await rt.deps.pools.setDesired(row.id, next);
+  if (next !== row.desired && (await rt.deps.pools.setDesired(row.id, next, row.desired))) {
+    rt.deps.log.info(
+      { pool: row.name, from: row.desired, to: next, depth: lp.depth, running },
+      'pool autoscaled',
+    );
     lp.row = { ...row, desired: next };
+    lp.seenDesired = next;
   }
 }
 

@@ -160,7 +160,8 @@ async function backupWritable(core: Core): Promise<CheckResult> {
 }
 
 function metricsExposure(config: Config): CheckResult {
-  const host = config.server.host;
+  // with server.metrics_port, /metrics is on its own listener (metrics_host), not the main port
+  const host = config.server.metrics_port === undefined ? config.server.host : config.server.metrics_host;
   if (LOOPBACK.has(host)) return pass('metrics_exposure', `the server listens on ${host} only`);
   if (config.server.metrics_require_token)
     return pass('metrics_exposure', `the server listens on ${host}; /metrics needs a bearer token`);

@@ -9,6 +9,7 @@ export { TTL_RULE, ttlSeconds };
 /** A token lifetime as tools take it: the pattern is advertised, the 366 d bound is checked too. */
 export const Ttl = z
   .string()
+  .max(32)
   .regex(/^\s*\d+\s*[smhd]\s*$/, TTL_RULE)
   .refine((s) => ttlSeconds(s) !== undefined, TTL_RULE);
 
@@ -47,6 +48,7 @@ export const RotateSecretsInput = z
       .describe('Refuse every token issued so far (to all users, or to `users`); new tokens work.'),
     users: z
       .array(Username)
+      .max(1000)
       .default([])
       .describe('With revoke_tokens: only these users lose their tokens (default: every user).'),
     include_own_token: IncludeOwnToken,

@@ -7,7 +7,7 @@ const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const USERNAME_RULE = 'use 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit';
 export const MIN_PASSWORD = 12;
 
-export const Username = z.string().regex(USERNAME, USERNAME_RULE);
+export const Username = z.string().max(64).regex(USERNAME, USERNAME_RULE);
 
 /** Why a username is refused, or undefined: the store's guard, in the schema's words. */
 export const usernameProblem = (username: string): string | undefined =>

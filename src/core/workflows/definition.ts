@@ -200,7 +200,12 @@ function coerce(name: string, spec: z.infer<typeof Param>, raw: string | number 
   if (spec.type === 'boolean' && s !== 'true' && s !== 'false')
     throw invalid(`param ${name} must be true or false, got "${s}"`);
   if (spec.enum && !spec.enum.includes(s))
-    throw invalid(`param ${name} must be one of ${spec.enum.join(', ')}`);
+    throw invalid(
+      // folder allowlists are listed by workflow list, not in an error body (it names no server path)
+      spec.enum.some((v) => v.startsWith('/'))
+        ? `param ${name} must be one of its ${spec.enum.length} allowed values, which \`mahavishnu workflow list\` shows`
+        : `param ${name} must be one of ${spec.enum.join(', ')}`,
+    );
   if (spec.pattern && !new RegExp(`^(?:${spec.pattern})$`).test(s))
     throw invalid(`param ${name} must match /${spec.pattern}/`);
   return s;

@@ -8,7 +8,11 @@ export type RunState = z.infer<typeof RunState>;
 export const StepState = z.enum(['pending', ...RunState.options]);
 export type StepState = z.infer<typeof StepState>;
 
-export const RunId = z.string().min(1).describe('Workflow run id (run-…), as returned by workflow_run.');
+export const RunId = z
+  .string()
+  .min(1)
+  .max(128)
+  .describe('Workflow run id (run-…), as returned by workflow_run.');
 
 /** Why a run request names no one thing to run, or undefined: a workflow name or a command. */
 export const runTargetProblem = (i: { name?: string | undefined; command?: string[] | undefined }) =>
@@ -18,21 +22,34 @@ export const runTargetProblem = (i: { name?: string | undefined; command?: strin
       ? 'name the workflow to run (see `mahavishnu workflow list`), or give an ad hoc command (--command)'
       : undefined;
 
+/** Bounds of a run's free text: params and argv become audit records, step argv and logs. */
+const MAX_PARAMS = 64;
+const MAX_PARAM_CHARS = 4096;
+
 export const WorkflowRunInput = z
   .strictObject({
     name: z
       .string()
       .min(1)
+      .max(128)
       .optional()
       .describe('Workflow name (see workflow_list); omit when giving command.'),
     params: z
-      .record(z.string(), z.string())
+      .record(z.string().max(64), z.string().max(MAX_PARAM_CHARS))
+      .refine((p) => Object.keys(p).length <= MAX_PARAMS, `at most ${MAX_PARAMS} params`)
       .default({})
-      .describe('Workflow params, key to value (CLI: --param key=value, repeatable).'),
-    pool: z.string().optional().describe("Pool id or name to run on instead of the workflow's own pool."),
+      .describe(
+        `Workflow params, key to value (CLI: --param key=value, repeatable); at most ${MAX_PARAMS}, each value at most ${MAX_PARAM_CHARS} characters.`,
+      ),
+    pool: z
+      .string()
+      .max(128)
+      .optional()
+      .describe("Pool id or name to run on instead of the workflow's own pool."),
     command: z
-      .array(z.string())
+      .array(z.string().max(MAX_PARAM_CHARS))
       .min(1)
+      .max(256)
       .optional()
       .describe(
         'Ad hoc argv (CLI: --command exe,arg1,arg2) when settings allow the executable; omit when giving name.',

@@ -31,6 +31,8 @@ export const backupRestore = defineTool({
   run: async ({ backup_id, import_keys, allow_other_installation, cancel_running }, ctx) => {
     const { core } = ctx;
     let safety = '';
+    let safetyAt = '';
+    const warnings: string[] = [];
     const progress = progressOf(ctx);
     let held = { paused: [] as string[], drained: [] as string[], cancelled: [] as string[] };
     const r = await core.maintenance.during(
@@ -43,7 +45,10 @@ export const backupRestore = defineTool({
           importKeys: import_keys,
           allowOtherInstallation: allow_other_installation,
           before: async () => {
-            safety = (await core.backups.create({ type: 'safety', signal: ctx.signal })).id;
+            const b = await core.backups.create({ type: 'safety', signal: ctx.signal });
+            safety = b.id;
+            safetyAt = b.location;
+            if (b.fallback) warnings.push(b.fallback);
           },
         });
       },
@@ -73,6 +78,8 @@ export const backupRestore = defineTool({
     return {
       backup_id,
       safety_backup: safety,
+      safety_backup_location: safetyAt,
+      warnings,
       tables: r.tables,
       rows: r.rows,
       seconds: Math.round(r.seconds * 1000) / 1000,

@@ -18,7 +18,13 @@ export const backupVerify = defineTool({
   output: VerifyReport,
   cli: { positional: ['backup_id'] },
   run: async ({ backup_id }, ctx) => {
-    const { manifest: _m, bytes: _b, ...report } = await ctx.core.backups.verify(backup_id, progressOf(ctx));
+    const {
+      manifest: _m,
+      bytes: _b,
+      ...report
+    } = await ctx.core.backups.verify(backup_id, progressOf(ctx), {
+      signal: ctx.signal,
+    });
     return report;
   },
 });

@@ -14,7 +14,7 @@ export const configValidate = defineTool({
   role: 'operator',
   hints: { readOnly: true, destructive: false, idempotent: true, openWorld: false },
   input: z.strictObject({
-    file: z.string().optional().describe('Validate this one file instead of the settings folder.'),
+    file: z.string().max(4096).optional().describe('Validate this one file instead of the settings folder.'),
   }),
   output: SettingsValid,
   run: async ({ file }, { core }) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DrLevel, DrReport } from '../../core/dr/schemas.js';
+import { progressOf } from '../backup/shared.js';
 import { defineTool } from '../define.js';
 
 export const drCheck = defineTool({
@@ -17,5 +18,5 @@ export const drCheck = defineTool({
     level: DrLevel.default('restore').describe('How deep to check: exists, verify or restore (all three).'),
   }),
   output: DrReport,
-  run: async ({ level }, { core }) => core.dr.check(level),
+  run: async ({ level }, ctx) => ctx.core.dr.check(level, { signal: ctx.signal, progress: progressOf(ctx) }),
 });

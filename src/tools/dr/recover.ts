@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BackupId } from '../../core/backup/manifest.js';
 import { RestoreOptions } from '../../core/backup/schemas.js';
 import { RecoverReport } from '../../core/dr/schemas.js';
-import { restorePlan } from '../backup/shared.js';
+import { progressOf, restorePlan } from '../backup/shared.js';
 import { defineTool } from '../define.js';
 
 export const drRecover = defineTool({
@@ -33,6 +33,7 @@ export const drRecover = defineTool({
         allowOtherInstallation: allow_other_installation,
         cancelRunning: cancel_running,
         signal: ctx.signal,
+        progress: progressOf(ctx),
       },
     ),
 });

@@ -13,7 +13,7 @@ export const workflowStatus = defineTool({
   hints: { readOnly: true, destructive: false, idempotent: true, openWorld: false },
   cli: { positional: ['id'] },
   input: z.strictObject({
-    id: z.string().optional().describe('Run id (run-…); omit to list recent runs.'),
+    id: z.string().max(128).optional().describe('Run id (run-…); omit to list recent runs.'),
     limit: z.number().int().min(1).max(200).default(20).describe('How many recent runs when no id is given.'),
   }),
   output: z.union([RunStatus, z.strictObject({ runs: z.array(RunSummary) })]),

@@ -1,0 +1,131 @@
+import type { Readable, Writable } from 'node:stream';
+import {
+  deserializeMessage,
+  isJSONRPCRequest,
+  type JSONRPCMessage,
+  PROTOCOL_VERSION_META_KEY,
+  ProtocolErrorCode,
+  serializeMessage,
+  type Transport,
+} from '@modelcontextprotocol/server';
+
+/** The most one stdio message may hold; a longer line is dropped (and said so), not fatal. */
+export const MAX_LINE_BYTES = 10 * 1024 * 1024;
+/** Requests a client may send before it has initialized (2025-11-25) or discovered (2026-07-28). */
+const OPENERS = new Set(['initialize', 'server/discover', 'ping']);
+
+/**
+ * stdin/stdout as the SDK's serveStdio sees them, with two rules the SDK's own transport lacks:
+ * - a request before `initialize` is refused (-32600), unless it is a 2026-07-28 request, which
+ *   carries its protocol version in its `_meta` envelope and needs no handshake;
+ * - a line longer than MAX_LINE_BYTES is dropped and reported on stderr, and the connection goes
+ *   on serving (the SDK's transport closed the connection, so `mcp start` exited 0 silently).
+ */
+export class GuardedStdio implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+  private chunks: Buffer[] = [];
+  private size = 0;
+  /** Inside an oversized line: drop bytes until its end. */
+  private skipping = false;
+  private opened = false;
+  private closed = false;
+
+  constructor(
+    private readonly stdin: Readable = process.stdin,
+    private readonly stdout: Writable = process.stdout,
+    private readonly warn: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+    private readonly max = MAX_LINE_BYTES,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stdin.on('data', this.onData);
+    this.stdin.on('error', this.onStdinError);
+    this.stdin.on('end', this.onEnd);
+    this.stdin.on('close', this.onEnd);
+  }
+
+  private readonly onStdinError = (e: Error) => this.onerror?.(e);
+  private readonly onEnd = () => void this.close();
+
+  private readonly onData = (chunk: Buffer) => {
+    let at = 0;
+    for (let nl = chunk.indexOf(10, at); nl !== -1; nl = chunk.indexOf(10, at)) {
+      this.take(chunk.subarray(at, nl));
+      this.line();
+      at = nl + 1;
+    }
+    this.take(chunk.subarray(at));
+  };
+
+  private take(part: Buffer) {
+    if (this.skipping || part.length === 0) return;
+    if (this.size + part.length > this.max) {
+      this.skipping = true;
+      this.chunks = [];
+      this.size = 0;
+      this.warn(
+        `mahavishnu: dropped a stdio message longer than ${this.max} bytes (the limit of one message); ` +
+          'the connection goes on. Send large inputs in smaller calls.',
+      );
+      return;
+    }
+    this.chunks.push(part);
+    this.size += part.length;
+  }
+
+  private line() {
+    const skipped = this.skipping;
+    const text = Buffer.concat(this.chunks).toString('utf8').replace(/\r$/, '');
+    this.chunks = [];
+    this.size = 0;
+    this.skipping = false;
+    if (skipped || !text.trim()) return;
+    let message: JSONRPCMessage;
+    try {
+      message = deserializeMessage(text);
+    } catch (e) {
+      this.onerror?.(e as Error);
+      return;
+    }
+    if (isJSONRPCRequest(message) && !this.opened) {
+      const meta = (message.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
+      const modern = meta?.[PROTOCOL_VERSION_KEY] !== undefined;
+      if (message.method === 'initialize' || modern) this.opened = true;
+      else if (!OPENERS.has(message.method)) {
+        void this.send({
+          jsonrpc: '2.0',
+          id: message.id,
+          error: {
+            code: ProtocolErrorCode.InvalidRequest,
+            message: `${message.method} before initialize: send initialize first (or, on 2026-07-28, requests that carry the _meta protocol version)`,
+          },
+        }).catch(() => {});
+        return;
+      }
+    }
+    this.onmessage?.(message);
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('stdio is closed'));
+    return new Promise((resolve, reject) => {
+      const ok = this.stdout.write(serializeMessage(message), (e) => (e ? reject(e) : undefined));
+      if (ok) resolve();
+      else this.stdout.once('drain', resolve);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stdin.off('data', this.onData);
+    this.stdin.off('error', this.onStdinError);
+    this.stdin.off('end', this.onEnd);
+    this.stdin.off('close', this.onEnd);
+    this.onclose?.();
+  }
+}
+
+const PROTOCOL_VERSION_KEY: string = PROTOCOL_VERSION_META_KEY;
