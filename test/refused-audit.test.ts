@@ -4,6 +4,7 @@ import { callRemote } from '../src/cli/remote.js';
 import { backupSettings } from './helpers/backup.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { tempDir } from './helpers/tmp.js';
+import { forgeToken } from './helpers/tokens.js';
 
 /** Each refusal of the hostile list leaves a `refused` audit record naming the caller and its token. */
 describe('refused calls are audited', () => {
@@ -161,7 +162,7 @@ describe('refused calls are audited', () => {
       [now + 3600, now + 7200],
     ] as const)
       await expect(
-        callRemote(t.url, 'auth_list_users', {}, await forge(core, 'op', iat, exp)),
+        callRemote(t.url, 'auth_list_users', {}, await forgeToken(core, 'op', iat, exp)),
       ).rejects.toMatchObject({
         code: 'unauthenticated',
       });
@@ -185,18 +186,3 @@ describe('refused calls are audited', () => {
     });
   });
 });
-
-/** A token signed by the server's own key with the claims given (what a leaked key could mint). */
-async function forge(core: TestServer['core'], sub: string, iat: number, exp: number): Promise<string> {
-  const { SignJWT } = await import('jose');
-  const { kid, key } = await core.keys.active();
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'JWT' })
-    .setSubject(sub)
-    .setAudience('mahavishnu')
-    .setIssuer('mahavishnu')
-    .setIssuedAt(iat)
-    .setExpirationTime(exp)
-    .setJti(crypto.randomUUID())
-    .sign(key);
-}
