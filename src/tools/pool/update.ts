@@ -19,5 +19,5 @@ export const poolUpdate = defineTool({
   cli: { positional: ['pool'] },
   input: PoolUpdateInput,
   output: PoolUpdateResult,
-  run: async (input, { core }) => core.pools.update(input),
+  run: async (input, { core, signal }) => core.pools.update(input, signal),
 });

@@ -30,5 +30,5 @@ export const workflowCancel = defineTool({
       .filter((x) => ['pending', 'queued', 'running'].includes(x.state))
       .map((x) => (x.state === 'running' ? `kill the process of step ${x.name}` : `cancel step ${x.name}`));
   },
-  run: ({ id, wait_ms }, { core }) => core.workflows.cancel(id, wait_ms),
+  run: ({ id, wait_ms }, { core, signal }) => core.workflows.cancel(id, wait_ms, signal),
 });
