@@ -86,12 +86,10 @@ retries: 5
       const st = await core.pools.status('chaos');
       return st.hosts === 3 && st.members.every((m) => m.slots === 1 && m.idle === 1);
     });
-    // three long runs first, one per host, then the short ones behind them
+    // three long runs first, one per host
     const holds = [];
     for (let i = 0; i < 3; i++)
       holds.push(await core.workflows.run({ name: 'hold', params: {}, timeout_ms: 1, retries: 0 }, 't'));
-    for (let i = 0; i < RUNS; i++)
-      await core.workflows.run({ name: 'beat', params: {}, timeout_ms: 1, retries: 0 }, 't');
     // pause a replica while it runs a long step; the other one is killed later
     const [held, a, b] = await waitFor('a replica to run a long step', async () => {
       const rows = await core.db.query<{ id: string; lease_owner: string }>(
@@ -104,7 +102,13 @@ retries: 5
       return undefined;
     });
     a.proc.kill('SIGSTOP');
-    await new Promise((r) => setTimeout(r, 2 * LEASE_MS));
+    const stoppedAt = Date.now();
+    // the short runs are queued during the pause (on a loaded machine queueing 300 takes longer
+    // than a long step runs, so they come after the pause has begun, not before)
+    for (let i = 0; i < RUNS; i++)
+      await core.workflows.run({ name: 'beat', params: {}, timeout_ms: 1, retries: 0 }, 't');
+    const pause = 2 * LEASE_MS - (Date.now() - stoppedAt);
+    if (pause > 0) await new Promise((r) => setTimeout(r, pause));
     const resumedAt = Date.now();
     a.proc.kill('SIGCONT');
 

@@ -1,8 +1,10 @@
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callRemote } from '../src/cli/remote.js';
 import { backupSettings } from './helpers/backup.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { tempDir } from './helpers/tmp.js';
+import { forgeToken } from './helpers/tokens.js';
 
 /** Each refusal of the hostile list leaves a `refused` audit record naming the caller and its token. */
 describe('refused calls are audited', () => {
@@ -74,5 +76,106 @@ describe('refused calls are audited', () => {
     expect(reads.map((r) => r.phase)).toEqual(['end', 'begin']);
     const since = new Date(Date.now() - 60_000).toISOString();
     expect(await t.core.audit.list({ limit: 10, principal: 'agent', since })).toHaveLength(3);
+  });
+
+  it('the rest of the hostile list: denied, expired and reused approvals, own-token revocation, huge params, read-only, refused tokens', async () => {
+    t = await startTestServer({ workflows: { dir: resolve('workflows') }, pools: { enabled: false } });
+    const core = t.core;
+    const agent = await t.tokenFor('admin', 'agent');
+    const human = { username: 'human', role: 'admin' as const, transport: 'web' as const };
+    const reasonOf = async (tool: string) =>
+      (await refusedOf(tool)).map((r) => (r.input as { reason: string }).reason);
+
+    // a denied approval, used anyway
+    expect(await refuse('security_rotate_jwt_secret', {}, agent)).toBe('approval_required');
+    const [first] = await core.approvals.list({ pending: true });
+    await core.approvals.decide(first!.id, human, 'denied');
+    expect(await refuse('security_rotate_jwt_secret', { approval_id: first!.id }, agent)).toBe('forbidden');
+    // an approval used twice
+    expect(await refuse('security_rotate_jwt_secret', {}, agent)).toBe('approval_required');
+    const [second] = await core.approvals.list({ pending: true });
+    await core.approvals.decide(second!.id, human, 'approved');
+    await callRemote(t.url, 'security_rotate_jwt_secret', { approval_id: second!.id }, agent);
+    expect(await refuse('security_rotate_jwt_secret', { approval_id: second!.id }, agent)).toBe('forbidden');
+    // an expired approval
+    expect(await refuse('security_rotate_jwt_secret', {}, agent)).toBe('approval_required');
+    const [third] = await core.approvals.list({ pending: true });
+    await core.db.query("UPDATE approvals SET state = 'expired' WHERE id = $1", [third!.id]);
+    expect(await refuse('security_rotate_jwt_secret', { approval_id: third!.id }, agent)).toBe('forbidden');
+    const rotations = await reasonOf('security_rotate_jwt_secret');
+    for (const why of ['denied it', 'already used', 'expired'])
+      expect(
+        rotations.some((r) => r.includes(why)),
+        why,
+      ).toBe(true);
+
+    // a revocation that would cut off the caller's own token, without the flag: refused before an
+    // approval is even asked for
+    const mine = (await callRemote(t.url, 'auth_list_tokens', { username: 'agent', live: true }, agent)) as {
+      tokens: Array<{ jti: string }>;
+    };
+    const pendingBefore = (await core.approvals.list({ pending: true })).length;
+    expect(await refuse('auth_revoke_token', { jti: mine.tokens[0]!.jti }, agent)).toBe('invalid_input');
+    expect((await core.approvals.list({ pending: true })).length).toBe(pendingBefore);
+    expect((await reasonOf('auth_revoke_token'))[0]).toContain('would cut off your own access');
+
+    // a 500 KB workflow parameter
+    const op = await t.tokenFor('operator', 'op');
+    expect(await refuse('workflow_run', { name: 'hello', params: { who: 'x'.repeat(500_000) } }, op)).toBe(
+      'invalid_input',
+    );
+    const [huge] = await refusedOf('workflow_run');
+    expect(huge).toMatchObject({ principal: 'op', error_code: 'invalid_input' });
+    expect(JSON.stringify(huge!.input).length).toBeLessThan(6000);
+    // the disk-usage allowlist
+    expect(await refuse('workflow_run', { name: 'disk-usage', params: { path: '/etc' } }, op)).toBe(
+      'invalid_input',
+    );
+    // refused by the workflow's own param rules, after the begin record: its end record says so
+    const ends = (await t.core.audit.list({ limit: 20, tool: 'workflow_run' })).filter(
+      (r) => r.phase === 'end',
+    );
+    expect(ends[0]).toMatchObject({ principal: 'op', outcome: 'error', error_code: 'invalid_input' });
+
+    // refused tokens: revoked alone, disabled user, too long a lifetime, iat in the future
+    const victim = await t.tokenFor('viewer', 'victim');
+    const [vt] = await core.users.tokens.list({ username: 'victim' });
+    await core.users.revokeToken(vt!.jti, 'human');
+    await expect(callRemote(t.url, 'auth_list_users', {}, victim)).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
+    const disabled = await t.tokenFor('viewer', 'gone');
+    await core.users.setDisabled('gone', true);
+    await expect(callRemote(t.url, 'auth_list_users', {}, disabled)).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
+    const now = Math.floor(Date.now() / 1000);
+    for (const [iat, exp] of [
+      [now, now + 90 * 86_400],
+      [now + 3600, now + 7200],
+    ] as const)
+      await expect(
+        callRemote(t.url, 'auth_list_users', {}, await forgeToken(core, 'op', iat, exp)),
+      ).rejects.toMatchObject({
+        code: 'unauthenticated',
+      });
+    const tokens = await refusedOf('auth_token');
+    expect(tokens.map((r) => r.principal).sort()).toEqual(['gone', 'op', 'op', 'victim']);
+    expect(tokens.find((r) => r.principal === 'victim')).toMatchObject({
+      token_id: vt!.jti,
+      error_code: 'unauthenticated',
+    });
+    const why = tokens.map((r) => (r.input as { reason: string }).reason).join('\n');
+    for (const text of ['was revoked', 'is disabled', 'longer than auth.max_token_ttl', 'in the future'])
+      expect(why).toContain(text);
+  });
+
+  it('policy.read_only refusals are audited too', async () => {
+    t = await startTestServer({ policy: { read_only: true } });
+    const admin = await t.tokenFor('admin', 'agent');
+    expect(await refuse('auth_create_user', { username: 'late', role: 'viewer' }, admin)).toBe('forbidden');
+    expect((await refusedOf('auth_create_user'))[0]?.input).toMatchObject({
+      reason: expect.stringContaining('policy.read_only'),
+    });
   });
 });

@@ -75,6 +75,32 @@ describe('MCP over HTTP while PostgreSQL is down', () => {
       expect(text, leak).not.toContain(leak);
   });
 
+  it('while the store is known down, authentication waits for it no more: only the tool tries it', async () => {
+    const reads = { user: 0, keys: 0, pools: 0 };
+    const tokenState = t.core.users.tokenState.bind(t.core.users);
+    t.core.users.tokenState = (u) => {
+      reads.user++;
+      return tokenState(u);
+    };
+    const query = t.core.db.query.bind(t.core.db);
+    t.core.db.query = (sql, params) => {
+      if (sql.includes('signing_keys')) reads.keys++;
+      if (sql.includes('FROM pools')) reads.pools++;
+      return query(sql, params);
+    };
+    try {
+      // past the signing keys' 1 s copy and the 5 s user lookup: both would be read again if the store were up
+      for (let i = 0; i < 3; i++) {
+        await new Promise((r) => setTimeout(r, 2000));
+        expect(String((await before.tool('pool_list')).error)).toMatch(/^unavailable/);
+      }
+      expect(reads).toEqual({ user: 0, keys: 0, pools: 3 });
+    } finally {
+      t.core.users.tokenState = tokenState;
+      t.core.db.query = query;
+    }
+  });
+
   it('after PostgreSQL returns, the same client calls succeed without reconnecting', async () => {
     pg.start();
     await waitFor(

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AdapterConnector } from './adapters/adapter.js';
 import { Adapters } from './adapters/adapters.js';
 import { Approvals } from './approvals/approvals.js';
@@ -131,7 +132,12 @@ export class Core {
       () => this.pools,
     );
     this.pools = new PoolService(this.db, this.workflows.runs, () => this.config);
-    this.keys = new SigningKeys(this.db, 1000, () => this.config.auth.principal_stale_s * 1000);
+    // the store failed a call within the principal cache ttl and answered none since: a read now
+    // would wait out the connect timeout again. Within the ttl, so the copy is used no longer after
+    // the store is back than a cached lookup is anyway (0: never)
+    const storeDown = () =>
+      Date.now() - (this.db.lastFailure?.() ?? 0) < this.config.auth.principal_cache_ttl_s * 1000;
+    this.keys = new SigningKeys(this.db, 1000, () => this.config.auth.principal_stale_s * 1000, storeDown);
     this.principals = new PrincipalCache(
       this.users,
       this.cache,
@@ -140,6 +146,7 @@ export class Core {
         staleSeconds: this.config.auth.principal_stale_s,
       }),
       this.log,
+      storeDown,
     );
     // a restore rewrites the users table: what the cache holds may no longer be what the store says
     this.maintenance.onChange((m) => {
@@ -155,6 +162,17 @@ export class Core {
         skewSeconds: this.config.auth.clock_skew_s,
       }),
       this.principals,
+      // a token minted here but refused (revoked, disabled user, lifetime): one audit record
+      (principal, err) =>
+        this.audit.append({
+          callId: randomUUID(),
+          phase: 'refused',
+          principal,
+          tool: 'auth_token',
+          input: { reason: err.message.slice(0, 500) },
+          outcome: 'error',
+          errorCode: err.code,
+        }),
     );
     this.health.register({
       name: 'state_store',

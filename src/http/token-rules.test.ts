@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCore } from '../../test/helpers/core.js';
+import { forgeToken } from '../../test/helpers/tokens.js';
 import type { Core } from '../core/core.js';
-import { ALG } from '../core/security/keys.js';
 import { McpHttp } from '../mcp/http.js';
 import { TOOLS } from '../tools/index.js';
 import { createApp } from './app.js';
@@ -36,20 +36,7 @@ describe('token rules and access changes over HTTP', () => {
   };
   const whoami = (bearer: string) => call('auth_list_users', {}, bearer);
 
-  /** A token signed by the server's own active key with the claims given (what a leaked key could mint). */
-  async function forge(sub: string, iat: number, exp: number): Promise<string> {
-    const { SignJWT } = await import('jose');
-    const { kid, key } = await core.keys.active();
-    return new SignJWT({})
-      .setProtectedHeader({ alg: ALG, kid, typ: 'JWT' })
-      .setSubject(sub)
-      .setAudience('mahavishnu')
-      .setIssuer('mahavishnu')
-      .setIssuedAt(iat)
-      .setExpirationTime(exp)
-      .setJti(crypto.randomUUID())
-      .sign(key);
-  }
+  const forge = (sub: string, iat: number, exp: number) => forgeToken(core, sub, iat, exp);
 
   beforeAll(async () => {
     ({ core, cleanup } = await testCore('sqlite', { approvals: { enabled: false } }));

@@ -44,9 +44,16 @@ export class GuardedStdio implements Transport {
     this.stdin.on('error', this.onStdinError);
     this.stdin.on('end', this.onEnd);
     this.stdin.on('close', this.onEnd);
+    this.stdout.on('error', this.onStdoutError);
   }
 
   private readonly onStdinError = (e: Error) => this.onerror?.(e);
+  // the client went away (EPIPE): end the connection instead of crashing on an unhandled error
+  private readonly onStdoutError = (e: Error) => {
+    if (this.closed) return;
+    this.onerror?.(e);
+    void this.close();
+  };
   private readonly onEnd = () => void this.close();
 
   private readonly onData = (chunk: Buffer) => {
@@ -124,6 +131,7 @@ export class GuardedStdio implements Transport {
     this.stdin.off('error', this.onStdinError);
     this.stdin.off('end', this.onEnd);
     this.stdin.off('close', this.onEnd);
+    this.stdin.pause();
     this.onclose?.();
   }
 }

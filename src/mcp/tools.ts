@@ -105,6 +105,9 @@ export function registerTools(
           unknown
         >,
       closeStream: extra.http?.closeSSE,
+      // approval_required's approve_url goes out as a URL elicitation to clients that can open one
+      elicitsUrl: elicitsUrl(server, extra),
+      notify: (method, params) => extra.mcpReq.notify({ method, params } as never),
     };
     const asTask = taskRequest(tool, request.params as { task?: unknown }, extra);
     if (asTask)
@@ -156,4 +159,15 @@ export function registerTools(
       return errorResult(e as AppError);
     }
   });
+}
+
+/** Whether the client declared URL-mode elicitation: at initialize (2025-11-25) or in the request's envelope. */
+function elicitsUrl(server: McpServer, extra: ServerContext): boolean {
+  const envelope = extra.mcpReq.envelope?.['io.modelcontextprotocol/clientCapabilities' as never] as
+    | { elicitation?: { url?: unknown } }
+    | undefined;
+  const caps = (envelope ?? server.server.getClientCapabilities()) as
+    | { elicitation?: { url?: unknown } }
+    | undefined;
+  return caps?.elicitation?.url !== undefined;
 }

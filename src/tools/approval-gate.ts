@@ -1,6 +1,7 @@
 import { AppError } from '../core/errors.js';
 import { canonical, fingerprintOf, type Plan, planOf, sha256 } from '../core/plan.js';
 import { redact } from '../core/redact.js';
+import { elicitDecision } from './approval-elicit.js';
 import type { AnyTool, ToolContext } from './define.js';
 
 /** The arguments an approval is bound to: the input without the call's own switches. */
@@ -51,7 +52,14 @@ export async function approvalGate(tool: AnyTool, input: Record<string, unknown>
     throw required(a.id, core.approvals.urlOf(a.id), a.expires_at, plan, 'is still waiting for a decision');
   }
   const a = await core.approvals.request({ ...binding, input: redact(args), plan, callId });
-  throw required(a.id, core.approvals.urlOf(a.id), a.expires_at, plan, 'was requested');
+  const url = core.approvals.urlOf(a.id);
+  // a client that can open URLs shows its person the page, and the call waits for the decision
+  if (await elicitDecision(a, url, ctx)) {
+    // the approval holds for the state as it is now, which may have moved while the plan was read
+    const now = fingerprintOf(await planFor(tool, input, ctx));
+    if ((await core.approvals.consume(a.id, { ...binding, fingerprint: now }, callId)) !== 'pending') return;
+  }
+  throw required(a.id, url, a.expires_at, plan, 'was requested');
 }
 
 const required = (id: string, url: string, expires: string, plan: Plan, what: string) =>

@@ -36,6 +36,10 @@ export interface ClientChannel {
    * absent where the transport cannot resume a stream. Messages sent meanwhile are replayed.
    */
   closeStream?: () => void;
+  /** The client declared URL-mode elicitation (elicitation.url): it can open a URL for its user. */
+  elicitsUrl?: boolean;
+  /** Send a notification to the client (e.g. notifications/elicitation/complete). */
+  notify?: (method: string, params: Record<string, unknown>) => Promise<void>;
 }
 
 export interface ToolContext {

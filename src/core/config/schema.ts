@@ -244,6 +244,15 @@ export const ApprovalsConfig = group({
     .min(1)
     .default(900)
     .describe('How long failed sign-ins are counted, and a lock-out lasts.'),
+  elicitation_wait_seconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(600)
+    .default(55)
+    .describe(
+      'MCP clients that declare URL elicitation get approve_url as one, and the call waits this long for the decision; 0: never.',
+    ),
 });
 
 export const AuditConfig = group({

@@ -28,6 +28,8 @@ export interface RuntimeDeps {
   activeRuns: () => Promise<number>;
   /** Steps of a pool in a state (queued: queue depth; running). */
   countSteps: (poolId: string, state: 'queued' | 'running') => Promise<number>;
+  /** Queued and running steps of a pool from one snapshot (the queue depth and autoscale's work). */
+  activeSteps: (poolId: string) => Promise<{ queued: number; running: number }>;
   /** Only this pool (by name): `mahavishnu worker --pool NAME`. */
   only?: string | undefined;
   /** While true (maintenance: a restore is running) no pass runs and no step is claimed. */
@@ -52,6 +54,8 @@ export interface LivePool {
   depth: number;
   prevDepth: number;
   idleTicks: number;
+  /** Steps of the pool running anywhere, as the last pass counted them. */
+  running: number;
   /** The desired size the last pass saw (a change by another host restarts the idle count). */
   seenDesired: number;
 }

@@ -148,7 +148,7 @@ export class PoolService {
    * workers, lowering max below the desired size drains the workers above it (busy ones finish
    * their step first, as a scale down does), and queued steps stay queued.
    */
-  async update(input: PoolUpdateInput): Promise<PoolUpdateResult> {
+  async update(input: PoolUpdateInput, signal?: AbortSignal): Promise<PoolUpdateResult> {
     const before = await this.store.find(input.pool);
     if (before.state !== 'active')
       throw invalid(`pool ${before.name} is ${before.state}; only an active pool can be updated`);
@@ -156,7 +156,12 @@ export class PoolService {
     const max = input.max ?? before.max_workers;
     const autoscale = input.autoscale ?? before.autoscale === 1;
     await this.store.update(before.id, min, max, autoscale);
-    await this.applyNow(before.id);
+    await this.applyNow(before.id, signal);
+    if (signal?.aborted)
+      throw cancelled(signal, {
+        done: [`pool ${before.name} bounds set to [${min}, ${max}], autoscale ${autoscale ? 'on' : 'off'}`],
+        notDone: ['waiting for workers to start or drain to match (pool_status shows them)'],
+      });
     const after = await this.store.get(before.id);
     const changes: string[] = [];
     if (after.min_workers !== before.min_workers)
@@ -284,7 +289,7 @@ export class PoolService {
     return exhausted
       ? {
           status: 'degraded',
-          message: `pool exhausted: ${c.busy}/${lp.row.max_workers} workers busy and ${lp.depth} steps queued; scale the pool or spawn another`,
+          message: `pool exhausted: ${c.busy}/${lp.row.max_workers} workers busy and ${lp.depth} steps queued; raise its max (\`pool_update\`) and scale it, or spawn another pool and move the queue to it (\`pool_move_queue\`)`,
           details,
         }
       : { status: 'healthy', message: `${c.busy} busy, ${c.idle} idle, ${lp.depth} queued`, details };

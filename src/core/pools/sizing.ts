@@ -18,13 +18,17 @@ export async function reconcile(rt: PoolRuntime, row: PoolRow): Promise<void> {
       depth: 0,
       prevDepth: 0,
       idleTicks: 0,
+      running: 0,
       seenDesired: row.desired,
     };
     rt.live.set(row.id, lp);
   }
   lp.row = row;
   lp.prevDepth = lp.depth;
-  lp.depth = await rt.deps.countSteps(row.id, 'queued');
+  // one snapshot: a step claimed between two counts would be both queued and running
+  const active = await rt.deps.activeSteps(row.id);
+  lp.depth = active.queued;
+  lp.running = active.running;
   rt.deps.metrics.queueDepth.set({ pool: row.name }, lp.depth);
   if (row.state === 'closing') {
     for (const w of lp.workers.values()) if (!w.stopping) w.stop();
@@ -57,7 +61,7 @@ async function autoscale(rt: PoolRuntime, lp: LivePool): Promise<void> {
     lp.seenDesired = row.desired;
     lp.idleTicks = 0;
   }
-  const running = await rt.deps.countSteps(row.id, 'running');
+  const { running } = lp;
   const needed = running + lp.depth;
   let next = row.desired;
   if (needed > row.desired && row.desired < row.max_workers) {

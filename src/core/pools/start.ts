@@ -16,6 +16,7 @@ export async function startPools(core: Core, only?: string): Promise<PoolRuntime
     config: () => core.config,
     activeRuns: () => core.workflows.runs.activeRuns(),
     countSteps: (id, state) => core.workflows.runs.countSteps(id, state),
+    activeSteps: (id) => core.workflows.runs.activeSteps(id),
     only,
     paused: () => core.maintenance.active !== undefined,
     adapterStep: (step, signal) =>

@@ -51,11 +51,14 @@ export class SigningKeys {
     private readonly ttlMs = 1000,
     /** While the store is unreachable, keys read within this many ms still verify (auth.principal_stale_s). */
     private readonly staleMs: () => number = () => 0,
+    /** Whether the store is known to be unreachable now: then a stale copy is used without waiting for it. */
+    private readonly storeDown: () => boolean = () => false,
   ) {}
 
   private async load(): Promise<Map<string, Loaded>> {
     const now = Date.now();
     if (this.cache && now - this.cache.at < this.ttlMs) return this.cache.keys;
+    if (this.cache && now - this.cache.at < this.staleMs() && this.storeDown()) return this.cache.keys;
     let rows: KeyRow[];
     try {
       rows = await this.db.query<KeyRow>(

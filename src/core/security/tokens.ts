@@ -56,7 +56,33 @@ export class Tokens {
     private readonly settings: () => TokenSettings,
     /** The user lookup of principal(): the cached one (PrincipalCache) in a core, the store by default. */
     private readonly lookup: Pick<Users, 'tokenState'> = users,
+    /**
+     * Told of a token refused after its signature checked out (a rule, a revocation, a disabled
+     * user): such a token was minted here, so its use is worth an audit record. At most once a
+     * minute per token, so a client retrying a dead token cannot fill the log.
+     */
+    private readonly onRefused?: (p: Principal, err: AppError) => Promise<void> | void,
   ) {}
+
+  private readonly refusedAt = new Map<string, number>();
+
+  private async refuse(
+    v: { username: string; jti: string | undefined; kid: string },
+    transport: Transport,
+    err: AppError,
+    role: Principal['role'] = 'viewer',
+  ): Promise<never> {
+    const key = v.jti ?? `${v.username}/${v.kid}`;
+    const now = Date.now();
+    if (this.onRefused && now - (this.refusedAt.get(key) ?? 0) > 60_000) {
+      if (this.refusedAt.size >= 10_000) this.refusedAt.clear();
+      this.refusedAt.set(key, now);
+      await Promise.resolve(
+        this.onRefused({ username: v.username, role, transport, ...(v.jti ? { tokenId: v.jti } : {}) }, err),
+      ).catch(() => {});
+    }
+    throw err;
+  }
 
   /**
    * Mint a token for username, recorded (jti, user, key, who minted it, expiry) so it can be
@@ -108,19 +134,20 @@ export class Tokens {
   }
 
   /** The lifetime and issued-at rules: exp no further than the max after iat, iat not in the future. */
-  private checkTimes(v: Verified): void {
+  private timesProblem(v: Verified): AppError | undefined {
     const { maxTtlSeconds, skewSeconds } = this.settings();
     const now = Date.now() / 1000;
     // +1: a token minted right after a revocation carries an iat up to the skew (rounded up) ahead
     if (v.iat > now + skewSeconds + 1)
-      throw unauthenticated(
+      return unauthenticated(
         `the token's iat lies ${Math.round(v.iat - now)} s in the future (more than auth.clock_skew_s = ${skewSeconds})`,
       );
     const from = v.iat > 0 ? v.iat : now;
     if (v.exp - from > maxTtlSeconds + skewSeconds)
-      throw unauthenticated(
+      return unauthenticated(
         `the token lives ${Math.round((v.exp - from) / 86_400)} d, longer than auth.max_token_ttl (${Math.round(maxTtlSeconds / 86_400)} d) allows`,
       );
+    return undefined;
   }
 
   /** Check signature, kid, aud, iss and exp; the username the token speaks for. */
@@ -135,7 +162,6 @@ export class Tokens {
       // the key may have been revoked since
       if (!(await this.keys.verifierFor(hit.kid)))
         throw unauthenticated('the token was signed by a revoked key');
-      this.checkTimes(hit);
       return hit;
     }
     const { decodeProtectedHeader, errors: joseErrors, jwtVerify } = await jose();
@@ -154,7 +180,6 @@ export class Tokens {
       if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number')
         throw unauthenticated('the token has no subject or expiry');
       const v = { username: payload.sub, kid, exp: payload.exp, iat: payload.iat ?? 0, jti: payload.jti };
-      this.checkTimes(v);
       if (this.verified.size >= 10_000) this.verified.clear();
       this.verified.set(token, v);
       return v;
@@ -169,21 +194,28 @@ export class Tokens {
 
   /** The caller a token speaks for, with the role the store gives that user now. */
   async principal(token: string, transport: Transport): Promise<Principal> {
-    const { username, iat, jti } = await this.verify(token);
+    const v = await this.verify(token);
+    const { username, iat, jti } = v;
+    const times = this.timesProblem(v);
+    if (times) return this.refuse(v, transport, times);
     const user = await this.lookup.tokenState(username);
-    if (!user) throw unauthenticated(`the token's user "${username}" no longer exists`);
+    if (!user)
+      return this.refuse(v, transport, unauthenticated(`the token's user "${username}" no longer exists`));
+    const refuse = (err: AppError) => this.refuse(v, transport, err, user.role);
     if (user.disabled)
-      throw new AppError(
-        'unauthenticated',
-        `user "${username}" is disabled, so its tokens are refused; an admin can re-enable it with \`mahavishnu auth enable-user ${username}\``,
+      return refuse(
+        new AppError(
+          'unauthenticated',
+          `user "${username}" is disabled, so its tokens are refused; an admin can re-enable it with \`mahavishnu auth enable-user ${username}\``,
+        ),
       );
     // a revocation through any process reaches the lookup's cache at once (Redis) or within its ttl.
     // The skew: a token minted before the revocation may carry an iat up to that far ahead
     const skewMs = this.settings().skewSeconds * 1000;
     if (user.tokens_not_before !== null && iat * 1000 < user.tokens_not_before + skewMs)
-      throw unauthenticated(`the tokens of "${username}" issued before a revocation are refused`);
+      return refuse(unauthenticated(`the tokens of "${username}" issued before a revocation are refused`));
     if (jti && (user.revoked_jtis ?? []).includes(jti))
-      throw unauthenticated(`token ${jti} of "${username}" was revoked`);
+      return refuse(unauthenticated(`token ${jti} of "${username}" was revoked`));
     return { username, role: user.role, transport, ...(jti ? { tokenId: jti } : {}) };
   }
 }

@@ -30,6 +30,12 @@ export interface Db {
   close(graceSeconds?: number): Promise<void>;
   /** Drop the connections and open new ones, in place (ecosystem restart-database). */
   reconnect?(): Promise<void>;
+  /**
+   * Epoch ms of the newest call that failed with `unavailable`, while none has succeeded since;
+   * undefined while the store answers. Lets readers that hold a stale copy (the principal cache,
+   * the signing keys) use it at once instead of each waiting out the connect timeout again.
+   */
+  lastFailure?(): number | undefined;
 }
 
 export const one = <T>(rows: T[]): T | undefined => rows[0];

@@ -33,6 +33,8 @@ export class PrincipalCache {
     private readonly cache: Cache,
     private readonly settings: () => PrincipalCacheSettings,
     private readonly log: Logger,
+    /** Whether the store is known to be unreachable now (its last call failed, none succeeded since). */
+    private readonly storeDown: () => boolean = () => false,
   ) {
     users.onChange((names) => this.invalidate(names));
   }
@@ -56,17 +58,21 @@ export class PrincipalCache {
     const now = Date.now();
     const hit = await this.read(username);
     if (hit && now - hit.seen < ttlSeconds * 1000) return hit.state;
+    const stale = () => {
+      this.log.warn(
+        { username, seen_s_ago: Math.round((now - (hit?.seen ?? now)) / 1000) },
+        'state store away: using the user seen before',
+      );
+      return hit?.state;
+    };
+    const usable = hit !== undefined && now - hit.seen < staleSeconds * 1000;
+    // the store's last call failed: this request would only wait out the connect timeout to learn it again
+    if (usable && this.storeDown()) return stale();
     let state: TokenState | undefined;
     try {
       state = await this.users.tokenState(username);
     } catch (e) {
-      if (isAppError(e) && e.code === 'unavailable' && hit && now - hit.seen < staleSeconds * 1000) {
-        this.log.warn(
-          { username, seen_s_ago: Math.round((now - hit.seen) / 1000) },
-          'state store away: using the user seen before',
-        );
-        return hit.state;
-      }
+      if (isAppError(e) && e.code === 'unavailable' && usable) return stale();
       if (isAppError(e) && e.code === 'unavailable')
         throw new AppError(
           'unavailable',

@@ -224,6 +224,16 @@ export class RunStore {
     return Number(r[0]?.c ?? 0);
   }
 
+  /** Queued and running steps of a pool, counted by one statement (one snapshot, so a step claimed meanwhile is counted once). */
+  async activeSteps(poolId: string): Promise<{ queued: number; running: number }> {
+    const rows = await this.db.query<{ state: string; c: number }>(
+      "SELECT state, COUNT(*) AS c FROM workflow_steps WHERE pool_id = $1 AND state IN ('queued', 'running') GROUP BY state",
+      [poolId],
+    );
+    const of = (st: string) => Number(rows.find((r) => r.state === st)?.c ?? 0);
+    return { queued: of('queued'), running: of('running') };
+  }
+
   async activeRuns(): Promise<number> {
     const r = await this.db.query<{ c: number }>(
       "SELECT COUNT(*) AS c FROM workflow_runs WHERE state IN ('queued', 'running')",

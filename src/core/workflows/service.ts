@@ -1,4 +1,5 @@
 import { checkAdapterSteps } from '../adapters/step.js';
+import { cancelled, sleep } from '../cancel.js';
 import type { Config } from '../config/schema.js';
 import { AppError, forbidden, invalid } from '../errors.js';
 import type { PoolService } from '../pools/service.js';
@@ -190,14 +191,20 @@ export class WorkflowService {
   }
 
   /** Stop a run: steps not started are cancelled, the running one's process is killed; waits up to waitMs. */
-  async cancel(id: string, waitMs: number): Promise<RunStatus> {
+  async cancel(id: string, waitMs: number, signal?: AbortSignal): Promise<RunStatus> {
     const running = await this.runs.requestCancel(id);
     this.pools().runtime?.cancelSteps(running);
     const deadline = Date.now() + waitMs;
     while (Date.now() < deadline) {
       const r = await this.runs.get(id);
       if (TERMINAL.includes(r.state)) break;
-      await new Promise((res) => setTimeout(res, 50));
+      // the caller stopped waiting: the cancel itself is recorded and goes on
+      if (signal?.aborted)
+        throw cancelled(signal, {
+          done: [`cancel of run ${id} recorded; its running step(s) told to stop`],
+          notDone: ['waiting for the run to end (workflow_status shows it)'],
+        });
+      await sleep(50, signal).catch(() => {});
     }
     return this.status(id);
   }

@@ -10,6 +10,7 @@ import type { Db, Param } from '../../core/sql/db.js';
 export class ReconnectingDb implements Db {
   private current: Db;
   private generation = 0;
+  private failedAt: number | undefined;
 
   constructor(private readonly open: () => Db) {
     this.current = open();
@@ -27,19 +28,25 @@ export class ReconnectingDb implements Db {
     const gen = this.generation;
     const db = this.current;
     try {
-      return await fn(db);
+      const r = await fn(db);
+      this.failedAt = undefined;
+      return r;
     } catch (e) {
-      if (gen !== this.generation) {
-        throw new AppError(
-          'unavailable',
-          'the state store connections were restarted while this call ran; retry it',
-        );
-      }
-      if (!isAppError(e) && e instanceof Error && /not open|closed|ended/i.test(e.message)) {
-        throw new AppError('unavailable', `the state store is unavailable: ${e.message}; retry shortly`);
-      }
-      throw e;
+      const err = this.mapped(e, gen);
+      if (isAppError(err) && err.code === 'unavailable') this.failedAt = Date.now();
+      throw err;
     }
+  }
+
+  private mapped(e: unknown, gen: number): unknown {
+    if (gen !== this.generation)
+      return new AppError(
+        'unavailable',
+        'the state store connections were restarted while this call ran; retry it',
+      );
+    if (!isAppError(e) && e instanceof Error && /not open|closed|ended/i.test(e.message))
+      return new AppError('unavailable', `the state store is unavailable: ${e.message}; retry shortly`);
+    return e;
   }
 
   query<T>(sql: string, params?: readonly Param[]): Promise<T[]> {
@@ -64,6 +71,10 @@ export class ReconnectingDb implements Db {
 
   ping(): Promise<number> {
     return this.run((db) => db.ping());
+  }
+
+  lastFailure(): number | undefined {
+    return this.failedAt;
   }
 
   /** Open new connections, send new calls to them, then drop the old ones (their calls fail retryably). */

@@ -13,6 +13,7 @@ export const adapterRestart = defineTool({
     'it when a breaker is open and the adapter is back, or its connections are stuck. Returns the probe ' +
     'result and the breaker state after it.',
   role: 'operator',
+  long: true,
   scope: 'live',
   hints: { readOnly: false, destructive: false, idempotent: true, openWorld: true },
   input: z.strictObject({ name: AdapterName }),

@@ -14,10 +14,11 @@ export const poolUpdate = defineTool({
     '(idle ones stop now, busy ones finish their step first) and queued steps stay queued. ' +
     'Returns the pool and a line per change.',
   role: 'operator',
+  long: true,
   hints: { readOnly: false, destructive: false, idempotent: true, openWorld: false },
   scope: 'live',
   cli: { positional: ['pool'] },
   input: PoolUpdateInput,
   output: PoolUpdateResult,
-  run: async (input, { core }) => core.pools.update(input),
+  run: async (input, { core, signal }) => core.pools.update(input, signal),
 });

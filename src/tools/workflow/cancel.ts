@@ -10,6 +10,7 @@ export const workflowCancel = defineTool({
     'SIGKILL) and recorded cancelled. Waits up to wait_ms for the run to end. A finished run is left as it ' +
     'is. Returns the run.',
   role: 'operator',
+  long: true,
   hints: { readOnly: false, destructive: true, idempotent: true, openWorld: false },
   scope: 'live',
   cli: { positional: ['id'] },
@@ -30,5 +31,5 @@ export const workflowCancel = defineTool({
       .filter((x) => ['pending', 'queued', 'running'].includes(x.state))
       .map((x) => (x.state === 'running' ? `kill the process of step ${x.name}` : `cancel step ${x.name}`));
   },
-  run: ({ id, wait_ms }, { core }) => core.workflows.cancel(id, wait_ms),
+  run: ({ id, wait_ms }, { core, signal }) => core.workflows.cancel(id, wait_ms, signal),
 });

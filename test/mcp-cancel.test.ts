@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WITH_FIXTURES } from './fixtures/conformance/index.js';
+import { bearer, startTestServer, type TestServer } from './helpers/server.js';
+
+/**
+ * A cancelled call over a 2025-11-25 Streamable HTTP session: the tool's signal is aborted, the
+ * work stops, no response is sent (as the spec says) and the call's SSE stream is closed rather
+ * than left open.
+ */
+describe('notifications/cancelled on a Streamable HTTP session', () => {
+  let t: TestServer;
+  let token: string;
+  beforeAll(async () => {
+    t = await startTestServer({}, 'sqlite', WITH_FIXTURES);
+    token = await t.tokenFor('admin');
+  });
+  afterAll(async () => t.stop());
+
+  const post = (body: object, session?: string) =>
+    fetch(`${t.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        ...bearer(token),
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-11-25',
+        ...(session ? { 'mcp-session-id': session } : {}),
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', ...body }),
+    });
+
+  it('stops the call and closes its stream', async () => {
+    const init = await post({
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+    });
+    const session = init.headers.get('mcp-session-id')!;
+    await init.text();
+    await (await post({ method: 'notifications/initialized' }, session)).text();
+    const call = await post(
+      { id: 2, method: 'tools/call', params: { name: 'test_slow', arguments: { ms: 20_000, steps: 20 } } },
+      session,
+    );
+    expect(call.headers.get('content-type')).toContain('text/event-stream');
+    const body = call.text(); // resolves when the server ends the stream
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    expect(
+      (await post({ method: 'notifications/cancelled', params: { requestId: 2 } }, session)).status,
+    ).toBe(202);
+    const frames = await Promise.race([
+      body,
+      new Promise<string>((r) => setTimeout(() => r('STILL OPEN'), 5000)),
+    ]);
+    expect(frames).not.toBe('STILL OPEN');
+    expect(Date.now() - t0).toBeLessThan(2000);
+    // no response for the cancelled request: only the priming event (and no result for id 2)
+    expect(frames).not.toMatch(/"id":2/);
+  }, 20_000);
+});
