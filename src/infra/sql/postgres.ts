@@ -1,6 +1,7 @@
 import postgres from 'postgres';
 import type { Db, Param } from '../../core/sql/db.js';
 import { storeError } from './errors.js';
+import { socketFactory } from './pg-socket.js';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
@@ -32,6 +33,7 @@ export class PostgresDb implements Db {
   }
 
   static open(url: string, opts: { max?: number; connectTimeout?: number } = {}): PostgresDb {
+    const socket = socketFactory(url);
     const sql = postgres(url, {
       max: opts.max ?? 10,
       connect_timeout: opts.connectTimeout ?? 5,
@@ -45,6 +47,8 @@ export class PostgresDb implements Db {
       fetch_types: false,
       types: NUMBER_TYPES,
       connection: { application_name: 'mahavishnu' },
+      // sockets on which a connection reset rejects every query handed to the connection (pg-socket.ts)
+      ...(socket ? { socket } : {}),
     });
     return new PostgresDb(sql, describe(url));
   }
