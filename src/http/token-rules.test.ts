@@ -196,7 +196,7 @@ describe('a restore plan says what happens to the live tokens', () => {
         backupRestore,
         { backup_id: id, dry_run: true },
         { core, principal: admin },
-      )) as {
+      )) as unknown as {
         plan: string[];
         impact: { tokens: Record<string, number> };
       };
