@@ -43,6 +43,13 @@ describe('npm run bench, at its shortest', { timeout: 240_000 }, () => {
     expect(out).toMatch(row('tools/call stdio (auth_list_users vs SDK echo)'));
   });
 
+  it('bench/backup.js: backup create vs tar czf, restore (verify + safety backup + apply) vs tar xzf', async () => {
+    const out = await bench('backup.js', '--mb', '4');
+    expect(out).toMatch(row('backup create (vs tar czf of the database file)'));
+    expect(out).toMatch(row('backup restore incl. verify + safety backup (vs tar xzf)'));
+    expect(out).toMatch(/^of the last restore: safety backup [\d.]+ s of [\d.]+ s/m);
+  });
+
   it('bench/cold-start.js: initialize vs the SDK, --help vs node -e 0, idle RSS of serve', async () => {
     const out = await bench('cold-start.js', '--runs', '1');
     expect(out).toMatch(row('spawn → MCP initialize answer, stdio (vs SDK echo)'));

@@ -54,4 +54,18 @@ describe('error bodies name no server path', () => {
       expect(leaks(text), path).toEqual([]);
     }
   });
+
+  it('config_validate reads no file a remote caller names (its keys would come back as problems)', async () => {
+    const admin = await t.tokenFor('admin');
+    const r = await fetch(`${t.url}/api/v1/tools/config_validate`, {
+      method: 'POST',
+      headers: { ...bearer(admin), 'content-type': 'application/json' },
+      body: JSON.stringify({ file: '/etc/passwd' }),
+    });
+    expect(r.status).toBe(403);
+    const text = JSON.stringify(await json(r));
+    expect(text).toContain('validate a file on the host');
+    expect(text).not.toContain('root');
+    expect((await mcp.tool('config_validate', { file: '/etc/passwd' })).error).toMatch(/^forbidden: /);
+  });
 });

@@ -280,7 +280,8 @@ export class Maintenance {
     const s: BoardState | undefined = await board.read();
     let ack: string | null = null;
     if (s && s.holder !== this.owner) {
-      if (!this.current) {
+      // a new maintenance may follow the last one between two reads: follow the new one
+      if (!this.current || (this.current.role === 'follower' && this.current.token !== s.token)) {
         this.current = {
           reason: `${s.reason}, installation-wide from ${s.holder}`,
           since: new Date(s.since).toISOString(),

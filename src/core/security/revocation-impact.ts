@@ -1,3 +1,4 @@
+import type { Plan } from '../plan.js';
 import type { Principal } from '../principal.js';
 import { liveTokens, refuseOwn } from '../users/access.js';
 import type { Users } from '../users/users.js';
@@ -64,4 +65,18 @@ export function impactLine(i: RevocationImpact): string[] {
 
 export function guardOwn(i: RevocationImpact, includeOwn: boolean, what: string): void {
   if (i.cuts_off_caller && !includeOwn) refuseOwn(what);
+}
+
+/**
+ * A plan as a call (not a dry run) sees it: one that cuts off the caller without include_own_token
+ * is refused here, before an approval is asked for a call that would be refused anyway.
+ */
+export function ownGuardedPlan(
+  plan: Plan,
+  input: { include_own_token?: boolean; dry_run?: boolean },
+  what: string,
+): Plan {
+  if (plan.impact?.cuts_off_caller === true && !input.include_own_token && input.dry_run !== true)
+    refuseOwn(what);
+  return plan;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ownGuardedPlan } from '../../core/security/revocation-impact.js';
 import { disablePlan, disableUser } from '../../core/users/access.js';
 import { IncludeOwnToken, User, Username } from '../../core/users/schemas.js';
 import { defineTool } from '../define.js';
@@ -23,7 +24,8 @@ export const authDisableUser = defineTool({
     user: User,
     live_tokens_refused: z.number().int().describe('Live tokens of the user that stopped working.'),
   }),
-  plan: ({ username }, { core, principal }) => disablePlan(core.users, username, principal),
+  plan: async (i, { core, principal }) =>
+    ownGuardedPlan(await disablePlan(core.users, i.username, principal), i, `disabling "${i.username}"`),
   run: ({ username, include_own_token }, { core, principal }) =>
     disableUser(core.users, username, principal, include_own_token),
 });

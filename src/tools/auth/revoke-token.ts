@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ownGuardedPlan } from '../../core/security/revocation-impact.js';
 import { revokePlan, revokeToken } from '../../core/users/access.js';
 import { IncludeOwnToken, IssuedToken, TokenId } from '../../core/users/schemas.js';
 import { defineTool } from '../define.js';
@@ -19,7 +20,8 @@ export const authRevokeToken = defineTool({
     token: IssuedToken,
     already_revoked: z.boolean().describe('It was revoked before this call.'),
   }),
-  plan: ({ jti }, { core, principal }) => revokePlan(core.users, jti, principal),
+  plan: async (i, { core, principal }) =>
+    ownGuardedPlan(await revokePlan(core.users, i.jti, principal), i, `revoking token ${i.jti}`),
   run: ({ jti, include_own_token }, { core, principal }) =>
     revokeToken(core.users, jti, principal, include_own_token),
 });

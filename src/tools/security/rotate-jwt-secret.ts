@@ -2,7 +2,12 @@ import { z } from 'zod';
 import type { Core } from '../../core/core.js';
 import type { Plan } from '../../core/plan.js';
 import type { Principal } from '../../core/principal.js';
-import { guardOwn, impactLine, revocationImpact } from '../../core/security/revocation-impact.js';
+import {
+  guardOwn,
+  impactLine,
+  ownGuardedPlan,
+  revocationImpact,
+} from '../../core/security/revocation-impact.js';
 import { KeyRotation, RevokePrevious } from '../../core/security/schemas.js';
 import { IncludeOwnToken } from '../../core/users/schemas.js';
 import { defineTool } from '../define.js';
@@ -31,7 +36,8 @@ export const securityRotateJwtSecret = defineTool({
     include_own_token: IncludeOwnToken,
   }),
   output: KeyRotation,
-  plan: ({ revoke_previous }, { core, principal }) => plan(core, revoke_previous, principal),
+  plan: async (i, { core, principal }) =>
+    ownGuardedPlan(await plan(core, i.revoke_previous, principal), i, 'revoking every previous signing key'),
   run: async ({ revoke_previous, include_own_token }, { core, principal }) => {
     if (revoke_previous)
       guardOwn(

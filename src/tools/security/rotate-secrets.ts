@@ -1,3 +1,4 @@
+import { ownGuardedPlan } from '../../core/security/revocation-impact.js';
 import { RotateSecretsInput, SecretsRotation } from '../../core/security/schemas.js';
 import { type RotateSecretsOptions, rotateSecrets, rotateSecretsPlan } from '../../core/security/secrets.js';
 import { defineTool } from '../define.js';
@@ -27,6 +28,7 @@ export const securityRotateSecrets = defineTool({
   hints: { readOnly: false, destructive: true, idempotent: false, openWorld: false },
   input: RotateSecretsInput,
   output: SecretsRotation,
-  plan: (input, { core, principal }) => rotateSecretsPlan(core, options(input), principal),
+  plan: async (input, { core, principal }) =>
+    ownGuardedPlan(await rotateSecretsPlan(core, options(input), principal), input, 'this revocation'),
   run: (input, { core, principal }) => rotateSecrets(core, options(input), principal),
 });
