@@ -11,6 +11,7 @@ import { backupSettings } from './helpers/backup.js';
 import { childEnv } from './helpers/cli.js';
 import { admin, testCore } from './helpers/core.js';
 import { done } from './helpers/results.js';
+import { type ServeProcess, spawnServe } from './helpers/serve.js';
 import { tempDir } from './helpers/tmp.js';
 import { waitFor } from './helpers/wait.js';
 import { startWorker, stopWorker } from './helpers/worker-proc.js';
@@ -25,7 +26,8 @@ const stepState = async (core: Core, runId: string) =>
 
 /**
  * A restore is installation-wide: run through this process on PostgreSQL, it pauses the pool of
- * a `mahavishnu worker` on another process (nothing new is claimed there), waits for that
+ * a `mahavishnu worker` on another process (nothing new is claimed there) and the writes of a
+ * `serve` replica (503, naming the restore; taken again after), waits for that
  * worker's running step to end before the store is replaced (or cancels it, recorded, when
  * asked), and the worker takes new work again once the restore is over.
  */
@@ -34,7 +36,18 @@ describe('a restore pauses the whole installation', () => {
   let cleanup: () => Promise<void>;
   const tmp = tempDir();
   let worker: ReturnType<typeof startWorker>;
+  let replica: ServeProcess;
+  let token = '';
   let backupId = '';
+  /** A state-changing call through the other serve replica's HTTP API: its status and message. */
+  const writeThroughReplica = async (username: string) => {
+    const r = await fetch(`${replica.url}/api/v1/tools/auth_create_user`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ username, role: 'viewer' }),
+    });
+    return { status: r.status, text: await r.text() };
+  };
 
   beforeAll(async () => {
     const dir = writeWorkflows(tmp.path, {
@@ -68,14 +81,23 @@ steps:
       const s = await core.pools.status('wide');
       return s.workers.total === 2 && s.members.every((m) => m.starting === 0);
     });
+    // a serve replica on the same store, without pools: it serves the API and follows maintenance
+    const serveEnv = childEnv(join(tmp.path, 'replica'), {
+      MAHAVISHNU_DATABASE__URL: core.config.database.url!,
+      MAHAVISHNU_POOLS__ENABLED: 'false',
+      MAHAVISHNU_BACKUP__MAINTENANCE_POLL_MS: '100',
+    });
+    replica = await spawnServe(serveEnv);
+    token = replica.adminToken();
     await waitFor(
-      'the worker to follow maintenance',
-      async () => (await core.db.query('SELECT owner FROM maintenance_peers')).length === 1,
+      'the worker and the replica to follow maintenance',
+      async () => (await core.db.query('SELECT owner FROM maintenance_peers')).length === 2,
     );
     backupId = (await call(core, backupCreate, { type: 'full' })).id;
   }, 60_000);
   afterAll(async () => {
     if (worker) await stopWorker(worker);
+    await replica?.stop();
     await cleanup();
     tmp.remove();
   });
@@ -90,10 +112,14 @@ steps:
 
     const restoring = call(core, backupRestore, { backup_id: backupId });
     await waitFor(
-      'the worker to acknowledge the maintenance',
+      'the worker and the replica to acknowledge the maintenance',
       async () =>
-        (await core.db.query('SELECT 1 FROM maintenance_peers WHERE ack_token IS NOT NULL')).length === 1,
+        (await core.db.query('SELECT 1 FROM maintenance_peers WHERE ack_token IS NOT NULL')).length === 2,
     );
+    // the other replica refuses writes meanwhile
+    const refused = await writeThroughReplica('during');
+    expect(refused.status).toBe(503);
+    expect(refused.text).toContain('maintenance (restoring');
     // the worker has an idle worker, yet claims nothing while the installation is in maintenance
     // (queued under the tools: this process holds the maintenance, so workflow_run is refused here)
     const queued = await core.workflows.run(
@@ -108,8 +134,9 @@ steps:
     const restoredAt = Date.now();
     expect(existsSync(mark)).toBe(true);
     expect(statSync(mark).mtimeMs).toBeLessThan(restoredAt);
-    expect(r.maintenance.paused).toHaveLength(1);
-    expect(r.maintenance.paused[0]).toContain(`:${worker.pid}:`);
+    expect(r.maintenance.paused).toHaveLength(2);
+    expect(r.maintenance.paused.some((p) => p.includes(`:${worker.pid}:`))).toBe(true);
+    expect(r.maintenance.paused.some((p) => p.includes(`:${replica.proc.pid}:`))).toBe(true);
     expect(r.maintenance.drained).toHaveLength(1);
     expect(r.maintenance.cancelled).toEqual([]);
     // the store is the backup's: neither run exists any more, the queued one never ran
@@ -117,7 +144,11 @@ steps:
     expect(existsSync(`${mark}.2`)).toBe(false);
     expect(await core.db.query('SELECT 1 FROM maintenance')).toEqual([]);
 
-    // resumed: the worker takes new work again
+    // resumed: the replica takes writes again, the worker takes new work again
+    await waitFor(
+      'the replica to take writes again',
+      async () => (await writeThroughReplica('after')).status === 200,
+    );
     const after = await call(core, workflowRun, { name: 'slow', params: { file: `${mark}.3`, secs: '0' } });
     await waitFor(
       'the worker to run a step after the restore',

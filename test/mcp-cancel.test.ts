@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WITH_FIXTURES } from './fixtures/conformance/index.js';
 import { bearer, startTestServer, type TestServer } from './helpers/server.js';
+import { waitFor } from './helpers/wait.js';
 
 /**
  * A cancelled call over a 2025-11-25 Streamable HTTP session: the tool's signal is aborted, the
@@ -57,5 +58,53 @@ describe('notifications/cancelled on a Streamable HTTP session', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
     // no response for the cancelled request: only the priming event (and no result for id 2)
     expect(frames).not.toMatch(/"id":2/);
+  }, 20_000);
+});
+
+describe('a 2026-07-28 client that drops its request', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({}, 'sqlite', WITH_FIXTURES);
+  });
+  afterAll(async () => t.stop());
+
+  it('aborts the call: the tool stops (outcome timeout) instead of running to its end', async () => {
+    const token = await t.tokenFor('admin');
+    const ctl = new AbortController();
+    const call = fetch(`${t.url}/mcp`, {
+      method: 'POST',
+      signal: ctl.signal,
+      headers: {
+        ...bearer(token),
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/call',
+        'mcp-name': 'test_slow',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: {
+          name: 'test_slow',
+          arguments: { ms: 20_000, steps: 20 },
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+            'io.modelcontextprotocol/clientCapabilities': {},
+          },
+        },
+      }),
+    }).then(async (r) => r.text());
+    await new Promise((r) => setTimeout(r, 500));
+    ctl.abort();
+    await call.catch(() => {});
+    const outcome = async () =>
+      (await t.core.metrics.registry.getSingleMetricAsString('mahavishnu_tool_calls_total'))
+        .split('\n')
+        .find((l) => l.includes('tool="test_slow"'));
+    const t0 = Date.now();
+    await waitFor('the call to end', async () => (await outcome())?.includes('outcome="timeout"'), 5000);
+    expect(Date.now() - t0).toBeLessThan(2000);
   }, 20_000);
 });

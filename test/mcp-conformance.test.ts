@@ -13,6 +13,24 @@ const home = tempDir();
 // the data folder of the `mahavishnu mcp start` the Inspector spawns over stdio
 const stdio = tempDir();
 const EXPECTED_FAILURES = resolve(import.meta.dirname, 'fixtures/conformance/expected-failures.yaml');
+const TASKS_EXPECTED_FAILURES = resolve(
+  import.meta.dirname,
+  'fixtures/conformance/expected-failures-tasks.yaml',
+);
+/**
+ * The tasks extension (SEP-2663) scenarios that apply: extensions belong to no revision, so
+ * `--spec-version` leaves them out and they run one by one. Not run: tasks-mrtr-input and
+ * tasks-mrtr-composition (tasks that ask for input), tasks-required-task-error (a tool whose
+ * taskSupport is "required"), tasks-status-notifications (no checks yet): see docs/server.md.
+ */
+const TASK_SCENARIOS = [
+  'tasks-lifecycle',
+  'tasks-capability-negotiation',
+  'tasks-wire-fields',
+  'tasks-request-state-removal',
+  'tasks-request-headers',
+  'tasks-dispatch-and-envelope',
+];
 
 /** Run a Node 22 tool without blocking this process (the server under test lives in it). */
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -68,6 +86,29 @@ describe('official MCP tooling against /mcp, /sse and stdio', () => {
       expect(r.code, summary).toBe(0);
     },
     120_000,
+  );
+
+  it.each(TASK_SCENARIOS)(
+    'passes the tasks extension scenario %s (2026-07-28)',
+    async (scenario) => {
+      const r = await run([
+        CONFORMANCE,
+        'server',
+        '--url',
+        `${proxy.url}/mcp`,
+        '--scenario',
+        scenario,
+        '--spec-version',
+        '2026-07-28',
+        '--force',
+        '--expected-failures',
+        TASKS_EXPECTED_FAILURES,
+      ]);
+      expect(r.stdout, r.stderr).toContain('Baseline check passed');
+      expect(r.stdout).toMatch(/Passed: [1-9]\d*\//);
+      expect(r.code, r.stdout.slice(-2000)).toBe(0);
+    },
+    60_000,
   );
 
   const stdioEnv = childEnv(stdio.path);

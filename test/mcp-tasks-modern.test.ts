@@ -44,7 +44,7 @@ describe('MCP tasks, spec 2026-07-28 (tasks extension)', () => {
   });
 
   /** One stateless 2026-07-28 request, as a client with the tasks extension sends it. */
-  async function rpc(method: string, params: Record<string, unknown>, token: string) {
+  async function rpc(method: string, params: Record<string, unknown>, token: string, withTasks = true) {
     const r = await fetch(`${t.url}/mcp`, {
       method: 'POST',
       headers: {
@@ -64,7 +64,7 @@ describe('MCP tasks, spec 2026-07-28 (tasks extension)', () => {
           ...params,
           _meta: {
             'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-            'io.modelcontextprotocol/clientCapabilities': { extensions: { [TASKS]: {} } },
+            'io.modelcontextprotocol/clientCapabilities': withTasks ? { extensions: { [TASKS]: {} } } : {},
           },
         },
       }),
@@ -78,6 +78,7 @@ describe('MCP tasks, spec 2026-07-28 (tasks extension)', () => {
     const client = await connect({ [TASKS]: {} });
     expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
     expect(client.getServerCapabilities()?.extensions?.[TASKS]).toEqual({});
+    expect(client.getServerCapabilities()?.tasks).toBeUndefined(); // the extension replaces the v1 slot
     const token = await t.tokenFor('admin');
     const created = await rpc('tools/call', { name: 'backup_create', arguments: { type: 'full' } }, token);
     expect(created.result, JSON.stringify(created)).toMatchObject({
@@ -94,6 +95,9 @@ describe('MCP tasks, spec 2026-07-28 (tasks extension)', () => {
     });
     expect(done).toMatchObject({ resultType: 'complete', taskId, status: 'completed' });
     expect(done.result.structuredContent).toMatchObject({ type: 'full', id: expect.any(String) });
+    // the task methods need the extension on the request; tasks/result and tasks/list are 2025-only
+    expect((await rpc('tasks/get', { taskId }, token, false)).error?.code).toBe(-32021);
+    expect((await rpc('tasks/result', { taskId }, token)).error?.code).toBe(-32601);
     // another user does not see it
     const other = await rpc('tasks/get', { taskId }, await t.tokenFor('admin'));
     expect(other.error?.code).toBe(-32602);

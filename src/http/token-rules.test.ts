@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testCore } from '../../test/helpers/core.js';
+import { admin, testCore } from '../../test/helpers/core.js';
 import { forgeToken } from '../../test/helpers/tokens.js';
 import type { Core } from '../core/core.js';
 import { McpHttp } from '../mcp/http.js';
+import { backupRestore } from '../tools/backup/restore.js';
 import { TOOLS } from '../tools/index.js';
+import { invoke } from '../tools/invoke.js';
 import { createApp } from './app.js';
 
 /**
@@ -174,5 +176,34 @@ describe('token rules and access changes over HTTP', () => {
     expect((await whoami(mine.token)).status).toBe(401);
     expect((await whoami(before.token)).status).toBe(401);
     admin = await core.tokens.mint('boss', 600);
+  });
+});
+
+describe('a restore plan says what happens to the live tokens', () => {
+  it('none is revoked; the tokens of users the restore narrows are counted apart', async () => {
+    const key = 'token-rules-backup-key-0123456789abcdef';
+    const { core, cleanup } = await testCore('sqlite', { backup: { signing_key: key, encryption_key: key } });
+    try {
+      await core.users.create({ username: 'stays', role: 'viewer' });
+      await core.users.create({ username: 'promoted', role: 'viewer' });
+      const { id } = await core.backups.create({ type: 'full' });
+      // promoted since the backup: the archive's lower role wins, so the restore narrows the user
+      await core.db.query("UPDATE users SET role = 'admin' WHERE username = 'promoted'");
+      await core.tokens.mint('stays', 600);
+      await core.tokens.mint('promoted', 600);
+      await core.tokens.mint('promoted', 600);
+      const plan = (await invoke(
+        backupRestore,
+        { backup_id: id, dry_run: true },
+        { core, principal: admin },
+      )) as unknown as {
+        plan: string[];
+        impact: { tokens: Record<string, number> };
+      };
+      expect(plan.impact.tokens).toEqual({ live: 3, keep_working: 1, of_narrowed_users: 2 });
+      expect(plan.plan.join('\n')).toContain('tokens: 1 of 3 live token(s) keep working');
+    } finally {
+      await cleanup();
+    }
   });
 });

@@ -95,7 +95,7 @@ export class McpHttp {
     const idleMs = opts.idleMs ?? 30 * 60_000;
     this.sweeper = setInterval(() => this.sweep(idleMs), Math.min(idleMs, 60_000));
     this.sweeper.unref();
-    this.modern = createMcpHandler(() => this.newServer(), {
+    this.modern = createMcpHandler((ctx) => this.newServer(ctx.era), {
       legacy: 'reject',
       onerror: (e) => core.log.debug({ err: e }, 'MCP request refused'),
     });
@@ -110,8 +110,8 @@ export class McpHttp {
     return this.streams.size + this.sse.size;
   }
 
-  private newServer(): McpServer {
-    return createMcpServer(this.core, principalFromAuthInfo, { tools: this.tools, extra: this.extra });
+  private newServer(era: 'legacy' | 'modern' = 'legacy'): McpServer {
+    return createMcpServer(this.core, principalFromAuthInfo, { tools: this.tools, extra: this.extra, era });
   }
 
   private refuseDraining(): Response | undefined {

@@ -12,19 +12,24 @@ export interface McpServerOptions {
   tools?: readonly Tool[];
   /** Registers more on each server; tests add the conformance fixtures this way (test/fixtures/). */
   extra?: (server: McpServer) => void;
+  /**
+   * The protocol generation this server answers, when known before the first message (HTTP:
+   * 2026-07-28 stateless requests are modern, sessions legacy): the task capabilities differ.
+   */
+  era?: 'legacy' | 'modern';
 }
 
 /** One MCP server (one per session on HTTP, one per process on stdio) over the shared core. */
 export function createMcpServer(
   core: Core,
   principalOf: PrincipalOf,
-  { tools = TOOLS, extra }: McpServerOptions = {},
+  { tools = TOOLS, extra, era }: McpServerOptions = {},
 ): McpServer {
   const server = new McpServer(
     { name: 'mahavishnu', title: 'mahavishnu ops control plane', version: core.version },
     { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
   );
-  registerTools(server, core, tools, principalOf);
+  registerTools(server, core, tools, principalOf, era);
   registerResources(server, core, principalOf);
   registerPrompts(server, core);
   extra?.(server);

@@ -24,8 +24,8 @@ export async function serveStdio(core: Core): Promise<void> {
   let current: McpServer | undefined;
   onServedToolsChange(core, TOOLS, () => current?.sendToolListChanged());
   const handle = serveSdkStdio(
-    () => {
-      current = createMcpServer(core, () => ({ username, role, transport: 'stdio' }));
+    (ctx) => {
+      current = createMcpServer(core, () => ({ username, role, transport: 'stdio' }), { era: ctx.era });
       return current;
     },
     {

@@ -1,4 +1,5 @@
-import type { Client } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { backupSettings } from '../../test/helpers/backup.js';
@@ -7,6 +8,8 @@ import { connectInMemory } from '../../test/helpers/mcp-memory.js';
 import { tempDir } from '../../test/helpers/tmp.js';
 import type { Core } from '../core/core.js';
 import type { Principal } from '../core/principal.js';
+import { defineTool } from '../tools/define.js';
+import { createMcpServer } from './server.js';
 
 const Any = z.looseObject({});
 
@@ -124,6 +127,75 @@ describe('logging/setLevel and the log messages of long tools', () => {
     expect(failed[0]).toMatchObject({
       level: 'error',
       data: { message: expect.stringMatching(/^backup_verify failed: /) },
+    });
+  });
+});
+
+describe('a task reports progress and stops when cancelled', () => {
+  let core: Core;
+  let cleanup: () => Promise<void>;
+  const clients: Client[] = [];
+  let stopped: string | undefined;
+  // a long tool that works in steps until its signal is aborted
+  const steps = defineTool({
+    name: 'test_steps',
+    title: 'steps',
+    description: 'test: reports a step every 50 ms until cancelled',
+    role: 'viewer',
+    long: true,
+    hints: { readOnly: true, destructive: false, idempotent: true, openWorld: false },
+    input: z.strictObject({}),
+    output: z.strictObject({}),
+    run: async (_i, ctx) => {
+      for (let i = 1; ; i++) {
+        ctx.progress({ progress: i, total: 1000, message: `step ${i}` });
+        try {
+          await new Promise((r, j) => {
+            const timer = setTimeout(r, 50);
+            ctx.signal.addEventListener('abort', () => (clearTimeout(timer), j(ctx.signal.reason)), {
+              once: true,
+            });
+          });
+        } catch (e) {
+          stopped = `at step ${i}`;
+          throw e;
+        }
+      }
+    },
+  });
+
+  beforeAll(async () => {
+    ({ core, cleanup } = await testCore('sqlite'));
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.close();
+    await cleanup();
+  });
+
+  it('tasks/get shows the progress; tasks/cancel stops the work and the task ends cancelled', async () => {
+    const server = createMcpServer(core, () => admin, { tools: [steps] });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await server.connect(b);
+    const client = new Client({ name: 't', version: '1' });
+    await client.connect(a);
+    clients.push(client);
+    const created = (await client.request(
+      { method: 'tools/call', params: { name: 'test_steps', arguments: {}, task: {} } },
+      Any,
+    )) as { task: { taskId: string } };
+    const taskId = created.task.taskId;
+    await new Promise((r) => setTimeout(r, 1200));
+    const mid = (await client.request({ method: 'tasks/get', params: { taskId } }, Any)) as {
+      status: string;
+      statusMessage: string;
+    };
+    expect(mid.status).toBe('working');
+    expect(mid.statusMessage).toMatch(/^step \d+ \(\d+%\)$/);
+    const cancelled = await client.request({ method: 'tasks/cancel', params: { taskId } }, Any);
+    expect(cancelled).toMatchObject({ taskId, status: 'cancelled' });
+    expect(stopped).toMatch(/^at step \d+$/);
+    await expect(client.request({ method: 'tasks/cancel', params: { taskId } }, Any)).rejects.toMatchObject({
+      code: -32602,
     });
   });
 });

@@ -24,14 +24,23 @@ const POLL_MS = 1000;
 const DEFAULT_TTL_MS = 24 * 3600_000;
 const MAX_TTL_MS = 7 * 24 * 3600_000;
 
-/** Both eras' task capabilities: 2025-11-25 `tasks`, 2026-07-28 the tasks extension. */
-export const TASK_CAPABILITIES = {
-  tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
-  extensions: { [TASKS_EXTENSION]: {} },
-};
+/**
+ * The task capabilities of an era: 2025-11-25 `tasks`, 2026-07-28 the tasks extension (which
+ * replaces the v1 slot, so a modern server must not show both); both where the era is not known
+ * until the first message.
+ */
+export function taskCapabilities(era?: 'legacy' | 'modern') {
+  const v1 = { tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } };
+  const v2 = { extensions: { [TASKS_EXTENSION]: {} } };
+  return era === 'modern' ? v2 : era === 'legacy' ? v1 : { ...v1, ...v2 };
+}
 
 type Ctx = Pick<ServerContext, 'http' | 'mcpReq'>;
 const modern = (ctx: Ctx) => ctx.mcpReq.envelope?.[PROTOCOL_VERSION_KEY as never] !== undefined;
+/** Whether a 2026-07-28 request declares the tasks extension (per request, in its envelope). */
+const declaresTasks = (ctx: Ctx) =>
+  (ctx.mcpReq.envelope?.[CLIENT_CAPS_KEY as never] as { extensions?: Record<string, unknown> } | undefined)
+    ?.extensions?.[TASKS_EXTENSION] !== undefined;
 
 /**
  * Whether this tools/call runs as a task, and for how long its record is kept: on 2025-11-25 the
@@ -39,14 +48,7 @@ const modern = (ctx: Ctx) => ctx.mcpReq.envelope?.[PROTOCOL_VERSION_KEY as never
  * request declares the tasks extension. A task asked for a tool that is not long is refused.
  */
 export function taskRequest(tool: Tool, params: { task?: unknown }, ctx: Ctx): { ttlMs: number } | undefined {
-  if (modern(ctx)) {
-    const caps = ctx.mcpReq.envelope?.[CLIENT_CAPS_KEY as never] as
-      | { extensions?: Record<string, unknown> }
-      | undefined;
-    return tool.long && caps?.extensions?.[TASKS_EXTENSION] !== undefined
-      ? { ttlMs: DEFAULT_TTL_MS }
-      : undefined;
-  }
+  if (modern(ctx)) return tool.long && declaresTasks(ctx) ? { ttlMs: DEFAULT_TTL_MS } : undefined;
   if (params.task === undefined) return undefined;
   if (!tool.long)
     throw new ProtocolError(
@@ -110,6 +112,25 @@ export function createdTask(t: TaskRecord, ctx: Ctx): Record<string, unknown> {
 const TaskId = z.looseObject({ taskId: z.string() });
 const Cursor = z.looseObject({ cursor: z.string().optional() }).optional();
 
+/**
+ * On 2026-07-28 the task methods answer only requests that declare the tasks extension (-32021
+ * otherwise), and tasks/result and tasks/list do not exist (tasks/get carries the result).
+ */
+function gate(method: string, ctx: Ctx): void {
+  if (!modern(ctx)) return;
+  if (method === 'tasks/result' || method === 'tasks/list')
+    throw new ProtocolError(
+      ProtocolErrorCode.MethodNotFound,
+      `${method} is not part of protocol 2026-07-28 (tasks/get carries the result)`,
+    );
+  if (!declaresTasks(ctx))
+    throw new ProtocolError(
+      -32021,
+      `${method} needs the ${TASKS_EXTENSION} extension: declare it in the request's _meta clientCapabilities`,
+      { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } },
+    );
+}
+
 /** tasks/get, tasks/result, tasks/list, tasks/cancel (and 2026-07-28 tasks/update) for the caller's tasks. */
 export function registerTaskHandlers(
   server: McpServer,
@@ -120,53 +141,51 @@ export function registerTaskHandlers(
   const runner = tasksOf(core);
   const owner = (ctx: Ctx) => principalOf(ctx).username;
   // an unknown or foreign task is invalid params (-32602), as both eras ask
-  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (e) {
-      if (isAppError(e))
+  const handle = <S extends z.ZodType>(
+    method: string,
+    params: S,
+    fn: (p: z.output<S>, ctx: Ctx) => Promise<Record<string, unknown>>,
+  ) =>
+    server.server.setRequestHandler(method, { params }, async (p, ctx) => {
+      gate(method, ctx);
+      try {
+        return await fn(p as z.output<S>, ctx);
+      } catch (e) {
+        if (!isAppError(e)) throw e;
         throw e.code === 'not_found' || e.code === 'invalid_input'
           ? new ProtocolError(ProtocolErrorCode.InvalidParams, `${e.code}: ${e.message}`, e.toJSON())
           : mcpError(e);
-      throw e;
-    }
-  };
-  const shape = (t: TaskRecord, ctx: Ctx) =>
+      }
+    });
+  const shape = (t: TaskRecord, ctx: Ctx): Record<string, unknown> =>
     modern(ctx) ? { resultType: 'complete', ...v2Task(t, render) } : v1Task(t);
-  server.server.setRequestHandler('tasks/get', { params: TaskId }, (p, ctx) =>
-    guard(async () => shape(await runner.get(p.taskId, owner(ctx)), ctx)),
-  );
-  server.server.setRequestHandler('tasks/result', { params: TaskId }, (p, ctx) =>
-    guard(async () => {
-      const t = await runner.settled(p.taskId, owner(ctx), ctx.mcpReq.signal);
-      if (t.status === 'cancelled')
-        throw new ProtocolError(
-          ProtocolErrorCode.InvalidRequest,
-          `task ${t.id} was cancelled: ${t.statusMessage}`,
-        );
-      const result = render(t);
-      return { ...result, _meta: { ...((result._meta as object) ?? {}), [RELATED_TASK]: { taskId: t.id } } };
-    }),
-  );
-  server.server.setRequestHandler('tasks/list', { params: Cursor }, (p, ctx) =>
-    guard(async () => {
-      const page = await runner.list(owner(ctx), 50, p?.cursor);
-      return { tasks: page.tasks.map((t) => shape(t, ctx)), ...(page.next ? { nextCursor: page.next } : {}) };
-    }),
-  );
-  server.server.setRequestHandler('tasks/cancel', { params: TaskId }, (p, ctx) =>
-    guard(async () => {
-      const t = await runner.cancel(p.taskId, owner(ctx));
-      return modern(ctx) ? { resultType: 'complete' } : v1Task(t);
-    }),
-  );
+  handle('tasks/get', TaskId, async (p, ctx) => shape(await runner.get(p.taskId, owner(ctx)), ctx));
+  handle('tasks/result', TaskId, async (p, ctx) => {
+    const t = await runner.settled(p.taskId, owner(ctx), ctx.mcpReq.signal);
+    if (t.status === 'cancelled')
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
+        `task ${t.id} was cancelled: ${t.statusMessage}`,
+      );
+    const result = render(t);
+    return { ...result, _meta: { ...((result._meta as object) ?? {}), [RELATED_TASK]: { taskId: t.id } } };
+  });
+  handle('tasks/list', Cursor, async (p, ctx) => {
+    const page = await runner.list(owner(ctx), 50, p?.cursor);
+    return { tasks: page.tasks.map((t) => shape(t, ctx)), ...(page.next ? { nextCursor: page.next } : {}) };
+  });
+  handle('tasks/cancel', TaskId, async (p, ctx) => {
+    if (!modern(ctx)) return v1Task(await runner.cancel(p.taskId, owner(ctx)));
+    // 2026-07-28: the same empty ack for an ended task as for a working one (idempotent)
+    if ((await runner.get(p.taskId, owner(ctx))).status === 'working')
+      await runner.cancel(p.taskId, owner(ctx));
+    return { resultType: 'complete' };
+  });
   // 2026-07-28: no mahavishnu task asks for input, so there is nothing to update; acknowledged
-  server.server.setRequestHandler('tasks/update', { params: TaskId }, (p, ctx) =>
-    guard(async () => {
-      await runner.get(p.taskId, owner(ctx));
-      return { resultType: 'complete' };
-    }),
-  );
+  handle('tasks/update', TaskId, async (p, ctx) => {
+    await runner.get(p.taskId, owner(ctx));
+    return { resultType: 'complete' };
+  });
 }
 
 /** Start the call as a task and answer with it; the client channel is kept for log messages only. */

@@ -9,7 +9,7 @@ import { toolJsonSchema } from '../tools/json-schema.js';
 import { servedTools } from '../tools/policy.js';
 import { mcpError } from './errors.js';
 import { narrator } from './narrate.js';
-import { registerTaskHandlers, startTask, TASK_CAPABILITIES, taskRequest } from './tasks.js';
+import { registerTaskHandlers, startTask, taskCapabilities, taskRequest } from './tasks.js';
 
 /** The MCP description of a tool: title, description, strict schemas and all four hints. */
 export function describeTool(tool: Tool): McpTool {
@@ -70,8 +70,9 @@ export function registerTools(
   core: Core,
   tools: readonly Tool[],
   principalOf: PrincipalOf,
+  era?: 'legacy' | 'modern',
 ) {
-  server.server.registerCapabilities({ tools: { listChanged: true }, ...TASK_CAPABILITIES });
+  server.server.registerCapabilities({ tools: { listChanged: true }, ...taskCapabilities(era) });
   registerTaskHandlers(server, core, principalOf, (t) => {
     if (t.status === 'completed') return toolResult(findTool(t.tool, tools), t.output);
     const { code = 'internal', message = t.statusMessage ?? 'failed', ...details } = t.error ?? {};

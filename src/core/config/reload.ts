@@ -16,6 +16,9 @@ export const RESTART_ONLY = [
   'server.request_timeout_ms',
   'server.headers_timeout_ms',
   'server.keep_alive_timeout_ms',
+  // the metrics listener is opened at start, and the main port's /metrics route chosen then
+  'server.metrics_host',
+  'server.metrics_port',
   'data.dir',
   'database',
   'cache',
