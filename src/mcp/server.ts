@@ -4,6 +4,7 @@ import { INSTRUCTIONS } from '../resources/instructions.js';
 import type { Tool } from '../tools/define.js';
 import { TOOLS } from '../tools/index.js';
 import { registerPrompts } from './prompts.js';
+import { requestStateCodec } from './request-state.js';
 import { registerResources } from './resources.js';
 import { type PrincipalOf, registerTools } from './tools.js';
 
@@ -27,7 +28,12 @@ export function createMcpServer(
 ): McpServer {
   const server = new McpServer(
     { name: 'mahavishnu', title: 'mahavishnu ops control plane', version: core.version },
-    { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
+    {
+      instructions: INSTRUCTIONS,
+      capabilities: { logging: {} },
+      // a tool's requestState comes back signed, or the call is refused (-32602)
+      requestState: { verify: (state, ctx) => requestStateCodec(core).verify(state, ctx) },
+    },
   );
   registerTools(server, core, tools, principalOf, era);
   registerResources(server, core, principalOf);

@@ -152,9 +152,16 @@ describe('a task reports progress and stops when cancelled', () => {
         try {
           await new Promise((r, j) => {
             const timer = setTimeout(r, 50);
-            ctx.signal.addEventListener('abort', () => (clearTimeout(timer), j(ctx.signal.reason)), {
-              once: true,
-            });
+            ctx.signal.addEventListener(
+              'abort',
+              () => {
+                clearTimeout(timer);
+                j(ctx.signal.reason);
+              },
+              {
+                once: true,
+              },
+            );
           });
         } catch (e) {
           stopped = `at step ${i}`;

@@ -1,14 +1,23 @@
-import type { CallToolResult, McpServer, Tool as McpTool, ServerContext } from '@modelcontextprotocol/server';
+import {
+  type CallToolResult,
+  type InputRequests,
+  inputRequired,
+  type McpServer,
+  type Tool as McpTool,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import type { Core } from '../core/core.js';
 import type { AppError } from '../core/errors.js';
 import { type Principal, roleAllows } from '../core/principal.js';
 import type { ClientChannel, Tool } from '../tools/define.js';
 import { findTool } from '../tools/find-tool.js';
+import { InputRequired } from '../tools/input-required.js';
 import { invoke } from '../tools/invoke.js';
 import { toolJsonSchema } from '../tools/json-schema.js';
 import { servedTools } from '../tools/policy.js';
 import { mcpError } from './errors.js';
 import { narrator } from './narrate.js';
+import { requestStateCodec } from './request-state.js';
 import { registerTaskHandlers, startTask, taskCapabilities, taskRequest } from './tasks.js';
 
 /** The MCP description of a tool: title, description, strict schemas and all four hints. */
@@ -106,8 +115,13 @@ export function registerTools(
           unknown
         >,
       closeStream: extra.http?.closeSSE,
+      ...(extra.mcpReq.inputResponses ? { inputResponses: extra.mcpReq.inputResponses } : {}),
+      ...(typeof extra.mcpReq.requestState?.() === 'string'
+        ? { requestState: extra.mcpReq.requestState() as string }
+        : {}),
       // approval_required's approve_url goes out as a URL elicitation to clients that can open one
       elicitsUrl: elicitsUrl(server, extra),
+      declares: (capability) => capsOf(server, extra)[capability] !== undefined,
       notify: (method, params) => extra.mcpReq.notify({ method, params } as never),
     };
     const asTask = taskRequest(tool, request.params as { task?: unknown }, extra);
@@ -153,6 +167,13 @@ export function registerTools(
       if (last !== Number.NEGATIVE_INFINITY) await new Promise((r) => setImmediate(r));
       return toolResult(tool, result);
     } catch (e) {
+      if (e instanceof InputRequired)
+        return inputRequired({
+          inputRequests: e.requests as InputRequests,
+          ...(e.state !== undefined
+            ? { requestState: await requestStateCodec(core).mint(e.state, extra) }
+            : {}),
+        }) as unknown as CallToolResult;
       narrate?.ended(e as AppError);
       // a cancelled call gets no response (the spec says so): close its stream instead of leaving
       // the client's request open (Streamable HTTP sessions; other transports have no stream)
@@ -163,12 +184,12 @@ export function registerTools(
 }
 
 /** Whether the client declared URL-mode elicitation: at initialize (2025-11-25) or in the request's envelope. */
+/** The client's capabilities: the request's own (2026-07-28 envelope) or the session's. */
+function capsOf(server: McpServer, extra: ServerContext): Record<string, unknown> {
+  const envelope = extra.mcpReq.envelope?.['io.modelcontextprotocol/clientCapabilities' as never];
+  return ((envelope ?? server.server.getClientCapabilities()) as Record<string, unknown> | undefined) ?? {};
+}
+
 function elicitsUrl(server: McpServer, extra: ServerContext): boolean {
-  const envelope = extra.mcpReq.envelope?.['io.modelcontextprotocol/clientCapabilities' as never] as
-    | { elicitation?: { url?: unknown } }
-    | undefined;
-  const caps = (envelope ?? server.server.getClientCapabilities()) as
-    | { elicitation?: { url?: unknown } }
-    | undefined;
-  return caps?.elicitation?.url !== undefined;
+  return (capsOf(server, extra).elicitation as { url?: unknown } | undefined)?.url !== undefined;
 }

@@ -36,6 +36,12 @@ export interface ClientChannel {
    * absent where the transport cannot resume a stream. Messages sent meanwhile are replayed.
    */
   closeStream?: () => void;
+  /** Answers of a repeated call to the input a tool asked for (throwing InputRequired), by key. */
+  inputResponses?: Record<string, unknown>;
+  /** The state a tool passed with InputRequired, back with the repeated call. */
+  requestState?: string;
+  /** Whether the client declared a capability (elicitation, sampling, roots): ask only for those. */
+  declares?: (capability: 'elicitation' | 'sampling' | 'roots') => boolean;
   /** The client declared URL-mode elicitation (elicitation.url): it can open a URL for its user. */
   elicitsUrl?: boolean;
   /** Send a notification to the client (e.g. notifications/elicitation/complete). */

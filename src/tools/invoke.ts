@@ -10,6 +10,7 @@ import { auditRefusal, bounded } from './audit-refusal.js';
 import { bootstrapAllowed } from './bootstrap.js';
 import type { AnyTool, ClientChannel, Progress, ToolContext } from './define.js';
 import { checkInputLimits } from './input-limits.js';
+import { InputRequired } from './input-required.js';
 import { parseInput } from './parse-input.js';
 import { policyBlocks } from './policy.js';
 
@@ -111,6 +112,12 @@ export async function invoke<T extends AnyTool>(
     release?.();
     return out.data as z.output<T['output']>;
   } catch (e) {
+    // not a failure: the tool asks its caller for input first, and the face relays it
+    if (e instanceof InputRequired) {
+      await finish(opts, tool, callId, started, 'input_required', audited, input);
+      release?.();
+      throw e;
+    }
     const raw = toAppError(e, callId);
     if (raw.code === 'internal') core.log.error({ err: e, tool: tool.name, callId }, 'internal error');
     // what leaves names no server path, connection URL or stack; the log keeps the original

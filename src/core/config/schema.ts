@@ -137,6 +137,12 @@ export const McpConfig = group({
     .strictObject({ username: z.string().min(1).default('local'), role: Role.default('admin') })
     .prefault({})
     .describe('Who a stdio MCP client acts as (stdio has no tokens; it is whoever started the process).'),
+  request_state_secret: z
+    .string()
+    .default('')
+    .describe(
+      'Signs the requestState of multi-round-trip MCP calls; set the same value on every replica. Empty: a key of each process.',
+    ),
 });
 
 export const PolicyConfig = group({
