@@ -4,6 +4,7 @@ import {
   inputRequired,
   type McpServer,
   type Tool as McpTool,
+  MissingRequiredClientCapabilityError,
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { Core } from '../core/core.js';
@@ -11,7 +12,7 @@ import type { AppError } from '../core/errors.js';
 import { type Principal, roleAllows } from '../core/principal.js';
 import type { ClientChannel, Tool } from '../tools/define.js';
 import { findTool } from '../tools/find-tool.js';
-import { InputRequired } from '../tools/input-required.js';
+import { CapabilityRequired, InputRequired } from '../tools/input-required.js';
 import { invoke } from '../tools/invoke.js';
 import { toolJsonSchema } from '../tools/json-schema.js';
 import { servedTools } from '../tools/policy.js';
@@ -167,6 +168,11 @@ export function registerTools(
       if (last !== Number.NEGATIVE_INFINITY) await new Promise((r) => setImmediate(r));
       return toolResult(tool, result);
     } catch (e) {
+      if (e instanceof CapabilityRequired)
+        throw new MissingRequiredClientCapabilityError(
+          { requiredCapabilities: { [e.capability]: {} } },
+          `${tool.name} needs the client's ${e.capability} capability; declare it and call again`,
+        );
       if (e instanceof InputRequired)
         return inputRequired({
           inputRequests: e.requests as InputRequests,

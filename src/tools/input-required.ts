@@ -19,3 +19,14 @@ export class InputRequired extends Error {
     this.name = 'InputRequired';
   }
 }
+
+/**
+ * Thrown by a tool that cannot go on without a capability the client did not declare (it would
+ * have to ask for sampling, say): MCP answers -32021 naming it, rather than a tool error.
+ */
+export class CapabilityRequired extends Error {
+  constructor(readonly capability: 'elicitation' | 'sampling' | 'roots') {
+    super(`the client must declare the ${capability} capability for this call`);
+    this.name = 'CapabilityRequired';
+  }
+}

@@ -10,7 +10,7 @@ import { auditRefusal, bounded } from './audit-refusal.js';
 import { bootstrapAllowed } from './bootstrap.js';
 import type { AnyTool, ClientChannel, Progress, ToolContext } from './define.js';
 import { checkInputLimits } from './input-limits.js';
-import { InputRequired } from './input-required.js';
+import { CapabilityRequired, InputRequired } from './input-required.js';
 import { parseInput } from './parse-input.js';
 import { policyBlocks } from './policy.js';
 
@@ -113,7 +113,7 @@ export async function invoke<T extends AnyTool>(
     return out.data as z.output<T['output']>;
   } catch (e) {
     // not a failure: the tool asks its caller for input first, and the face relays it
-    if (e instanceof InputRequired) {
+    if (e instanceof InputRequired || e instanceof CapabilityRequired) {
       await finish(opts, tool, callId, started, 'input_required', audited, input);
       release?.();
       throw e;
