@@ -101,6 +101,7 @@ export class ReconnectingDb implements Db {
   }
 
   close(graceSeconds?: number): Promise<void> {
+    this.watch?.stop();
     return this.current.close(graceSeconds);
   }
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { StuckWatch } from './stuck-watch.js';
 
 const never = () => new Promise<never>(() => {});
-const settle = <T>(p: Promise<T>) =>
+type Settled = { ok?: unknown; code?: string; message?: string };
+const settle = <T>(p: Promise<T>): Promise<Settled> =>
   p.then(
     (v) => ({ ok: v }),
     (e: { code?: string; message?: string }) => ({ code: e.code, message: e.message }),

@@ -25,6 +25,7 @@ interface Pending {
 export class StuckWatch {
   private readonly pending = new Set<Pending>();
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(private readonly opts: StuckWatchOptions) {}
 
@@ -45,7 +46,7 @@ export class StuckWatch {
 
   /** A pooled connection closed (or a call failed as unavailable): look at older calls later. */
   suspect(): void {
-    if (this.timer) return;
+    if (this.timer || this.stopped) return;
     const since = Date.now();
     this.timer = setTimeout(() => {
       // a connection that closes while this check probes gets a check of its own
@@ -53,6 +54,13 @@ export class StuckWatch {
       void this.check(since);
     }, this.opts.afterMs);
     this.timer.unref();
+  }
+
+  /** The store is being closed: no more checks, no reset. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   private async check(since: number): Promise<void> {
@@ -63,7 +71,7 @@ export class StuckWatch {
       () => true,
       () => false,
     );
-    if (reachable) return;
+    if (reachable || this.stopped) return;
     for (const p of stale) {
       this.pending.delete(p);
       p.reject(storeUnavailable('a connection was lost while this call ran'));
