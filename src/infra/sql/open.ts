@@ -10,12 +10,17 @@ export async function openDb(config: Config): Promise<Db> {
   if (url) {
     // loaded on use: the embedded store (the default) need not pay for the driver's import
     const { PostgresDb } = await import('./postgres.js');
-    return new ReconnectingDb(() =>
-      PostgresDb.open(url, {
-        max: config.database.pool_max,
-        connectTimeout: config.database.connect_timeout_s,
-      }),
+    const connectTimeout = config.database.connect_timeout_s;
+    const db: ReconnectingDb = new ReconnectingDb(
+      () =>
+        PostgresDb.open(url, {
+          max: config.database.pool_max,
+          connectTimeout,
+          onClose: () => db.connectionClosed(),
+        }),
+      { probe: () => PostgresDb.probe(url, connectTimeout), afterMs: connectTimeout * 1000 },
     );
+    return db;
   }
   return new ReconnectingDb(() => new SqliteDb(resolve(config.data.dir, 'mahavishnu.db')));
 }

@@ -32,7 +32,10 @@ export class PostgresDb implements Db {
     this.location = location;
   }
 
-  static open(url: string, opts: { max?: number; connectTimeout?: number } = {}): PostgresDb {
+  static open(
+    url: string,
+    opts: { max?: number; connectTimeout?: number; onClose?: () => void } = {},
+  ): PostgresDb {
     const socket = socketFactory(url);
     const sql = postgres(url, {
       max: opts.max ?? 10,
@@ -42,6 +45,7 @@ export class PostgresDb implements Db {
       // back must be used within a couple of seconds (spooled step results, leases), so cap it
       backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 2),
       onnotice: () => {},
+      ...(opts.onClose ? { onclose: opts.onClose } : {}),
       // No array-type lookup on connect: our SQL uses no arrays, and a connection terminated during
       // that lookup (pg_terminate_backend, a failover) rejects outside any query, unhandled.
       fetch_types: false,
@@ -51,6 +55,22 @@ export class PostgresDb implements Db {
       ...(socket ? { socket } : {}),
     });
     return new PostgresDb(sql, describe(url));
+  }
+
+  /** One connection of its own, one round trip, closed after: does the store answer at all? */
+  static async probe(url: string, connectTimeout: number): Promise<void> {
+    const sql = postgres(url, {
+      max: 1,
+      connect_timeout: connectTimeout,
+      onnotice: () => {},
+      fetch_types: false,
+      connection: { application_name: 'mahavishnu' },
+    });
+    try {
+      await sql.unsafe('SELECT 1');
+    } finally {
+      await sql.end({ timeout: 0 }).catch(() => {});
+    }
   }
 
   async query<T>(text: string, params: readonly Param[] = []): Promise<T[]> {

@@ -1,5 +1,6 @@
 import { AppError, isAppError } from '../../core/errors.js';
 import type { Db, Param } from '../../core/sql/db.js';
+import { StuckWatch, type StuckWatchOptions } from './stuck-watch.js';
 
 /**
  * The Db the core holds: it forwards to a real store that can be replaced while the process
@@ -11,9 +12,20 @@ export class ReconnectingDb implements Db {
   private current: Db;
   private generation = 0;
   private failedAt: number | undefined;
+  private readonly watch: StuckWatch | undefined;
 
-  constructor(private readonly open: () => Db) {
+  /** `guard`: reject calls a lost connection stranded, once the store is known down (stuck-watch.ts). */
+  constructor(
+    private readonly open: () => Db,
+    guard?: Omit<StuckWatchOptions, 'reset'>,
+  ) {
     this.current = open();
+    this.watch = guard && new StuckWatch({ ...guard, reset: () => this.reconnect() });
+  }
+
+  /** A pooled connection closed: calls older than that are looked at after the connect timeout. */
+  connectionClosed(): void {
+    this.watch?.suspect();
   }
 
   get dialect() {
@@ -28,12 +40,15 @@ export class ReconnectingDb implements Db {
     const gen = this.generation;
     const db = this.current;
     try {
-      const r = await fn(db);
+      const r = await (this.watch ? this.watch.track(() => fn(db)) : fn(db));
       this.failedAt = undefined;
       return r;
     } catch (e) {
       const err = this.mapped(e, gen);
-      if (isAppError(err) && err.code === 'unavailable') this.failedAt = Date.now();
+      if (isAppError(err) && err.code === 'unavailable') {
+        this.failedAt = Date.now();
+        this.watch?.suspect();
+      }
       throw err;
     }
   }
