@@ -137,6 +137,7 @@ steps:
       5000,
     );
     const took = Date.now() - t0;
+    console.info(`pool_close task: cancel → ended ${ended.status} in ${took} ms`);
     expect(ended.status).toBe('cancelled');
     expect(took).toBeLessThan(2000);
     expect(ended.statusMessage).toMatch(
