@@ -45,3 +45,33 @@ const abortError = (signal: AbortSignal): Error =>
 /** Whether e is the abort of a signal (DOMException AbortError, or the signal's own reason). */
 export const isAbort = (e: unknown, signal?: AbortSignal): boolean =>
   (e instanceof Error && e.name === 'AbortError') || (signal?.aborted === true && e === signal.reason);
+
+/**
+ * p, or the signal's abort as soon as it comes: for waits the work itself cannot be told to stop
+ * (a probe, a connection getting ready). Only for waits whose outcome may be left behind: the
+ * caller then reports that step as not done (or not known to be done).
+ */
+export function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) {
+      p.catch(() => {});
+      return reject(abortError(signal));
+    }
+    const onAbort = () => {
+      p.catch(() => {});
+      reject(abortError(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}

@@ -9,6 +9,7 @@ import { registerBackupHealth } from './backup/health.js';
 import { BackupMetrics } from './backup/metrics.js';
 import type { Cache } from './cache/cache.js';
 import { MemoryCache } from './cache/memory.js';
+import { abortable, cancelled, isAbort } from './cancel.js';
 import type { Loaded } from './config/load.js';
 import { reloadMetrics } from './config/reload.js';
 import type { Config } from './config/schema.js';
@@ -225,9 +226,24 @@ export class Core {
    * Drop and re-establish the state store and cache connections in place. Calls in flight on
    * the old connections fail with a retryable `unavailable`; new calls use the new ones.
    */
-  async restartConnections(): Promise<{ state_store: string; cache: string }> {
+  async restartConnections(signal?: AbortSignal): Promise<{ state_store: string; cache: string }> {
+    if (signal?.aborted)
+      throw cancelled(signal, {
+        done: [],
+        notDone: ['the restart of the state store and cache connections'],
+      });
     await this.db.reconnect?.();
-    await this.cache.reconnect();
+    // the new cache connection is in place at once; only its getting ready is waited for
+    await abortable(this.cache.reconnect(), signal).catch((e: unknown) => {
+      if (!isAbort(e, signal)) throw e;
+      throw cancelled(signal, {
+        done: [
+          'state store connections restarted',
+          'cache connection replaced (the new one was still connecting; it keeps retrying by itself)',
+        ],
+        notDone: ['the health check of state_store and cache after the restart (GET /ready shows it)'],
+      });
+    });
     return { state_store: this.db.location, cache: this.cache.location };
   }
 

@@ -1,3 +1,4 @@
+import { cancelled } from '../cancel.js';
 import type { Core } from '../core.js';
 import { Gauge } from '../prom.js';
 import { type Loaded, tryLoadConfig } from './load.js';
@@ -89,9 +90,17 @@ function keep(next: Tree, prev: Tree, path: string) {
  * result validated before anything changes; on any problem the running settings stay and the
  * problems are returned. Called by `config reload` and on SIGHUP. Reloads run one at a time.
  */
-export function reloadSettings(core: Core): Promise<ReloadResult> {
+export function reloadSettings(core: Core, signal?: AbortSignal): Promise<ReloadResult> {
   const m = reloadMetrics(core);
-  const run = m.queue.then(() => reloadNow(core, m));
+  const run = m.queue.then(() => {
+    // cancelled while waiting its turn: nothing read, nothing applied
+    if (signal?.aborted)
+      throw cancelled(signal, {
+        done: [],
+        notDone: ['the reload: the running settings stay in force (nothing was read or applied)'],
+      });
+    return reloadNow(core, m);
+  });
   m.queue = run.catch(() => undefined);
   return run;
 }

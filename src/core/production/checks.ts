@@ -1,3 +1,4 @@
+import { abortable, cancelled } from '../cancel.js';
 import { tryLoadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { exposureMessage } from '../config/settings-file.js';
@@ -68,7 +69,7 @@ function urlPassword(url: string): string | undefined {
   }
 }
 
-async function secrets(core: Core): Promise<CheckResult> {
+async function secrets(core: Core, signal?: AbortSignal): Promise<CheckResult> {
   const weak: string[] = [];
   const c = core.config;
   const dbPw = c.database.url ? urlPassword(c.database.url) : undefined;
@@ -86,6 +87,8 @@ async function secrets(core: Core): Promise<CheckResult> {
     const argon2 = await import('argon2');
     for (const u of users) {
       for (const guess of guesses(u.username)) {
+        // each guess is a whole argon2 hash: a cancelled call stops between two
+        signal?.throwIfAborted();
         if (await argon2.verify(u.password_hash!, guess).catch(() => false)) {
           weak.push(`user ${u.username} has a default or guessable password`);
           break;
@@ -177,20 +180,46 @@ function logLevel(config: Config): CheckResult {
     : pass('log_level', `log.level is ${config.log.level}`);
 }
 
-/** The pre-deployment checklist of the runbook, as code: every check with its status and reason. */
-export async function validateProduction(core: Core): Promise<CheckResult[]> {
+const couldNot = (name: string) => (e: unknown) =>
+  fail(name, `could not be checked: ${(e as Error).message}`);
+
+/**
+ * The pre-deployment checklist of the runbook, as code: every check with its status and reason.
+ * Cancelled (signal), it stops within a probe's wait and says which checks ran; it changes nothing.
+ */
+export async function validateProduction(core: Core, signal?: AbortSignal): Promise<CheckResult[]> {
   const c = core.config;
-  return [
-    settingsValid(core),
-    settingsPermissions(core),
-    httpAuth(c),
-    await secrets(core).catch((e) => fail('secrets', `could not be checked: ${(e as Error).message}`)),
-    ...(await stateStore(core)),
-    await backupFresh(core).catch((e) =>
-      fail('backup_recent', `could not be checked: ${(e as Error).message}`),
-    ),
-    await backupWritable(core),
-    metricsExposure(c),
-    logLevel(c),
+  const steps: [string, () => CheckResult | CheckResult[] | Promise<CheckResult | CheckResult[]>][] = [
+    ['settings_valid', () => settingsValid(core)],
+    ['settings_permissions', () => settingsPermissions(core)],
+    ['http_auth', () => httpAuth(c)],
+    ['secrets', () => secrets(core, signal).catch(couldNot('secrets'))],
+    ['state_store', () => stateStore(core)],
+    ['backup_recent', () => backupFresh(core).catch(couldNot('backup_recent'))],
+    ['backup_storage', () => backupWritable(core)],
+    ['metrics_exposure', () => metricsExposure(c)],
+    ['log_level', () => logLevel(c)],
   ];
+  const out: CheckResult[] = [];
+  for (const [i, [, check]] of steps.entries()) {
+    try {
+      if (signal?.aborted) throw signal.reason;
+      out.push(...[await abortable(Promise.resolve(check()), signal)].flat());
+    } catch (e) {
+      if (!signal?.aborted) throw e;
+      throw cancelled(signal, {
+        done: [
+          out.length ? `checks ${out.map((r) => `${r.name} (${r.status})`).join(', ')}` : '',
+          'nothing was changed (the checklist only reads)',
+        ].filter(Boolean),
+        notDone: [
+          `checks ${steps
+            .slice(i)
+            .map(([name]) => name)
+            .join(', ')}`,
+        ],
+      });
+    }
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 import { keyId } from '../backup/manifest.js';
+import { cancelled } from '../cancel.js';
 import type { Config } from '../config/schema.js';
 import { notFound } from '../errors.js';
 import type { Plan } from '../plan.js';
@@ -153,14 +154,37 @@ export async function rotateSecrets(
   d: { keys: SigningKeys; users: Users; config: Config },
   o: RotateSecretsOptions,
   caller: Principal,
+  signal?: AbortSignal,
 ): Promise<SecretsRotation> {
+  const revocation = o.revokeTokens
+    ? `the revocation of the tokens issued to ${o.users.length ? o.users.join(', ') : 'every user'}`
+    : '';
+  const rotation = `the signing key rotation${o.revokePrevious ? ' (and the revocation of the older keys)' : ''}`;
+  const stop = (done: string[], notDone: string[]) => {
+    if (signal?.aborted) throw cancelled(signal, { done, notDone: notDone.filter(Boolean) });
+  };
   if (o.revokePrevious || o.revokeTokens)
     guardOwn(await revocationImpact(d.users, caller, scopeOf(o)), o.includeOwnToken, 'this revocation');
+  stop([], [revocation, rotation]);
   // whole second after now: every token issued so far has iat below it (iat is in seconds)
   const notBefore = (Math.floor(Date.now() / 1000) + 1) * 1000;
   // users first: an unknown username is refused before any key changes
-  const users = o.revokeTokens ? await d.users.revokeTokens(notBefore, o.users) : [];
+  const users = o.revokeTokens
+    ? await d.users.revokeTokens(notBefore, o.users, signal).catch((e: unknown) => {
+        // cancelled inside its transaction: rolled back, no user's tokens were touched
+        stop([], [revocation, rotation]);
+        throw e;
+      })
+    : [];
+  stop(users.length ? [`tokens issued so far refused for ${users.join(', ')}`] : [], [rotation]);
   const r = await d.keys.rotate(o.revokePrevious);
+  stop(
+    [
+      ...(users.length ? [`tokens issued so far refused for ${users.join(', ')}`] : []),
+      `new signing key ${r.kid} signs new tokens${o.revokePrevious ? `; older keys ${r.revoked.join(', ') || 'none'} revoked` : ''}`,
+    ],
+    ['the report of the secrets kept outside the store and of user passwords'],
+  );
   const secrets: SecretReport[] = [
     {
       secret: 'token signing key',

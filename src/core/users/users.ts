@@ -155,7 +155,11 @@ export class Users {
    * Refuse every token issued to these users (all users when none are named) before `notBefore`
    * (epoch ms, a whole second: token `iat` claims are in seconds). Returns the usernames affected.
    */
-  async revokeTokens(notBefore: number, usernames?: readonly string[]): Promise<string[]> {
+  async revokeTokens(
+    notBefore: number,
+    usernames?: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<string[]> {
     const affected = await this.db.tx(async (t) => {
       const rows = await t.query<{ username: string }>('SELECT username FROM users ORDER BY username');
       const known = rows.map((r) => r.username);
@@ -168,12 +172,16 @@ export class Users {
       if (!usernames?.length)
         await t.query('UPDATE users SET tokens_not_before = $1, updated_at = $2', [notBefore, Date.now()]);
       else
-        for (const u of target)
+        for (const u of target) {
+          // cancelled: the transaction rolls back, so no user is left half revoked
+          signal?.throwIfAborted();
           await t.query('UPDATE users SET tokens_not_before = $1, updated_at = $2 WHERE username = $3', [
             notBefore,
             Date.now(),
             u,
           ]);
+        }
+      signal?.throwIfAborted();
       return target;
     });
     await this.changed(usernames?.length ? affected : 'all');

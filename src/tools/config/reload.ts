@@ -17,10 +17,10 @@ export const configReload = defineTool({
   hints: { readOnly: false, destructive: false, idempotent: true, openWorld: false },
   input: z.strictObject({}),
   output: Reloaded,
-  run: async (_i, { core }) => {
+  run: async (_i, { core, signal }) => {
     // loaded on use (prom-client, yaml): the CLI builds --help from every tool module
     const { reloadSettings } = await import('../../core/config/reload.js');
-    const r = await reloadSettings(core);
+    const r = await reloadSettings(core, signal);
     if (!r.applied) {
       throw invalid(
         `settings were not reloaded; the running settings stay in force. Fix these and retry (\`mahavishnu config validate\` checks them):\n  ${r.problems.join('\n  ')}`,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { abortable, cancelled, isAbort } from '../../core/cancel.js';
 import { ComponentStatus } from '../../core/health/schemas.js';
 import { defineTool } from '../define.js';
 
@@ -18,10 +19,16 @@ export const ecosystemRestartDatabase = defineTool({
     restarted: z.array(z.string()).describe('Connections that were restarted.'),
     components: z.array(ComponentStatus).describe('Health of state_store and cache right after the restart.'),
   }),
-  run: async (_i, { core, log }) => {
-    const where = await core.restartConnections();
+  run: async (_i, { core, log, signal }) => {
+    const where = await core.restartConnections(signal);
     log.warn(where, 'state store and cache connections restarted');
-    const all = await core.health.components(true);
+    const all = await abortable(core.health.components(true), signal).catch((e: unknown) => {
+      if (!isAbort(e, signal)) throw e;
+      throw cancelled(signal, {
+        done: ['state store and cache connections restarted'],
+        notDone: ['the health check of state_store and cache after the restart (GET /ready shows it)'],
+      });
+    });
     return {
       restarted: ['state_store', 'cache'],
       components: all

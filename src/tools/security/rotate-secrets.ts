@@ -30,5 +30,5 @@ export const securityRotateSecrets = defineTool({
   output: SecretsRotation,
   plan: async (input, { core, principal }) =>
     ownGuardedPlan(await rotateSecretsPlan(core, options(input), principal), input, 'this revocation'),
-  run: (input, { core, principal }) => rotateSecrets(core, options(input), principal),
+  run: (input, { core, principal, signal }) => rotateSecrets(core, options(input), principal, signal),
 });

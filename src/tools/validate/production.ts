@@ -16,10 +16,10 @@ export const validateProductionTool = defineTool({
   input: z.strictObject({}),
   output: ProductionReport,
   cli: { path: ['validate-production'] },
-  run: async (_i, { core }) => {
+  run: async (_i, { core, signal }) => {
     // loaded on use (yaml, argon2 checks): the CLI builds --help from every tool module
     const { validateProduction } = await import('../../core/production/checks.js');
-    const checks = await validateProduction(core);
+    const checks = await validateProduction(core, signal);
     const n = (s: string) => checks.filter((c) => c.status === s).length;
     return {
       failed: n('fail') > 0,
