@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cliErrorText } from './error-text.js';
+import { cliErrorText, cliTexts } from './error-text.js';
 
 describe('error texts on the command line', () => {
   it('names the command where the text names a tool call', () => {
@@ -21,5 +21,36 @@ describe('error texts on the command line', () => {
       'no backticks pool_update here',
     ];
     for (const s of same) expect(cliErrorText(s)).toBe(s);
+  });
+  it('renders the calls the core error texts name (placeholders and numbers too)', () => {
+    const cases: [string, string][] = [
+      ['`auth_list_users`', '`mahavishnu auth list-users`'],
+      ['`auth_enable_user {"username":"ops"}`', '`mahavishnu auth enable-user ops`'],
+      ['`auth_create_token {"username":"NAME"}`', '`mahavishnu auth create-token --username NAME`'],
+      ['`backup_create {"type":"full"}`', '`mahavishnu backup create --type full`'],
+      ['`backup_verify {"backup_id":"<backup_id>"}`', '`mahavishnu backup verify <backup_id>`'],
+      ['`adapter_restart {"name":"llamaindex"}`', '`mahavishnu adapter restart llamaindex`'],
+      ['`pool_scale {"pool":"pool-1","target":"N"}`', '`mahavishnu pool scale pool-1 --target N`'],
+      [
+        '`pool_spawn {"name":"prod","type":"mahavishnu","min":1,"max":4}`',
+        '`mahavishnu pool spawn --name prod --type mahavishnu --min 1 --max 4`',
+      ],
+      ['`workflow_status` without an id', '`mahavishnu workflow status` without an id'],
+      ['(`config_validate` checks them)', '(`mahavishnu config validate` checks them)'],
+    ];
+    for (const [mcp, cli] of cases) expect(cliErrorText(mcp)).toBe(cli);
+  });
+  it('reads every text of a result the same way, for the human rendering', () => {
+    expect(
+      cliTexts({
+        kid: 'k1',
+        n: 2,
+        secrets: [{ detail: 'mint new ones with `auth_create_token {"username":"NAME"}`' }],
+      }),
+    ).toEqual({
+      kid: 'k1',
+      n: 2,
+      secrets: [{ detail: 'mint new ones with `mahavishnu auth create-token --username NAME`' }],
+    });
   });
 });

@@ -45,3 +45,16 @@ export function cliErrorText(message: string): string {
     return `\`${words.join(' ')}\``;
   });
 }
+
+/**
+ * A result as the command line shows it: every text in it read as cliErrorText reads an error
+ * (the next steps a result names, e.g. rotate-secrets' details, become commands). For the human
+ * rendering only; --json prints the result as the tool returned it.
+ */
+export function cliTexts(value: unknown): unknown {
+  if (typeof value === 'string') return cliErrorText(value);
+  if (Array.isArray(value)) return value.map(cliTexts);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cliTexts(v)]));
+  return value;
+}

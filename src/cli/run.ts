@@ -4,7 +4,7 @@ import type { Tool } from '../tools/define.js';
 import { invoke, toAppError } from '../tools/invoke.js';
 import { type Globals, loadOpts } from './builtins.js';
 import { resolveCommand } from './commands.js';
-import { cliErrorText } from './error-text.js';
+import { cliErrorText, cliTexts } from './error-text.js';
 import { cliPrincipal } from './principal.js';
 import { callRemote } from './remote.js';
 import { escapeControls, human, progressPrinter } from './render.js';
@@ -15,7 +15,7 @@ const commandOf = (tool: Tool) => `mahavishnu ${tool.cliPath.join(' ')}`;
 function print(result: unknown, json: boolean) {
   if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else {
-    const text = human(result);
+    const text = human(cliTexts(result));
     process.stdout.write(`${process.stdout.isTTY ? escapeControls(text) : text}\n`);
   }
 }

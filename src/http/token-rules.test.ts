@@ -76,7 +76,9 @@ describe('token rules and access changes over HTTP', () => {
     expect(done.body.result.live_tokens_refused).toBeGreaterThanOrEqual(2);
     const refused = await whoami(t1.token);
     expect(refused.status).toBe(401);
-    expect(refused.body.error.message).toMatch(/user "ops" is disabled.*auth enable-user ops/);
+    expect(refused.body.error.message).toMatch(
+      /user "ops" is disabled.*`auth_enable_user \{"username":"ops"\}`/,
+    );
     const audit = await core.audit.list({ limit: 5, tool: 'auth_disable_user' });
     expect(audit.some((r) => r.principal === 'boss' && r.outcome === 'ok')).toBe(true);
 

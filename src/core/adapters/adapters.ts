@@ -131,7 +131,7 @@ export class Adapters {
       throw new AppError(
         'not_found',
         `no adapter named "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}; ` +
-          `configured: ${[...this.entries.keys()].join(', ') || 'none'} (settings group adapters; mahavishnu adapter list)`,
+          `configured: ${[...this.entries.keys()].join(', ') || 'none'} (settings group adapters; \`adapter_list\`)`,
       );
     }
     return e;

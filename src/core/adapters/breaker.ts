@@ -88,7 +88,7 @@ export class Breaker {
       if (e instanceof IsolatedCircuitError) {
         throw new AppError(
           'unavailable',
-          `adapter ${this.adapter}: its circuit breaker is held open by \`mahavishnu adapter restart ${this.adapter}\` until its health probe passes; retry after the restart`,
+          `adapter ${this.adapter}: its circuit breaker is held open by \`adapter_restart {"name":"${this.adapter}"}\` until its health probe passes; retry after the restart`,
           refused,
         );
       }
@@ -97,7 +97,7 @@ export class Breaker {
           'unavailable',
           `adapter ${this.adapter}: its circuit breaker is open after repeated failures (last: ${this.lastFailure ?? 'unknown'}); ` +
             `calls fail fast for ${Math.ceil(this.cooldownRemainingMs / 1000)} s more, then one trial goes through. ` +
-            `If the adapter is back, adapter_restart {"adapter":"${this.adapter}"} (\`mahavishnu adapter restart ${this.adapter}\`) closes it now`,
+            `If the adapter is back, \`adapter_restart {"name":"${this.adapter}"}\` closes it now`,
           refused,
         );
       }

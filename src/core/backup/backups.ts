@@ -349,7 +349,7 @@ export class Backups {
     if (local && (await local.stat(archiveName(id)))) return local;
     if (reachError) throw reachError;
     throw notFound(
-      `backup ${id} is not in ${blob.location}${local ? ` nor in ${local.location}` : ''}; run \`mahavishnu backup list\`, ` +
+      `backup ${id} is not in ${blob.location}${local ? ` nor in ${local.location}` : ''}; run \`backup_list\`, ` +
         `or copy the archive there (e.g. aws s3 cp s3://…/${archiveName(id)} ${local?.location ?? blob.location}/)`,
     );
   }

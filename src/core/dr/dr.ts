@@ -63,7 +63,7 @@ export class DisasterRecovery {
     let ok = await run('exists', async () => {
       if (!newest)
         throw new Error(
-          `no backup exists in ${(await this.backups.blob()).location}; run \`mahavishnu backup create --type full\``,
+          `no backup exists in ${(await this.backups.blob()).location}; run \`backup_create {"type":"full"}\``,
         );
       const ageMs = Date.now() - Date.parse(newest.created);
       rpo = Math.round(ageMs / 1000);

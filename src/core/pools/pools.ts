@@ -76,7 +76,7 @@ export class PoolStore {
     const existing = await this.db.query<PoolRow>('SELECT * FROM pools WHERE name = $1', [input.name]);
     if (existing[0] && existing[0].state !== 'closed') {
       throw conflict(
-        `pool ${input.name} exists (${existing[0].id}); scale it with \`mahavishnu pool scale ${existing[0].id} --target N\``,
+        `pool ${input.name} exists (${existing[0].id}); scale it with \`pool_scale {"pool":"${existing[0].id}","target":"N"}\``,
       );
     }
     const now = Date.now();
@@ -108,7 +108,7 @@ export class PoolStore {
 
   async get(id: string): Promise<PoolRow> {
     const r = await this.db.query<PoolRow>('SELECT * FROM pools WHERE id = $1', [id]);
-    if (!r[0]) throw notFound(`no pool ${id}; list pools with \`mahavishnu pool list\``);
+    if (!r[0]) throw notFound(`no pool ${id}; list pools with \`pool_list\``);
     return num(r[0]);
   }
 
@@ -118,7 +118,7 @@ export class PoolStore {
       "SELECT * FROM pools WHERE id = $1 OR (name = $1 AND state <> 'closed') ORDER BY created_at DESC",
       [ref],
     );
-    if (!r[0]) throw notFound(`no pool with id or name "${ref}"; list pools with \`mahavishnu pool list\``);
+    if (!r[0]) throw notFound(`no pool with id or name "${ref}"; list pools with \`pool_list\``);
     return num(r[0]);
   }
 

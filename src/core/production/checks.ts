@@ -138,7 +138,7 @@ async function backupFresh(core: Core): Promise<CheckResult> {
   if (!newest) {
     return fail(
       'backup_recent',
-      'no verified backup exists; run `mahavishnu backup create --type full`, then `mahavishnu backup verify <backup_id>`',
+      'no verified backup exists; run `backup_create {"type":"full"}`, then `backup_verify {"backup_id":"<backup_id>"}`',
     );
   }
   const ageH = (Date.now() - Date.parse(newest.created)) / 3_600_000;

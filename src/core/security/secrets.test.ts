@@ -27,7 +27,9 @@ describe('externalSecrets', () => {
     expect(by['database.url password']!.detail).toContain('ALTER ROLE "app"');
     expect(by['database.url password']!.detail).toContain('MAHAVISHNU_DATABASE__URL');
     expect(by['cache.redis_url password']!.detail).toContain('MAHAVISHNU_CACHE__REDIS_URL');
-    expect(by['adapters.llamaindex.base_url password']!.detail).toContain('adapter restart llamaindex');
+    expect(by['adapters.llamaindex.base_url password']!.detail).toContain(
+      '`adapter_restart {"name":"llamaindex"}`',
+    );
     const text = JSON.stringify(out);
     for (const secret of ['sign-me-0123', 'hunter2', 'xyzzy', 'plugh']) expect(text).not.toContain(secret);
   });

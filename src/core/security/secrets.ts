@@ -46,7 +46,7 @@ function backupKey(name: 'signing_key' | 'encryption_key', value: string, conseq
     detail:
       `kept in the settings or the environment, not in the store, so mahavishnu cannot rotate it (current key id ${keyId(value)}). ` +
       `To rotate: generate a new key with \`openssl rand -hex 32\`; set it in ${env} in the service environment and ${RESTART}, ` +
-      `or as backup.${name} in settings/local.yaml and run \`mahavishnu config reload\`; then \`mahavishnu backup create --type full\`. ` +
+      `or as backup.${name} in settings/local.yaml and run \`config_reload\`; then \`backup_create {"type":"full"}\`. ` +
       `${consequence} (key id ${keyId(value)}): keep the old key in your secret store until those archives are pruned.`,
   };
 }
@@ -94,7 +94,7 @@ export function externalSecrets(config: Config): SecretReport[] {
       action: 'external',
       detail:
         `the password belongs to the ${name} adapter's service. To rotate: change it there, put the new base_url in ` +
-        `adapters.${name}.base_url, run \`mahavishnu config reload\`, then \`mahavishnu adapter restart ${name}\`.`,
+        `adapters.${name}.base_url, run \`config_reload\`, then \`adapter_restart {"name":"${name}"}\`.`,
     });
   }
   if (config.backup.store === 's3')
@@ -116,14 +116,14 @@ function tokenReport(o: RotateSecretsOptions, revokedKeys: string[], users: stri
       action: 'revoked' as const,
       detail:
         `tokens issued to ${who} before ${new Date(at).toISOString()} are refused at once; ` +
-        'mint new ones with `mahavishnu auth create-token --username NAME`',
+        'mint new ones with `auth_create_token {"username":"NAME"}`',
     };
   }
   if (o.revokePrevious)
     return {
       secret: 'api_tokens',
       action: 'revoked' as const,
-      detail: `every token signed by the revoked keys (${revokedKeys.join(', ') || 'none'}) is refused at once; mint new ones with \`mahavishnu auth create-token --username NAME\``,
+      detail: `every token signed by the revoked keys (${revokedKeys.join(', ') || 'none'}) is refused at once; mint new ones with \`auth_create_token {"username":"NAME"}\``,
     };
   return {
     secret: 'api_tokens',
@@ -215,7 +215,7 @@ export async function rotateSecretsPlan(
 ): Promise<Plan> {
   for (const u of o.users)
     if (!(await d.users.get(u)))
-      throw notFound(`user "${u}" does not exist; list users with \`mahavishnu auth list-users\``);
+      throw notFound(`user "${u}" does not exist; list users with \`auth_list_users\``);
   const plan = await d.keys.rotationPlan(o.revokePrevious);
   if (o.revokeTokens)
     plan.push(

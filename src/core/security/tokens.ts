@@ -35,10 +35,7 @@ interface Verified {
 }
 
 const unauthenticated = (why: string) =>
-  new AppError(
-    'unauthenticated',
-    `${why}; mint a new token with \`mahavishnu auth create-token --username NAME\``,
-  );
+  new AppError('unauthenticated', `${why}; mint a new token with \`auth_create_token {"username":"NAME"}\``);
 
 /**
  * Bearer tokens: JWTs signed by the active key (kid in the header), with sub = username, aud, iss,
@@ -102,7 +99,7 @@ export class Tokens {
     if (!user) throw notFound(`user "${username}" does not exist; create it first with auth_create_user`);
     if (user.disabled)
       throw invalid(
-        `user "${username}" is disabled; enable it first (\`mahavishnu auth enable-user ${username}\`)`,
+        `user "${username}" is disabled; enable it first (\`auth_enable_user {"username":"${username}"}\`)`,
       );
     const { kid, key } = await this.keys.active();
     const now = Math.floor(Date.now() / 1000);
@@ -206,7 +203,7 @@ export class Tokens {
       return refuse(
         new AppError(
           'unauthenticated',
-          `user "${username}" is disabled, so its tokens are refused; an admin can re-enable it with \`mahavishnu auth enable-user ${username}\``,
+          `user "${username}" is disabled, so its tokens are refused; an admin can re-enable it with \`auth_enable_user {"username":"${username}"}\``,
         ),
       );
     // a revocation through any process reaches the lookup's cache at once (Redis) or within its ttl.

@@ -41,7 +41,7 @@ export function refuseOwn(what: string): never {
 
 async function userOrFail(users: Users, username: string): Promise<User> {
   const u = await users.get(username);
-  if (!u) throw notFound(`user "${username}" does not exist; list users with \`mahavishnu auth list-users\``);
+  if (!u) throw notFound(`user "${username}" does not exist; list users with \`auth_list_users\``);
   return u;
 }
 
@@ -79,10 +79,7 @@ export async function disableUser(users: Users, username: string, caller: Princi
 
 export async function revokePlan(users: Users, jti: string, caller: Principal): Promise<Plan> {
   const t = await users.tokens.get(jti);
-  if (!t)
-    throw notFound(
-      `no token with id ${jti} was minted here; list tokens with \`mahavishnu auth list-tokens\``,
-    );
+  if (!t) throw notFound(`no token with id ${jti} was minted here; list tokens with \`auth_list_tokens\``);
   const live = (await liveTokens(users, t.username)).some((l) => l.jti === jti);
   const own = ownAt(caller, [jti]);
   return {

@@ -134,7 +134,7 @@ export class Users {
       [disabled ? 1 : 0, Date.now(), username],
     );
     if (rows.length === 0)
-      throw notFound(`user "${username}" does not exist; list users with \`mahavishnu auth list-users\``);
+      throw notFound(`user "${username}" does not exist; list users with \`auth_list_users\``);
     await this.changed([username]);
     return (await this.get(username))!;
   }
@@ -142,10 +142,7 @@ export class Users {
   /** Refuse one token (by jti) at once; returns its record. */
   async revokeToken(jti: string, by: string) {
     const t = await this.tokens.get(jti);
-    if (!t)
-      throw notFound(
-        `no token with id ${jti} was minted here; list tokens with \`mahavishnu auth list-tokens\``,
-      );
+    if (!t) throw notFound(`no token with id ${jti} was minted here; list tokens with \`auth_list_tokens\``);
     await this.tokens.revoke(jti, by);
     await this.changed([t.username]);
     return { token: (await this.tokens.get(jti))!, already: t.revoked_at !== null };
@@ -167,7 +164,7 @@ export class Users {
       const unknown = target.filter((u) => !known.includes(u));
       if (unknown.length > 0)
         throw notFound(
-          `user(s) ${unknown.join(', ')} do not exist; list them with \`mahavishnu auth list-users\` and name existing ones`,
+          `user(s) ${unknown.join(', ')} do not exist; list them with \`auth_list_users\` and name existing ones`,
         );
       if (!usernames?.length)
         await t.query('UPDATE users SET tokens_not_before = $1, updated_at = $2', [notBefore, Date.now()]);

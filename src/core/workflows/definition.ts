@@ -147,7 +147,7 @@ export function findWorkflow(dir: string, name: string): Workflow {
   const wf = all.get(name);
   if (!wf) {
     throw notFound(
-      `no workflow named ${name} in the workflows folder (workflows.dir); known: ${[...all.keys()].join(', ') || 'none'} (see \`mahavishnu workflow list\`)`,
+      `no workflow named ${name} in the workflows folder (workflows.dir); known: ${[...all.keys()].join(', ') || 'none'} (see \`workflow_list\`)`,
     );
   }
   return wf;
@@ -203,7 +203,7 @@ function coerce(name: string, spec: z.infer<typeof Param>, raw: string | number 
     throw invalid(
       // folder allowlists are listed by workflow list, not in an error body (it names no server path)
       spec.enum.some((v) => v.startsWith('/'))
-        ? `param ${name} must be one of its ${spec.enum.length} allowed values, which \`mahavishnu workflow list\` shows`
+        ? `param ${name} must be one of its ${spec.enum.length} allowed values, which \`workflow_list\` shows`
         : `param ${name} must be one of ${spec.enum.join(', ')}`,
     );
   if (spec.pattern && !new RegExp(`^(?:${spec.pattern})$`).test(s))

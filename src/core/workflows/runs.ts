@@ -148,8 +148,7 @@ export class RunStore {
 
   async get(id: string): Promise<RunRow> {
     const r = await this.db.query<RunRow>('SELECT * FROM workflow_runs WHERE id = $1', [id]);
-    if (!r[0])
-      throw notFound(`no workflow run ${id}; recent runs: \`mahavishnu workflow status\` without an id`);
+    if (!r[0]) throw notFound(`no workflow run ${id}; recent runs: \`workflow_status\` without an id`);
     return runOf(r[0]);
   }
 

@@ -19,7 +19,7 @@ export const runTargetProblem = (i: { name?: string | undefined; command?: strin
   i.name && i.command
     ? 'give either a workflow name or command (--command), not both'
     : !i.name && !i.command
-      ? 'name the workflow to run (see `mahavishnu workflow list`), or give an ad hoc command (--command)'
+      ? 'name the workflow to run (see `workflow_list`), or give an ad hoc command (--command)'
       : undefined;
 
 /** Bounds of a run's free text: params and argv become audit records, step argv and logs. */

@@ -97,7 +97,7 @@ export class WorkflowService {
       .catch(() => {
         throw new AppError(
           'not_found',
-          `pool ${poolRef} does not exist; spawn it with \`mahavishnu pool spawn --type mahavishnu --name ${poolRef} --min 1 --max 4\``,
+          `pool ${poolRef} does not exist; spawn it with \`pool_spawn {"name":"${poolRef}","type":"mahavishnu","min":1,"max":4}\``,
         );
       });
     if (pool.state !== 'active') throw invalid(`pool ${pool.name} is ${pool.state}; run on an active pool`);

@@ -23,7 +23,7 @@ export const configReload = defineTool({
     const r = await reloadSettings(core, signal);
     if (!r.applied) {
       throw invalid(
-        `settings were not reloaded; the running settings stay in force. Fix these and retry (\`mahavishnu config validate\` checks them):\n  ${r.problems.join('\n  ')}`,
+        `settings were not reloaded; the running settings stay in force. Fix these and retry (\`config_validate\` checks them):\n  ${r.problems.join('\n  ')}`,
         { problems: r.problems },
       );
     }
