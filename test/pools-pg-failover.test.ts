@@ -53,7 +53,12 @@ retries: 2
     const b = startWorker('shared', env);
     procs.push(a, b);
     // both report their workers through the store, so the (store-scope) CLI sees them
-    await waitFor('both processes to report', async () => (await core.pools.status('shared')).hosts === 2);
+    // both report, and the slots have settled: a host that started first may hold both slots
+    // until the second claims its share, and its second worker drains (and counts) until then
+    await waitFor('both processes to report and share the 2 slots', async () => {
+      const s = await core.pools.status('shared');
+      return s.hosts === 2 && s.workers.total === 2;
+    });
     const listed = cli(['pool', 'list', '--json'], env);
     expect(listed.code, listed.stderr).toBe(0);
     expect(JSON.parse(listed.stdout).pools[0]).toMatchObject({
