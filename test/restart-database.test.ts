@@ -80,18 +80,27 @@ describe('state store connections: restart in place, and recovery when PostgreSQ
         // each round cuts queries that are certainly in flight, not a race the calls may win
         await locker.begin(async (tx) => {
           await tx`LOCK TABLE audit_log IN ACCESS EXCLUSIVE MODE`;
+          let ended = 0;
           const calls = Array.from({ length: 4 }, () =>
-            invoke(auditList, { limit: 1 }, { core, principal: admin }).then(
-              () => 'ok',
-              (e: { code: string }) => e.code,
-            ),
+            invoke(auditList, { limit: 1 }, { core, principal: admin })
+              .then(
+                () => 'ok',
+                (e: { code: string }) => e.code,
+              )
+              .finally(() => ended++),
           );
           await waitFor('a call to wait on the lock', async () => {
             const rows =
               await adminSql`SELECT 1 FROM pg_stat_activity WHERE datname = ${dbName} AND wait_event_type = 'Lock'`;
             return rows.length > 0;
           });
-          await adminSql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${dbName} AND wait_event_type = 'Lock'`;
+          // terminate whatever waits on the lock until every call has ended: a call that reached
+          // the lock after a round of terminations (a slow machine) would otherwise wait for this
+          // transaction, which waits for it
+          await waitFor('every call to end', async () => {
+            await adminSql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${dbName} AND wait_event_type = 'Lock'`;
+            return ended === calls.length;
+          });
           codes.push(...(await Promise.all(calls)));
         });
       }
