@@ -23,7 +23,7 @@ export const builtinCommand = (b: Builtin): CommandShape => ({
 export type Match = { builtin: Builtin; args: string[] } | { tool: Tool; args: string[] };
 
 /** The longest command path (builtin or tool) that the words start with. */
-export function match(words: readonly string[]): Match | undefined {
+function match(words: readonly string[]): Match | undefined {
   const starts = (path: string[]) => path.every((p, i) => words[i] === p);
   const b = BUILTINS.filter((x) => starts(x.path)).sort((x, y) => y.path.length - x.path.length)[0];
   const t = TOOLS.filter((x) => starts(x.cliPath)).sort((x, y) => y.cliPath.length - x.cliPath.length)[0];
@@ -31,10 +31,6 @@ export function match(words: readonly string[]): Match | undefined {
   if (t) return { tool: t, args: words.slice(t.cliPath.length) };
   return undefined;
 }
-
-/** The command groups (`pool`, `mcp`, …): a group alone prints its commands. */
-export const groups = (): Set<string> =>
-  new Set([...TOOLS.map((t) => t.cliPath[0]!), ...BUILTINS.map((b) => b.path[0]!)]);
 
 export function unknownCommand(words: readonly string[]): AppError {
   const all = [...TOOLS.map((t) => t.cliPath.join(' ')), ...BUILTINS.map((b) => b.path.join(' '))];
