@@ -267,7 +267,8 @@ export class Backups {
     /** The embedded store: seal this database file instead of a snapshot (a restore's safety backup). */
     image?: string;
   }): Promise<BackupCreated> {
-    const signingKey = this.signingKey();
+    // refused before a catalog row is claimed: a backup without keys never starts
+    this.signingKey();
     const started = performance.now();
     const { blob, fallback } = await this.target(o.type);
     // the cleanup works on the configured store: with S3 away, a safety backup goes on without it
@@ -517,28 +518,55 @@ export class Backups {
   async planRestore(id: string, signal?: AbortSignal): Promise<RestorePlan> {
     const raw = new Map<string, Buffer[]>();
     const wanted = /^tables\/(users|pools)\//;
-    const v = await this.verify(id, undefined, {
-      ...(signal ? { signal } : {}),
-      sink: (name) => {
-        if (!wanted.test(name)) return undefined;
-        const parts: Buffer[] = [];
-        raw.set(name, parts);
-        return { write: (c) => void parts.push(c), end: () => {} };
-      },
-    });
+    // an image is read into a file of its own, then asked (removed after)
+    const dir = this.d.db.file ? dirname(this.d.db.file.path) : this.d.config().data.dir;
+    const image = join(dir, `.${id}.plan-${process.pid}.db`);
+    const { imageWriter } = await import('./image-read.js');
+    const writer = imageWriter(image);
     const facts: ArchiveFacts = { users: [], pools: [] };
-    for (const table of ['users', 'pools'] as const) {
-      const tm = v.manifest.tables.find((t) => t.name === table);
-      if (!tm) continue;
-      for (const e of tm.entries) {
-        // the columns are read by name; secret columns are never among them, so no key is needed
-        const sink = lineSink({ ...tm, columns: tm.columns }, undefined, (cells) => {
-          facts[table].push(Object.fromEntries(tm.columns.map((c, i) => [c, cells[i] ?? null])));
-        });
-        for (const c of raw.get(e) ?? []) await sink.write(c);
-        await sink.end();
+    try {
+      const v = await this.verify(id, undefined, {
+        ...(signal ? { signal } : {}),
+        sink: (name, m) => {
+          const w = writer.sink(name, m);
+          if (w || !wanted.test(name)) return w;
+          const parts: Buffer[] = [];
+          raw.set(name, parts);
+          return { write: (c) => void parts.push(c), end: () => {} };
+        },
+      });
+      await writer.close();
+      if (writer.written) {
+        const img = this.d.openFile(image);
+        try {
+          const tables = new Set(v.manifest.tables.map((t) => t.name));
+          for (const table of ['users', 'pools'] as const)
+            if (tables.has(table)) facts[table] = await img.query(`SELECT * FROM ${table}`);
+        } finally {
+          await img.close();
+        }
       }
+      for (const table of ['users', 'pools'] as const) {
+        const tm = v.manifest.tables.find((t) => t.name === table);
+        if (!tm) continue;
+        for (const e of tm.entries) {
+          // the columns are read by name; secret columns are never among them, so no key is needed
+          const sink = lineSink({ ...tm, columns: tm.columns }, undefined, (cells) => {
+            facts[table].push(Object.fromEntries(tm.columns.map((c, i) => [c, cells[i] ?? null])));
+          });
+          for (const c of raw.get(e) ?? []) await sink.write(c);
+          await sink.end();
+        }
+      }
+      return await this.planOf(id, v.manifest, facts);
+    } finally {
+      await writer.close().catch(() => {});
+      for (const f of [image, `${image}-wal`, `${image}-shm`]) await rm(f, { force: true }).catch(() => {});
     }
+  }
+
+  private async planOf(id: string, manifest: Manifest, facts: ArchiveFacts): Promise<RestorePlan> {
+    const v = { manifest };
     const created = Date.parse(v.manifest.created);
     const newer = (await this.list())
       .filter((b) => b.id !== id && Date.parse(b.created) > created)

@@ -84,7 +84,9 @@ export async function restoreImage(
       o.signal?.throwIfAborted();
       merged = await mergeLive(img, file.path, { id: o.id, importKeys: o.importKeys });
       await close();
-      // the last point a cancel stops it: the swap that follows is the commit
+      // the last point a cancel stops it (the swap that follows is the commit); the merge's SQL
+      // runs without yielding, so let a cancel that came meanwhile arrive first
+      await new Promise((r) => setTimeout(r, 0));
       o.signal?.throwIfAborted();
     });
     const done = { ...counted, ...merged! };

@@ -241,7 +241,7 @@ export async function pack(
 ): Promise<void> {
   const p = tar.pack();
   // the entries are sealed (incompressible): gzip only frames them, at the speed of a copy
-  const gz = createGzip({ level: constants.Z_NO_COMPRESSION, chunkSize: 1 << 16 });
+  const gz = createGzip({ level: constants.Z_NO_COMPRESSION, chunkSize: 1 << 20 });
   p.on('error', (e) => gz.destroy(e));
   gz.on('error', (e) => out.destroy(e));
   p.pipe(gz).pipe(out);
