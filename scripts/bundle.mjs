@@ -1,13 +1,12 @@
 // The second half of `npm run build` (after tsc has written dist/): bundle the CLI and everything
-// it loads into dist/bundle/, which bin/mahavishnu.js runs, then record V8's code cache of a cold
-// `mcp start` beside it (docs/performance.md, "Cold start"). Loading ~500 ESM files one by one was
-// most of a cold start; a bundle split at each dynamic import() loads the same code as a few
-// files, each only when its command needs it. dist/bundle/ sits two levels below the package
+// it loads into dist/bundle/, which bin/mahavishnu.js runs (bin/load.js), then record V8's code
+// cache of a cold `mcp start` beside it (docs/performance.md, "Cold start"). Loading ~500 ESM
+// files one by one was most of a cold start; a bundle split at each dynamic import() loads the
+// same code as a few files, each only when its command needs it. dist/bundle/ sits two levels below the package
 // root like every tsc output file, so paths resolved from import.meta.url (runbooks/,
 // package.json) still hold.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -66,38 +65,11 @@ rmSync(ESM, { recursive: true, force: true });
 const { buildManifest } = await import('../dist/cli/manifest-build.js');
 writeFileSync(new URL('../dist/cli-manifest.json', import.meta.url), `${JSON.stringify(buildManifest())}\n`);
 
-// 3. The code cache: one `mcp start` on an empty data folder answers initialize, then its stdin
-// closes; on exit scripts/code-cache.mjs writes each loaded chunk's cache (what V8 compiled of it
-// so far) to <chunk>.js.cache. Without it (e.g. no native better-sqlite3 in this install) the CLI
-// works the same, compiling from source. Only the settings it needs reach it: none of the
-// caller's MAHAVISHNU_* variables.
-const dir = mkdtempSync(join(tmpdir(), 'mahavishnu-build-'));
+// 3. The code cache (bin/code-cache.js). Without it (e.g. no native better-sqlite3 in this
+// install: the Docker image records it in its runtime stage) the CLI works the same, compiling from
+// source.
 try {
-  await new Promise((ok, fail) => {
-    const env = { MAHAVISHNU_DATA__DIR: dir, MAHAVISHNU_CONFIG_DIR: dir, MAHAVISHNU_LOG__LEVEL: 'warn' };
-    const args = ['--import', './scripts/code-cache.mjs', 'bin/mahavishnu.js', 'mcp', 'start'];
-    const p = spawn(process.execPath, args, { env, stdio: 'pipe' });
-    let err = '';
-    p.stderr.on('data', (d) => {
-      err += d;
-    });
-    p.stdout.once('data', () => p.stdin.end());
-    p.stdin.write(
-      `${JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-06-18',
-          capabilities: {},
-          clientInfo: { name: 'build', version: '1' },
-        },
-      })}\n`,
-    );
-    p.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`mcp start exited ${code}: ${err}`))));
-  });
+  execFileSync(process.execPath, ['bin/code-cache.js'], { stdio: ['ignore', 'inherit', 'pipe'] });
 } catch (e) {
-  console.warn(`scripts/bundle.mjs: no code cache written (${e.message.trim()})`);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+  console.warn(`scripts/bundle.mjs: no code cache written (${String(e.stderr ?? e.message).trim()})`);
 }
