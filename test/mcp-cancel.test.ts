@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WITH_FIXTURES } from './fixtures/conformance/index.js';
+import { rawSession } from './helpers/raw-mcp.js';
 import { bearer, startTestServer, type TestServer } from './helpers/server.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -17,39 +18,23 @@ describe('notifications/cancelled on a Streamable HTTP session', () => {
   });
   afterAll(async () => t.stop());
 
-  const post = (body: object, session?: string) =>
-    fetch(`${t.url}/mcp`, {
-      method: 'POST',
-      headers: {
-        ...bearer(token),
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': '2025-11-25',
-        ...(session ? { 'mcp-session-id': session } : {}),
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', ...body }),
-    });
-
   it('stops the call and closes its stream', async () => {
-    const init = await post({
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+    const { post } = await rawSession(t.url, token);
+    // a progress token asks for progress notifications, so the answer is a stream
+    const call = await post({
+      id: 2,
+      method: 'tools/call',
+      params: {
+        name: 'test_slow',
+        arguments: { ms: 20_000, steps: 20 },
+        _meta: { progressToken: 'p2' },
+      },
     });
-    const session = init.headers.get('mcp-session-id')!;
-    await init.text();
-    await (await post({ method: 'notifications/initialized' }, session)).text();
-    const call = await post(
-      { id: 2, method: 'tools/call', params: { name: 'test_slow', arguments: { ms: 20_000, steps: 20 } } },
-      session,
-    );
     expect(call.headers.get('content-type')).toContain('text/event-stream');
     const body = call.text(); // resolves when the server ends the stream
     await new Promise((r) => setTimeout(r, 300));
     const t0 = Date.now();
-    expect(
-      (await post({ method: 'notifications/cancelled', params: { requestId: 2 } }, session)).status,
-    ).toBe(202);
+    expect((await post({ method: 'notifications/cancelled', params: { requestId: 2 } })).status).toBe(202);
     const frames = await Promise.race([
       body,
       new Promise<string>((r) => setTimeout(() => r('STILL OPEN'), 5000)),
@@ -58,6 +43,27 @@ describe('notifications/cancelled on a Streamable HTTP session', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
     // no response for the cancelled request: only the priming event (and no result for id 2)
     expect(frames).not.toMatch(/"id":2/);
+  }, 20_000);
+
+  it('stops a plain read-only call (answered as JSON, not a stream) and answers 202 with no response', async () => {
+    const { post } = await rawSession(t.url, token);
+    const t0 = Date.now();
+    const call = post({
+      id: 3,
+      method: 'tools/call',
+      params: { name: 'test_slow', arguments: { ms: 20_000, steps: 20 } },
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await post({ method: 'notifications/cancelled', params: { requestId: 3 } })).status).toBe(202);
+    const res = await call;
+    expect(Date.now() - t0).toBeLessThan(2500);
+    expect(res.status).toBe(202);
+    expect(await res.text()).toBe('');
+    // the tool saw the cancel: its call is recorded as cancelled (timeout), not as done
+    await waitFor('the cancelled call recorded', async () => {
+      const metrics = await (await fetch(`${t.url}/metrics`)).text();
+      return /mahavishnu_tool_calls_total\{tool="test_slow",outcome="timeout"\} [1-9]/.test(metrics);
+    });
   }, 20_000);
 });
 

@@ -15,6 +15,7 @@ import { parse, stringify } from 'yaml';
 import { reloadSettings } from '../src/core/config/reload.js';
 import { TOOLS } from '../src/tools/index.js';
 import { WITH_FIXTURES } from './fixtures/conformance/index.js';
+import { rawSession } from './helpers/raw-mcp.js';
 import { bearer, startTestServer, type TestServer } from './helpers/server.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -148,6 +149,40 @@ describe('MCP over HTTP sessions', () => {
     });
     expect(r.status).toBe(404);
     await client.close();
+  });
+
+  it('answers a plain read-only call with one JSON body holding what a streamed call gets', async () => {
+    const token = await t.tokenFor('admin');
+    const { post, session } = await rawSession(t.url, token);
+    const call = { method: 'tools/call', params: { name: 'auth_list_users', arguments: {} } };
+    const plain = await post({ id: 'a', ...call });
+    expect(plain.headers.get('content-type')).toBe('application/json');
+    expect(plain.headers.get('mcp-session-id')).toBe(session);
+    // biome-ignore lint/suspicious/noExplicitAny: a JSON-RPC answer read as JSON
+    const direct: any = await plain.json();
+    // asking for progress takes the SDK's stream: the same result arrives as an SSE event
+    const streamed = await post({
+      id: 'b',
+      ...call,
+      params: { ...call.params, _meta: { progressToken: 'p' } },
+    });
+    expect(streamed.headers.get('content-type')).toContain('text/event-stream');
+    const event = /^data: (\{.*"id":"b".*\})$/m.exec(await streamed.text());
+    const viaSdk = JSON.parse(event![1]!);
+    expect(direct.id).toBe('a');
+    expect(direct.result).toEqual(viaSdk.result);
+    expect(JSON.parse(direct.result.content[0].text)).toEqual(direct.result.structuredContent);
+    expect(direct.result.structuredContent.users.length).toBeGreaterThan(0);
+    // errors, unknown keys and versions are answered as before: a tool error result, the SDK's refusals
+    // biome-ignore lint/suspicious/noExplicitAny: a JSON-RPC answer read as JSON
+    const bad: any = await (
+      await post({ id: 'c', ...call, params: { ...call.params, arguments: { nope: 1 } } })
+    ).json();
+    expect(bad.result.isError).toBe(true);
+    expect(bad.result.content[0].text).toMatch(/^invalid_input: .*nope/);
+    expect((await post({ id: 'd', ...call }, '1999-01-01')).status).toBe(400);
+    const unknown = await post({ id: 'e', method: 'tools/call', params: { name: 'no_such_tool' } });
+    expect(await unknown.text()).toMatch(/not_found: unknown tool \\"no_such_tool\\"/);
   });
 
   it('refuses a session beyond server.max_mcp_sessions with 503', async () => {

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Core } from '../core/core.js';
 import { AppError } from '../core/errors.js';
 import type { McpHttp } from '../mcp/http.js';
@@ -7,6 +6,7 @@ import type { Tool } from '../tools/define.js';
 import { actionApi } from './api.js';
 import { approvalRoutes } from './approvals/routes.js';
 import { bearer, type Env, errorResponse } from './auth.js';
+import { bodyLimit } from './body-limit.js';
 import { hostGuard } from './guard.js';
 import { metricsResponse, requestMetrics } from './metrics.js';
 import { probes } from './probes.js';

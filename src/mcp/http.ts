@@ -14,6 +14,7 @@ import { AppError } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
 import type { Tool } from '../tools/define.js';
 import { TOOLS } from '../tools/index.js';
+import { DirectCalls } from './direct-calls.js';
 import { SessionEventStore } from './event-store.js';
 import { onServedToolsChange } from './list-changed.js';
 import { createMcpServer, type McpServerOptions } from './server.js';
@@ -82,6 +83,7 @@ export class McpHttp {
   private closed = false;
   /** The 2026-07-28 side of /mcp: stateless, one server per request. */
   private readonly modern: McpHttpHandler;
+  private readonly direct: DirectCalls;
 
   constructor(
     private readonly core: Core,
@@ -95,6 +97,7 @@ export class McpHttp {
     const idleMs = opts.idleMs ?? 30 * 60_000;
     this.sweeper = setInterval(() => this.sweep(idleMs), Math.min(idleMs, 60_000));
     this.sweeper.unref();
+    this.direct = new DirectCalls(core, this.tools);
     this.modern = createMcpHandler((ctx) => this.newServer(ctx.era), {
       legacy: 'reject',
       onerror: (e) => core.log.debug({ err: e }, 'MCP request refused'),
@@ -180,7 +183,26 @@ export class McpHttp {
       if (!s || s.username !== principal.username)
         return rpcError(404, -32001, 'session not found; start a new one with initialize');
       s.lastSeen = Date.now();
-      return s.transport.handleRequest(req, { authInfo: authInfo(principal) });
+      if (req.method !== 'POST' || !this.direct.headersFit(req))
+        return s.transport.handleRequest(req, { authInfo: authInfo(principal) });
+      let body: unknown;
+      try {
+        body = await req.json();
+      } catch {
+        return rpcError(400, -32700, 'Parse error: Invalid JSON');
+      }
+      const call = this.direct.match(body);
+      if (call) {
+        const answer = await this.direct.answer(id, call, principal);
+        // a cancelled call gets no response
+        if (answer === undefined) return new Response(null, { status: 202 });
+        return new Response(answer, {
+          status: 200,
+          headers: { 'content-type': 'application/json', 'mcp-session-id': id },
+        });
+      }
+      if (this.direct.cancel(id, body)) return new Response(null, { status: 202 });
+      return s.transport.handleRequest(req, { parsedBody: body, authInfo: authInfo(principal) });
     }
     if (req.method !== 'POST')
       return rpcError(400, -32000, 'no mcp-session-id header; start a session with an initialize POST');

@@ -97,6 +97,12 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodType> {
    * outlive the connection), and it reports progress and honours ctx.signal within a second.
    */
   long?: boolean;
+  /**
+   * Talks to the MCP client while it runs (log messages, sampling, elicitation, closing its
+   * stream): over Streamable HTTP its calls are always answered on a stream. A tool that only
+   * returns a result (most) is answered with one JSON body when its caller asks for nothing more.
+   */
+  usesClient?: boolean;
   cli?: {
     /** Command words, when not `<noun> <verb>` from the name (e.g. ['validate-production']). */
     path?: string[];
@@ -142,6 +148,7 @@ export interface Tool<I extends z.ZodObject = z.ZodObject, O extends z.ZodType =
   scope: Scope;
   maintenance: 'allowed' | 'refused';
   long: boolean;
+  usesClient: boolean;
   input: I;
   output: O;
   cliPath: string[];
@@ -180,6 +187,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodType, const H e
     scope: spec.scope ?? 'store',
     maintenance: spec.maintenance ?? 'refused',
     long: spec.long ?? false,
+    usesClient: spec.usesClient ?? false,
     input,
     output,
     cliPath: spec.cli?.path ?? [noun!, verb.join('-')],
