@@ -10,7 +10,17 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { alternate, arg, CLIENT_CORE, machineNote, onCore, PINNED, SERVER_CORE, table } from './lib.js';
+import {
+  alternate,
+  arg,
+  CLIENT_CORE,
+  cpuSeconds,
+  machineNote,
+  onCore,
+  PINNED,
+  SERVER_CORE,
+  table,
+} from './lib.js';
 
 const BIN = resolve(import.meta.dirname, '../bin/mahavishnu.js');
 const BASE = resolve(import.meta.dirname, 'baselines.js');
@@ -19,7 +29,7 @@ const SECONDS = arg('seconds', 3);
 const ROUNDS = arg('rounds', 5);
 const INFLIGHT = arg('inflight', 16);
 
-/** A stdio MCP server child, initialized; `calls(tool, args, seconds)` measures calls/s. */
+/** A stdio MCP server child, initialized; `calls(tool, args, seconds)` measures calls/s and the server's CPU µs per call. */
 async function stdioServer(args, env) {
   const [cmd, argv] = onCore(SERVER_CORE, process.execPath, args);
   const p = spawn(cmd, argv, { env, stdio: ['pipe', 'pipe', 'ignore'] });
@@ -64,6 +74,7 @@ async function stdioServer(args, env) {
         const head = `{"jsonrpc":"2.0","method":"tools/call","params":{"name":"${tool}","arguments":${JSON.stringify(toolArgs)}},"id":`;
         const end = performance.now() + seconds * 1000;
         const started = performance.now();
+        const cpu = cpuSeconds(p.pid);
         let done = 0;
         let open = 0;
         let out = '';
@@ -88,7 +99,11 @@ async function stdioServer(args, env) {
           }
           done++;
           if (performance.now() < end) send();
-          else if (open === 0) ok(done / ((performance.now() - started) / 1000));
+          else if (open === 0)
+            ok({
+              rps: done / ((performance.now() - started) / 1000),
+              cpuUs: ((cpuSeconds(p.pid) - cpu) * 1e6) / done,
+            });
         };
         for (let i = 0; i < INFLIGHT; i++) send();
       }),
@@ -133,8 +148,9 @@ try {
     ok = table(
       `calls/s over stdio, ${INFLIGHT} in flight, median (min–max) of ${ROUNDS} alternating rounds of ${SECONDS}s`,
       [
-        ['client ceiling (canned answers)', ceiling],
-        [`tools/call stdio (${tool} vs SDK echo)`, call, base, 0.8],
+        ['client ceiling (canned answers)', ceiling.rps],
+        [`tools/call stdio (${tool} vs SDK echo)`, call.rps, base.rps, 0.8],
+        ['  server CPU per call', call.cpuUs, base.cpuUs, 0.8, 'µs', false],
       ],
     );
     console.log(ok ? '\nall ratios meet their goals' : '\nsome ratios are below their goals');

@@ -178,8 +178,18 @@ describe('MCP over stdio, read by hand: stdout carries protocol messages and not
     expect((await answer(2)).result.protocolVersion).toBe('2025-11-25');
     send({ method: 'notifications/initialized' });
     send({ id: 3, method: 'tools/call', params: { name: 'auth_list_users', arguments: {} } });
-    const users = (await answer(3)).result.structuredContent.users as { username: string }[];
+    const plain = await answer(3);
+    const users = plain.result.structuredContent.users as { username: string }[];
     expect(users.map((u) => u.username)).not.toContain('early');
+    // a plain read-only call takes the direct path (src/mcp/direct-calls.ts), one asking for
+    // progress the SDK's: the same result either way, its text block the same JSON
+    send({
+      id: 4,
+      method: 'tools/call',
+      params: { name: 'auth_list_users', arguments: {}, _meta: { progressToken: 'p' } },
+    });
+    expect((await answer(4)).result).toEqual(plain.result);
+    expect(JSON.parse(plain.result.content[0].text)).toEqual(plain.result.structuredContent);
     expect(stderr).toMatch(/dropped a stdio message longer than 10485760 bytes/);
     expect(stdout).not.toContain('"id":9');
     child.stdin.end();

@@ -14,8 +14,8 @@ import { AppError } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
 import type { Tool } from '../tools/define.js';
 import { TOOLS } from '../tools/index.js';
+import { DirectCalls } from './direct-calls.js';
 import { SessionEventStore } from './event-store.js';
-import { DirectCalls } from './fast-call.js';
 import { onServedToolsChange } from './list-changed.js';
 import { createMcpServer, type McpServerOptions } from './server.js';
 import { SseTransport } from './sse.js';
@@ -192,7 +192,15 @@ export class McpHttp {
         return rpcError(400, -32700, 'Parse error: Invalid JSON');
       }
       const call = this.direct.match(body);
-      if (call) return this.direct.run(id, call, principal);
+      if (call) {
+        const answer = await this.direct.answer(id, call, principal);
+        // a cancelled call gets no response
+        if (answer === undefined) return new Response(null, { status: 202 });
+        return new Response(answer, {
+          status: 200,
+          headers: { 'content-type': 'application/json', 'mcp-session-id': id },
+        });
+      }
       if (this.direct.cancel(id, body)) return new Response(null, { status: 202 });
       return s.transport.handleRequest(req, { parsedBody: body, authInfo: authInfo(principal) });
     }

@@ -1,10 +1,10 @@
 import type { Readable, Writable } from 'node:stream';
 import {
-  deserializeMessage,
   isJSONRPCRequest,
   type JSONRPCMessage,
   PROTOCOL_VERSION_META_KEY,
   ProtocolErrorCode,
+  parseJSONRPCMessage,
   serializeMessage,
   type Transport,
 } from '@modelcontextprotocol/server';
@@ -25,6 +25,11 @@ export class GuardedStdio implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
+  /**
+   * Sees each message of an initialized connection first, as parsed JSON; true when it took the
+   * message (src/mcp/direct-calls.ts), which the SDK then never sees.
+   */
+  intercept?: (message: unknown) => boolean;
   private chunks: Buffer[] = [];
   private size = 0;
   /** Inside an oversized line: drop bytes until its end. */
@@ -91,12 +96,14 @@ export class GuardedStdio implements Transport {
     if (skipped || !text.trim()) return;
     let message: JSONRPCMessage;
     try {
-      message = deserializeMessage(text);
+      const raw: unknown = JSON.parse(text);
+      if (this.opened && this.intercept?.(raw)) return;
+      message = parseJSONRPCMessage(raw);
     } catch (e) {
       this.onerror?.(e as Error);
       return;
     }
-    if (isJSONRPCRequest(message) && !this.opened) {
+    if (!this.opened && isJSONRPCRequest(message)) {
       const meta = (message.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
       const modern = meta?.[PROTOCOL_VERSION_KEY] !== undefined;
       if (message.method === 'initialize' || modern) this.opened = true;
@@ -116,9 +123,18 @@ export class GuardedStdio implements Transport {
   }
 
   send(message: JSONRPCMessage): Promise<void> {
+    return this.write(serializeMessage(message));
+  }
+
+  /** One message already serialised (without its newline). */
+  sendLine(json: string): Promise<void> {
+    return this.write(`${json}\n`);
+  }
+
+  private write(line: string): Promise<void> {
     if (this.closed) return Promise.reject(new Error('stdio is closed'));
     return new Promise((resolve, reject) => {
-      const ok = this.stdout.write(serializeMessage(message), (e) => (e ? reject(e) : undefined));
+      const ok = this.stdout.write(line, (e) => (e ? reject(e) : undefined));
       if (ok) resolve();
       else this.stdout.once('drain', resolve);
     });

@@ -1,7 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { serveStdio as serveSdkStdio } from '@modelcontextprotocol/server/stdio';
 import type { Core } from '../core/core.js';
+import type { Principal } from '../core/principal.js';
 import { TOOLS } from '../tools/index.js';
+import { DirectCalls } from './direct-calls.js';
 import { onServedToolsChange } from './list-changed.js';
 import { createMcpServer } from './server.js';
 import { GuardedStdio } from './stdio-wire.js';
@@ -16,6 +18,22 @@ export async function serveStdio(core: Core): Promise<void> {
   console.log = console.error;
   console.info = console.error;
   const { username, role } = core.config.mcp.stdio_principal;
+  const principal: Principal = { username, role, transport: 'stdio' };
+  const wire = new GuardedStdio();
+  // plain read-only calls are answered without the SDK's per-message work (src/mcp/direct-calls.ts)
+  const direct = new DirectCalls(core, TOOLS);
+  wire.intercept = (message) => {
+    const call = direct.match(message);
+    if (!call) {
+      direct.cancel('stdio', message); // the SDK sees the cancel too, for its own calls
+      return false;
+    }
+    void direct
+      .answer('stdio', call, principal)
+      .then((answer) => (answer === undefined ? undefined : wire.sendLine(answer)))
+      .catch((e) => core.log.debug({ err: e }, 'MCP stdio answer not written'));
+    return true;
+  };
   const closed = new Promise<void>((resolve) => {
     process.stdin.on('end', () => resolve());
     process.stdin.on('close', () => resolve());
@@ -25,12 +43,12 @@ export async function serveStdio(core: Core): Promise<void> {
   onServedToolsChange(core, TOOLS, () => current?.sendToolListChanged());
   const handle = serveSdkStdio(
     (ctx) => {
-      current = createMcpServer(core, () => ({ username, role, transport: 'stdio' }), { era: ctx.era });
+      current = createMcpServer(core, () => principal, { era: ctx.era });
       return current;
     },
     {
       // refuses requests before initialize, survives an oversized line (src/mcp/stdio-wire.ts)
-      transport: new GuardedStdio(),
+      transport: wire,
       onerror: (e) => core.log.debug({ err: e }, 'MCP stdio message refused'),
     },
   );

@@ -23,17 +23,18 @@ const onlyKeys = (o: Record<string, unknown>, allowed: readonly string[]) =>
   Object.keys(o).every((k) => allowed.includes(k));
 
 /**
- * The direct path of the commonest MCP message on a Streamable HTTP session: one `tools/call` of a
- * short, read-only tool that does not talk to the client (`usesClient`), with nothing but a name and arguments (no `_meta`: no progress token, no
- * task, no related request). Such a call needs no stream (it sends no progress, no log message and
- * asks the client nothing: approvals and input requests are for tools that change things), so it
- * is answered with one `application/json` body, which Streamable HTTP lets a server choose for any
- * POST. It goes through `invoke` like every call (role, policy, strict input, output check,
- * metrics, the log line); what it skips is the SDK's per-message work for the stream: the SSE
- * ReadableStream, its priming event and resumability record, a zod parse of the request and of the
- * result, and the second serialisation of the result (its text block and structuredContent are the
- * same JSON, written once). Anything else, or anything unusual about the request, goes to the SDK
- * transport, which answers (or refuses) it as always.
+ * The direct path of the commonest MCP message, on a Streamable HTTP session or on stdio: one
+ * `tools/call` of a short, read-only tool that does not talk to the client (`usesClient`), with
+ * nothing but a name and arguments (no `_meta`: no progress token, no task, no related request).
+ * Such a call needs no stream: it sends no progress, no log message and asks the client nothing
+ * (approvals and input requests are for tools that change things). Over HTTP it is answered with
+ * one `application/json` body, which Streamable HTTP lets a server choose for any POST; over stdio
+ * with one line. It goes through `invoke` like every call (role, policy, strict input, output
+ * check, metrics, the log line). What it skips is the SDK's per-message work: over HTTP the SSE
+ * ReadableStream, its priming event and resumability record; on both, the zod parses of the
+ * message, the request and the result, and the second serialisation of the result (its text block
+ * and structuredContent are the same JSON, written once). Anything else, or anything unusual about
+ * the message, goes to the SDK, which answers (or refuses) it as always.
  */
 export class DirectCalls {
   /** Calls running on this path, by session and JSON-RPC id, for notifications/cancelled. */
@@ -75,18 +76,20 @@ export class DirectCalls {
   }
 
   /**
-   * notifications/cancelled for a call on this path aborts it (its answer is then a 202 with no
-   * body: a cancelled request gets no response). Returns whether it was one of ours.
+   * notifications/cancelled for a call on this path aborts it (it then gets no response, as the
+   * spec says). `scope` is the connection (a session id; one stdio connection). Returns whether it
+   * was one of ours.
    */
-  cancel(sessionId: string, body: unknown): boolean {
+  cancel(scope: string, body: unknown): boolean {
     if (!isObject(body) || body.method !== 'notifications/cancelled' || !isObject(body.params)) return false;
-    const running = this.running.get(`${sessionId} ${String(body.params.requestId)}`);
+    const running = this.running.get(`${scope} ${String(body.params.requestId)}`);
     running?.abort(new Error('cancelled by the client'));
     return running !== undefined;
   }
 
-  async run(sessionId: string, call: DirectCall, principal: Principal): Promise<Response> {
-    const key = `${sessionId} ${String(call.id)}`;
+  /** Run the call; its JSON-RPC response as text, or undefined when it was cancelled. */
+  async answer(scope: string, call: DirectCall, principal: Principal): Promise<string | undefined> {
+    const key = `${scope} ${String(call.id)}`;
     const abort = new AbortController();
     this.running.set(key, abort);
     let result: string;
@@ -98,11 +101,8 @@ export class DirectCalls {
     } finally {
       this.running.delete(key);
     }
-    if (abort.signal.aborted) return new Response(null, { status: 202 });
-    return new Response(`{"jsonrpc":"2.0","id":${JSON.stringify(call.id)},"result":${result}}`, {
-      status: 200,
-      headers: { 'content-type': 'application/json', 'mcp-session-id': sessionId },
-    });
+    if (abort.signal.aborted) return undefined;
+    return `{"jsonrpc":"2.0","id":${JSON.stringify(call.id)},"result":${result}}`;
   }
 }
 
