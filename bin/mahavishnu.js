@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// the bundle of dist/cli/main.js and what it loads (scripts/bundle.mjs, run by `npm run build`)
-import { main } from '../dist/bundle/main.js';
+// the bundle of dist/cli/main.js and what it loads (bin/load.js, scripts/bundle.mjs)
+import { load } from './load.js';
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await load('./main.js').main(process.argv.slice(2));

@@ -1,17 +1,21 @@
 // The second half of `npm run build` (after tsc has written dist/): bundle the CLI and everything
-// it loads into dist/bundle/, which bin/mahavishnu.js runs. Loading ~500 ESM files (ours, zod,
-// hono, the MCP SDK, …) one by one was most of a cold start; a bundle split at each dynamic
-// import() loads the same code as a few files, each only when its command needs it
-// (docs/performance.md). dist/bundle/ sits two levels below the package root like every tsc
-// output file, so paths resolved from import.meta.url (runbooks/, package.json) still hold.
+// it loads into dist/bundle/, which bin/mahavishnu.js runs (bin/load.js), then record V8's code
+// cache of a cold `mcp start` beside it (docs/performance.md, "Cold start"). Loading ~500 ESM
+// files one by one was most of a cold start; a bundle split at each dynamic import() loads the
+// same code as a few files, each only when its command needs it. dist/bundle/ sits two levels below the package
+// root like every tsc output file, so paths resolved from import.meta.url (runbooks/,
+// package.json) still hold.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: ['src/cli/main.ts'],
-  outdir: 'dist/bundle',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
+const OUT = 'dist/bundle';
+const ESM = 'dist/bundle-esm';
+rmSync(OUT, { recursive: true, force: true });
+rmSync(ESM, { recursive: true, force: true });
+
+const common = {
   platform: 'node',
   target: 'node20',
   minifySyntax: true,
@@ -21,27 +25,51 @@ await build({
   minifyWhitespace: true,
   sourcemap: true,
   logLevel: 'warning',
-  // native addons; pino (its transports load files by path in worker threads); prom-client (
-  // src/core/prom.ts requires single files of it); the store and cloud drivers, loaded only when
-  // configured and big: these stay ordinary node_modules imports
-  external: [
-    'better-sqlite3',
-    'argon2',
-    'pino',
-    'prom-client',
-    'prom-client/*',
-    'ioredis',
-    'postgres',
-    '@aws-sdk/*',
-  ],
-  // bundled CommonJS packages call require() for node builtins; ESM has no require of its own
-  banner: {
-    js: "import { createRequire as __mvCreateRequire } from 'node:module'; const require = __mvCreateRequire(import.meta.url);",
-  },
+};
+
+// 1. ESM, split into chunks at each dynamic import() (esbuild splits only ESM).
+await build({
+  ...common,
+  entryPoints: ['src/cli/main.ts'],
+  outdir: ESM,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  // native addons; prom-client (src/core/prom.ts requires single files of it, which must be the
+  // module instances its index hands src/http/metrics.ts); the store and cloud drivers, loaded
+  // only when configured and big: these stay ordinary node_modules requires
+  external: ['better-sqlite3', 'argon2', 'prom-client', 'prom-client/*', 'ioredis', 'postgres', '@aws-sdk/*'],
 });
+
+// 2. Each chunk as a CommonJS function body, which bin/mahavishnu.js compiles with vm.Script and
+// its code cache (Node 20 has no code cache for ES modules). import() becomes require() (the
+// loader's: ./chunk files from this folder, anything else from node_modules), still run only when
+// reached; import.meta.url and .dirname become the loader's arguments. The source maps chain back
+// to src/ through the chunks' own.
+await build({
+  ...common,
+  entryPoints: readdirSync(ESM)
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => join(ESM, f)),
+  outdir: OUT,
+  format: 'cjs',
+  supported: { 'dynamic-import': false },
+  define: { 'import.meta.url': '__url', 'import.meta.dirname': '__dirname' },
+  banner: { js: '(function (exports, require, module, __filename, __dirname, __url) {' },
+  footer: { js: '})' },
+});
+rmSync(ESM, { recursive: true, force: true });
 
 // The command manifest that --help reads instead of loading every tool (src/cli/manifest.ts),
 // generated from the definitions tsc has just compiled, so it cannot drift from them.
-const { writeFileSync } = await import('node:fs');
 const { buildManifest } = await import('../dist/cli/manifest-build.js');
 writeFileSync(new URL('../dist/cli-manifest.json', import.meta.url), `${JSON.stringify(buildManifest())}\n`);
+
+// 3. The code cache (bin/code-cache.js). Without it (e.g. no native better-sqlite3 in this
+// install: the Docker image records it in its runtime stage) the CLI works the same, compiling from
+// source.
+try {
+  execFileSync(process.execPath, ['bin/code-cache.js'], { stdio: ['ignore', 'inherit', 'pipe'] });
+} catch (e) {
+  console.warn(`scripts/bundle.mjs: no code cache written (${String(e.stderr ?? e.message).trim()})`);
+}

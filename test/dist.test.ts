@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -32,5 +33,19 @@ describe('the built dist/', () => {
   it('holds the command manifest --help reads, equal to what the definitions give', () => {
     const shipped = JSON.parse(readFileSync(join(DIST, 'cli-manifest.json'), 'utf8'));
     expect(shipped).toEqual(JSON.parse(JSON.stringify(buildManifest())));
+  });
+
+  it('holds the V8 code cache of every chunk a cold `mcp start` loads, which this node accepts', () => {
+    const caches = files.filter((f) => f.startsWith('bundle') && f.endsWith('.js.cache'));
+    expect(caches).toContain(join('bundle', 'main.js.cache'));
+    // in a child: V8 checks a cache against its own version and flags, not those of a test worker
+    const check = `const { readFileSync } = require('node:fs'); const { Script } = require('node:vm');
+      const refused = JSON.parse(process.argv[1]).filter((c) => new Script(readFileSync(c.slice(0, -6), 'utf8'),
+        { filename: c.slice(0, -6), cachedData: readFileSync(c) }).cachedDataRejected);
+      process.stdout.write(JSON.stringify(refused));`;
+    const paths = JSON.stringify(caches.map((c) => join(DIST, c)));
+    expect(JSON.parse(execFileSync(process.execPath, ['-e', check, paths], { encoding: 'utf8' }))).toEqual(
+      [],
+    );
   });
 });

@@ -123,6 +123,7 @@ export class Core {
       sources: () => this.loaded.sources,
       openBlobStore: deps.openBlobStore,
       metrics: new BackupMetrics(this.metrics.registry, this.db),
+      openFile: deps.scratchDb,
     });
     this.dr = new DisasterRecovery(this, this.backups, deps.scratchDb);
     registerBackupHealth(this.health, this.backups, () => this.config.dr.rpo_hours);
