@@ -50,8 +50,8 @@ const kvRows = async (core: Core) =>
 /**
  * backup_create, backup_restore, dr_check and dr_recover honour the call's cancellation: each
  * stops within a second of it and leaves nothing behind (no partial archive or spool file, no
- * scratch store, no DR record), and the store is as it was (a restore's transaction rolled back,
- * the installation out of maintenance). They report progress on the way.
+ * scratch store, no DR record), and the store is as it was (a restore stopped before it swaps the
+ * database file, the installation out of maintenance). They report progress on the way.
  */
 describe('cancelling the backup tools', () => {
   let core: Core;
@@ -88,12 +88,12 @@ describe('cancelling the backup tools', () => {
 
   const leftovers = () => [
     ...readdirSync(backups.path).filter((f) => !f.endsWith('.tar.gz') || f.startsWith('.')),
-    ...readdirSync(dir).filter((f) => f.includes('.spool-') || f.includes('.partial')),
+    ...readdirSync(dir).filter((f) => /\.(spool|image|restore|plan)-|\.partial|^\.safety-/.test(f)),
   ];
 
   it('backup_create stops within a second and leaves no partial archive', async () => {
     const before = readdirSync(backups.path).sort();
-    const r = await cancelled(core, backupCreate, { type: 'full' }, /rows$/);
+    const r = await cancelled(core, backupCreate, { type: 'full' }, /MB sealed$/);
     expect(r.aborted).toBe(true);
     expect(r.err?.code, r.err?.message).toBe('timeout');
     expect(r.err?.message).toMatch(/cancelled; its partial archive was discarded/);
@@ -103,9 +103,9 @@ describe('cancelling the backup tools', () => {
     expect((await core.backups.list()).map((b) => b.id)).toEqual([full]);
   }, 30_000);
 
-  it('backup_restore cancelled while it applies rolls back: the store is unchanged', async () => {
+  it('backup_restore cancelled while it merges, before its swap: the store is unchanged', async () => {
     const rows = await kvRows(core);
-    const r = await cancelled(core, backupRestore, { backup_id: full }, /^restore /, 30);
+    const r = await cancelled(core, backupRestore, { backup_id: full }, /^restore .*: merging/);
     expect(r.aborted).toBe(true);
     expect(r.err?.code, r.err?.message).toBe('timeout');
     expect(r.ms).toBeLessThan(1000);
@@ -143,7 +143,7 @@ describe('cancelling the backup tools', () => {
 
   it('dr_recover cancelled during its restore leaves the store unchanged and the installation out of maintenance', async () => {
     const rows = await kvRows(core);
-    const r = await cancelled(core, drRecover, { backup: full }, /safety backup done/, 50);
+    const r = await cancelled(core, drRecover, { backup: full }, /dr recover: restore .*: merging/);
     expect(r.aborted).toBe(true);
     expect(r.err?.code, r.err?.message).toBe('timeout');
     expect(r.ms).toBeLessThan(1000);

@@ -63,7 +63,7 @@ describe('backups in S3 (a local S3-compatible server)', () => {
     (obj.Body as Readable).pipe(tarList.stdin);
     expect(await new Promise((r) => tarList.on('close', r))).toBe(0);
     expect(listing.split('\n')).toEqual(
-      expect.arrayContaining(['manifest.json', 'manifest.sig', 'tables/users/000000.jsonl']),
+      expect.arrayContaining(['manifest.json', 'manifest.sig', 'image/000000']),
     );
 
     await mutate(core);

@@ -164,7 +164,7 @@ describe('a damaged or hostile backup is refused and changes nothing', () => {
     await refused(async (p) => {
       const sig = (await readEntries(p)).find((e) => e.header.name === 'manifest.sig')!;
       await rewrite((es) => {
-        const users = es.find((e) => e.header.name.startsWith('tables/users/'))!;
+        const users = es.find((e) => e.header.name.startsWith('image/'))!;
         users.data = Buffer.from(users.data);
         users.data[20]! ^= 0x01;
       })(p);
@@ -173,18 +173,29 @@ describe('a damaged or hostile backup is refused and changes nothing', () => {
       await writeEntries(p, es);
     }, /signature does not match backup.signing_key: the archive was altered/);
   });
+});
 
+/** A restore of rows (format 2, PostgreSQL) reads the archive twice; an image is read once. */
+describe('a restore of rows reads the archive it verified', () => {
   it('an archive swapped after it was verified is caught mid-restore, and everything rolls back', async () => {
-    const a = await core.backups.create({ type: 'full' });
-    await mutate(core);
-    const b = await core.backups.create({ type: 'full' });
-    await mutate(core);
-    const before = await snapshot(core.db);
-    // between the verify pass and the apply pass, someone replaces the archive with another signed one
-    const swap = async () => copyFileSync(b.location, a.location);
-    await expect(core.backups.restore(a.id, { before: swap })).rejects.toThrow(
-      /changed since it was verified/,
-    );
-    expect(await snapshot(core.db)).toEqual(before);
+    const archives = tempDir('mahavishnu-tamper-pg-');
+    const { core, cleanup } = await testCore('postgres', backupSettings(archives.path));
+    try {
+      await seed(core);
+      const a = await core.backups.create({ type: 'full' });
+      await mutate(core);
+      const b = await core.backups.create({ type: 'full' });
+      await mutate(core);
+      const before = await snapshot(core.db);
+      // between the verify pass and the apply pass, someone replaces the archive with another signed one
+      const swap = async () => copyFileSync(b.location, a.location);
+      await expect(core.backups.restore(a.id, { before: swap })).rejects.toThrow(
+        /changed since it was verified/,
+      );
+      expect(await snapshot(core.db)).toEqual(before);
+    } finally {
+      await cleanup();
+      archives.remove();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 
+import { TurnBatched } from './log-stream.js';
 import { SECRET_KEYS } from './redact.js';
 
 export type { Logger };
@@ -34,7 +35,7 @@ export function redactLogObject<T>(value: T, depth = 0): T {
 export function createLogger(
   level: string,
   name = 'mahavishnu',
-  destination: DestinationStream = pino.destination({ fd: 2, sync: false }),
+  destination: DestinationStream = new TurnBatched(),
 ): Logger {
   return pino(
     {

@@ -2,8 +2,14 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 
 export const FORMAT = 'mahavishnu-backup';
-/** 2: the signed manifest comes first and every entry is sealed (deflate + AES-256-GCM). */
-export const FORMAT_VERSION = 2;
+/**
+ * 2: the signed manifest comes first and every entry is sealed (deflate + AES-256-GCM); the
+ * tables travel as rows (JSON lines). Still written from PostgreSQL, and read.
+ * 3: the same, but the embedded store travels as its database file (`image/` chunks).
+ */
+export const ROWS_FORMAT = 2;
+export const IMAGE_FORMAT = 3;
+export const READABLE_FORMATS = [ROWS_FORMAT, IMAGE_FORMAT];
 export const MANIFEST = 'manifest.json';
 export const SIGNATURE = 'manifest.sig';
 
@@ -45,6 +51,8 @@ export const Manifest = z.strictObject({
     }),
   ),
   settings: z.array(z.string()),
+  /** Format 3: the database file, cut into `image/` entries of chunk_bytes (the last one shorter). */
+  image: z.strictObject({ bytes: z.number().int().min(0), chunk_bytes: z.number().int().min(1) }).optional(),
   /** In archive order; size and sha256 are of the sealed bytes, plain_size of the entry once opened. */
   entries: z.array(
     z.strictObject({

@@ -7,7 +7,16 @@ import { AppError } from '../errors.js';
 import { entryKey, openEntry } from './entry-crypto.js';
 import { GzipGuard } from './gzip-guard.js';
 import { type Keyring, keyFor } from './keyring.js';
-import { FORMAT, FORMAT_VERSION, keyId, MANIFEST, Manifest, SIGNATURE, signatureValid } from './manifest.js';
+import {
+  FORMAT,
+  IMAGE_FORMAT,
+  keyId,
+  MANIFEST,
+  Manifest,
+  READABLE_FORMATS,
+  SIGNATURE,
+  signatureValid,
+} from './manifest.js';
 
 export interface ReadLimits {
   maxBytes: number;
@@ -28,6 +37,8 @@ export interface ReadOptions {
   /** The manifest a first (verify) pass accepted: the archive must still carry exactly it. */
   pinned?: { manifest: Manifest; bytes: Buffer };
   sink?: (name: string, manifest: Manifest) => EntrySink | undefined;
+  /** Called once the signed manifest is accepted, before any entry is read: throws to refuse. */
+  accept?: (manifest: Manifest) => Promise<void> | void;
   onBytes?: (n: number) => void;
   /** Stops the read within a chunk (the caller's transaction then rolls back). */
   signal?: AbortSignal;
@@ -43,6 +54,8 @@ export interface ReadResult {
 }
 
 const MAX_MANIFEST = 16 << 20;
+/** Entries opening at once (inflate on the zlib thread pool); the sinks still get them in order. */
+const OPENING = 4;
 
 const refuse = (id: string, why: string) =>
   new AppError('invalid_input', `backup ${id} is refused: ${why}. Nothing was changed.`, { backup_id: id });
@@ -52,7 +65,7 @@ function safeName(name: string): boolean {
   if (!name || name.length > 255 || name.includes('\\') || name.includes('\0')) return false;
   if (name.startsWith('/') || posix.normalize(name) !== name) return false;
   if (name.split('/').some((s) => s === '..' || s === '.' || s === '')) return false;
-  return /^(tables|settings)\/[A-Za-z0-9._/-]+$/.test(name);
+  return /^(tables|settings|image)\/[A-Za-z0-9._/-]+$/.test(name);
 }
 
 async function body(entry: AsyncIterable<unknown>, signal?: AbortSignal): Promise<Buffer> {
@@ -76,7 +89,8 @@ export async function readArchive(source: Readable, o: ReadOptions): Promise<Rea
   const guard = new GzipGuard({ maxRatio: o.limits.maxRatio, maxBytes: o.limits.maxBytes }, (why) =>
     refuse(o.id, why),
   );
-  const gunzip = createGunzip();
+  // big chunks: the archive is stored (level 0), so gunzip is a copy; small ones cost a thread-pool round trip each
+  const gunzip = createGunzip({ chunkSize: 1 << 20 });
   const extract = tar.extract();
   const fail = (e: Error) => extract.destroy(e);
   source.on('error', fail);
@@ -93,6 +107,9 @@ export async function readArchive(source: Readable, o: ReadOptions): Promise<Rea
   let key: Buffer | undefined;
   let encryptionKey = '';
   let index = 0;
+  // entries open a few at once; each waits for the one before it to reach its sink
+  let chain: Promise<void> = Promise.resolve();
+  const opening: Promise<void>[] = [];
   try {
     for await (const entry of extract) {
       o.signal?.throwIfAborted();
@@ -115,6 +132,7 @@ export async function readArchive(source: Readable, o: ReadOptions): Promise<Rea
         manifest = checkManifest(o, manifestBytes!, signature);
         encryptionKey = keyFor(o.keys.encryption, manifest.encryption.key_id, 'encrypted', o.id);
         key = entryKey(encryptionKey, o.id);
+        await o.accept?.(manifest);
       } else {
         const expected = manifest!.entries[index - 2];
         if (!expected) throw refuse(o.id, `entry "${h.name}" is not in the manifest`);
@@ -126,17 +144,29 @@ export async function readArchive(source: Readable, o: ReadOptions): Promise<Rea
         const sha256 = createHash('sha256').update(sealed).digest('hex');
         if (sealed.length !== expected.size || sha256 !== expected.sha256)
           throw refuse(o.id, `entry "${h.name}" does not match its checksum (the archive was altered)`);
-        const plain = openEntry(key!, o.id, h.name, sealed, expected.plain_size);
-        if (!plain)
-          throw refuse(o.id, `entry "${h.name}" cannot be opened with the encryption key its manifest names`);
-        const sink = o.sink?.(h.name, manifest!);
-        if (sink) {
-          await sink.write(plain);
-          await sink.end();
-        }
+        const opened = openEntry(key!, o.id, h.name, sealed, expected.plain_size);
+        opened.catch(() => {}); // surfaces through the chain
+        const m = manifest!;
+        chain = chain.then(async () => {
+          const plain = await opened;
+          if (!plain)
+            throw refuse(
+              o.id,
+              `entry "${h.name}" cannot be opened with the encryption key its manifest names`,
+            );
+          const sink = o.sink?.(h.name, m);
+          if (sink) {
+            await sink.write(plain);
+            await sink.end();
+          }
+        });
+        chain.catch(() => {}); // surfaces where it is awaited
+        opening.push(chain);
+        if (opening.length > OPENING) await opening.shift();
       }
       index++;
     }
+    await chain;
   } catch (e) {
     source.destroy();
     if (e instanceof AppError) throw e;
@@ -191,10 +221,10 @@ function checkManifest(o: ReadOptions, bytes: Buffer, signature: string): Manife
   } catch {
     throw refuse(o.id, 'its manifest is not a mahavishnu backup manifest');
   }
-  if (raw.format !== FORMAT || raw.format_version !== FORMAT_VERSION)
+  if (raw.format !== FORMAT || !READABLE_FORMATS.includes(raw.format_version as number))
     throw refuse(
       o.id,
-      `its format version ${String(raw.format_version)} is not ${FORMAT_VERSION}, the one this build reads (every entry sealed, the signed manifest first)`,
+      `its format version ${String(raw.format_version)} is not one this build reads (${READABLE_FORMATS.join(', ')}: every entry sealed, the signed manifest first)`,
     );
   const parsed = Manifest.safeParse(raw);
   if (!parsed.success)
@@ -215,11 +245,25 @@ function checkManifest(o: ReadOptions, bytes: Buffer, signature: string): Manife
       o.id,
       `its entries add up to more than ${o.limits.maxBytes} bytes (backup.max_restore_bytes)`,
     );
+  const image = m.format_version === IMAGE_FORMAT;
+  if (image !== Boolean(m.image) || (image && m.tables.some((t) => t.entries.length)))
+    throw refuse(o.id, 'its manifest mixes the layouts of format 2 (rows) and 3 (database file)');
+  let imageBytes = 0;
   const names = new Set<string>();
   for (const e of m.entries) {
+    if (e.name.startsWith('image/')) {
+      if (!image) throw refuse(o.id, `entry "${e.name}" has a name outside the archive's folders`);
+      imageBytes += e.plain_size;
+    } else if (image && !e.name.startsWith('settings/'))
+      throw refuse(o.id, `entry "${e.name}" has a name outside the archive's folders`);
     if (!safeName(e.name)) throw refuse(o.id, `entry "${e.name}" has a name outside the archive's folders`);
     if (names.has(e.name)) throw refuse(o.id, `entry "${e.name}" appears twice`);
     names.add(e.name);
   }
+  if (m.image && imageBytes !== m.image.bytes)
+    throw refuse(
+      o.id,
+      `its image entries add up to ${imageBytes} bytes, not the ${m.image.bytes} it declares`,
+    );
   return m;
 }

@@ -1,11 +1,9 @@
-import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
 import type { Db, Param } from '../sql/db.js';
-import type { Keyring } from './keyring.js';
 import type { Manifest } from './manifest.js';
 import { type MergedUsers, mergeUsers } from './merge-users.js';
 import { policyOf } from './policy.js';
-import type { EntrySink, ReadLimits } from './read.js';
+import type { EntrySink } from './read.js';
 import { quote, stateTables, type TableInfo } from './schema-info.js';
 import { columnKey, isSecret } from './secrets.js';
 import { decodeCell } from './values.js';
@@ -49,21 +47,19 @@ const countOf = async (t: Db, table: string) =>
  */
 export async function restoreInto(
   db: Db,
-  source: () => Promise<Readable>,
+  /** Delivers each entry's plaintext to the sink, in the manifest's order: a second read of the archive, or the rows of an image. */
+  read: (sink: (name: string) => EntrySink | undefined) => Promise<void>,
   o: {
     id: string;
-    pinned: { manifest: Manifest; bytes: Buffer };
-    keys: Keyring;
+    /** The verified manifest, whose tables name the entries `read` delivers. */
+    manifest: Manifest;
     /** The key of the ring the archive is sealed with (secret cells are sealed under it too). */
     encryptionKey: string;
-    limits: ReadLimits;
     /** Import signing keys that exist only in the archive (their private keys). */
     importKeys?: boolean;
-    onBytes?: (n: number) => void;
-    signal?: AbortSignal;
   },
 ): Promise<RestoreOutcome> {
-  const m = o.pinned.manifest;
+  const m = o.manifest;
   const key = columnKey(o.encryptionKey, m.id);
   const settings = new Map<string, Buffer>();
   return db.tx(async (t) => {
@@ -133,16 +129,7 @@ export async function restoreInto(
       }
       return insertSink(t, tm, key, how === 'insert-new', counted);
     };
-    const { readArchive } = await import('./read.js'); // tar-stream: loaded when a restore runs
-    await readArchive(await source(), {
-      id: o.id,
-      keys: o.keys,
-      limits: o.limits,
-      pinned: o.pinned,
-      sink,
-      ...(o.onBytes ? { onBytes: o.onBytes } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
-    });
+    await read(sink);
     for (const tm of m.tables) {
       const how = apply.get(tm.name);
       if (how === 'skip') continue;

@@ -38,3 +38,23 @@ export function decryptValue(key: Buffer, where: string, sealed: string): Buffer
     );
   }
 }
+
+/**
+ * A secret cell inside a database image (format 3): the sealed value as text with a prefix no
+ * plaintext key has, so a restore tells a sealed cell from one in clear by looking at it.
+ */
+const SEALED_CELL = 'mahavishnu-sealed:v1:';
+
+export function sealCell(key: Buffer, where: string, value: string | Uint8Array): string {
+  const t = typeof value === 'string' ? 's' : 'b';
+  return `${SEALED_CELL}${t}:${encryptValue(key, where, typeof value === 'string' ? value : Buffer.from(value))}`;
+}
+
+export const isSealedCell = (v: unknown): v is string => typeof v === 'string' && v.startsWith(SEALED_CELL);
+
+/** The plaintext of a sealed cell (text or bytes, as it was), or a refusal naming the key. */
+export function openCell(key: Buffer, where: string, cell: string): string | Buffer {
+  const t = cell.charAt(SEALED_CELL.length);
+  const plain = decryptValue(key, where, cell.slice(SEALED_CELL.length + 2));
+  return t === 'b' ? plain : plain.toString('utf8');
+}

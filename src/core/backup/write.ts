@@ -6,16 +6,17 @@ import { PassThrough, type Readable } from 'node:stream';
 import { constants, createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { AppError } from '../errors.js';
-import type { Db } from '../sql/db.js';
+import type { Db, Dialect } from '../sql/db.js';
 import { entryKey, sealEntry } from './entry-crypto.js';
 import { MIN_BACKUP_KEY } from './keyring.js';
 import {
   type BackupType,
   FORMAT,
-  FORMAT_VERSION,
+  IMAGE_FORMAT,
   keyId,
   MANIFEST,
   type Manifest,
+  ROWS_FORMAT,
   SIGNATURE,
   sign,
 } from './manifest.js';
@@ -25,31 +26,35 @@ import { columnKey, SECRET_COLUMNS } from './secrets.js';
 import { rowEncoder } from './values.js';
 
 export interface WriteOptions {
-  db: Db;
   id: string;
   type: BackupType;
   host: string;
   installation: string;
   version: string;
   schemaVersion: number;
+  sourceDialect: Dialect;
   signingKey: string;
   encryptionKey: string;
   /** Settings files, secrets already removed. */
   settings: { name: string; content: Buffer }[];
   /** Folder for the spool file the sealed entries wait in until the manifest is signed. */
   spoolDir: string;
-  progress?: (rowsDone: number, rowsTotal: number) => void;
+  /** The state's entries, through `put` (rows: rowsContent; the database file: image-write.ts). */
+  content: (put: PutEntry, signal: AbortSignal) => Promise<Pick<Manifest, 'tables' | 'image'>>;
+  /** Entries sealing at once. */
+  inFlight?: number;
   signal?: AbortSignal;
-  /** Largest dump entry (a table is split into several): bounds memory. */
-  chunkBytes?: number;
 }
+
+/** Seal one entry (deflate at `level`, then AES-256-GCM) into the spool; waits when too many are ahead. */
+export type PutEntry = (name: string, plain: Buffer, level?: number) => Promise<void>;
 
 const LINE_BYTES = 1 << 20;
 /**
  * Entries sealing at once (deflate runs on the zlib thread pool). One core is left to the event
  * loop, so requests and probes keep answering during a backup.
  */
-const IN_FLIGHT = Math.max(1, Math.min(4, availableParallelism() - 1));
+export const IN_FLIGHT = Math.max(1, Math.min(4, availableParallelism() - 1));
 
 /**
  * The archive as a .tar.gz stream. The signed manifest must come first (a reader checks it
@@ -87,9 +92,10 @@ export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Pr
       const entries: (Manifest['entries'][number] & { offset: number })[] = [];
       let offset = 0;
       const written: Promise<void>[] = [];
-      const put = async (name: string, plain: Buffer) => {
-        o.signal?.throwIfAborted();
-        const sealed = sealEntry(key, o.id, name, plain);
+      const inFlight = o.inFlight ?? IN_FLIGHT;
+      const put: PutEntry = async (name, plain, level) => {
+        signal.throwIfAborted();
+        const sealed = sealEntry(key, o.id, name, plain, level);
         sealed.catch(() => {}); // surfaces through the chain
         chain = chain.then(async () => {
           const buf = await sealed;
@@ -106,14 +112,14 @@ export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Pr
         chain.catch(() => {}); // surfaces where it is awaited
         written.push(chain);
         // several entries seal at once; the dump waits when too many are ahead of the spool
-        if (written.length > IN_FLIGHT) await written[written.length - 1 - IN_FLIGHT];
+        if (written.length > inFlight) await written[written.length - 1 - inFlight];
       };
-      const tables = await dump(o, put);
+      const { tables, image } = await o.content(put, signal);
       for (const s of o.settings) await put(`settings/${s.name}`, s.content);
       await chain;
       const m: Manifest = {
         format: FORMAT,
-        format_version: FORMAT_VERSION,
+        format_version: image ? IMAGE_FORMAT : ROWS_FORMAT,
         id: o.id,
         type: o.type,
         created: new Date().toISOString(),
@@ -121,7 +127,7 @@ export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Pr
         installation: o.installation,
         mahavishnu_version: o.version,
         schema_version: o.schemaVersion,
-        source_dialect: o.db.dialect,
+        source_dialect: o.sourceDialect,
         signing_key_id: keyId(o.signingKey),
         encryption: {
           algorithm: 'aes-256-gcm',
@@ -131,6 +137,7 @@ export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Pr
         },
         tables,
         settings: o.settings.map((s) => `settings/${s.name}`),
+        ...(image ? { image } : {}),
         entries: entries.map(({ offset: _, ...e }) => e),
       };
       await pack(out, m, o, spool, entries, signal);
@@ -147,15 +154,28 @@ export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Pr
   return { stream: out, manifest };
 }
 
-/** Every state table, page by page from one snapshot, into sealed entries. */
+/** The state as rows: every state table, page by page from one snapshot, into sealed entries. */
+export const rowsContent =
+  (db: Db, o: { id: string; encryptionKey: string; progress?: (done: number, total: number) => void }) =>
+  async (put: PutEntry, signal: AbortSignal): Promise<Pick<Manifest, 'tables'>> => ({
+    tables: await dump(db, { ...o, signal }, put),
+  });
+
 async function dump(
-  o: WriteOptions,
-  put: (name: string, plain: Buffer) => Promise<void>,
+  db: Db,
+  o: {
+    id: string;
+    encryptionKey: string;
+    progress?: (done: number, total: number) => void;
+    signal: AbortSignal;
+    chunkBytes?: number;
+  },
+  put: PutEntry,
 ): Promise<Manifest['tables']> {
   const tables: Manifest['tables'] = [];
   // a snapshot without the write lock where the store has one (the embedded store), else a
   // read-only REPEATABLE READ transaction (PostgreSQL): writers go on during the dump
-  const snapshot = o.db.snapshot ? o.db.snapshot.bind(o.db) : o.db.tx.bind(o.db);
+  const snapshot = db.snapshot ? db.snapshot.bind(db) : db.tx.bind(db);
   await snapshot(async (t) => {
     if (t.dialect === 'postgres') await t.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
     const infos = await stateTables(t);
@@ -211,17 +231,17 @@ async function dump(
 }
 
 /** manifest.json, manifest.sig, then the sealed entries from the spool, through tar and gzip into out. */
-async function pack(
+export async function pack(
   out: PassThrough,
   m: Manifest,
-  o: WriteOptions,
+  o: { signingKey: string },
   spool: import('node:fs/promises').FileHandle,
   entries: { name: string; size: number; offset: number }[],
   signal: AbortSignal,
 ): Promise<void> {
   const p = tar.pack();
   // the entries are sealed (incompressible): gzip only frames them, at the speed of a copy
-  const gz = createGzip({ level: constants.Z_NO_COMPRESSION, chunkSize: 1 << 16 });
+  const gz = createGzip({ level: constants.Z_NO_COMPRESSION, chunkSize: 1 << 20 });
   p.on('error', (e) => gz.destroy(e));
   gz.on('error', (e) => out.destroy(e));
   p.pipe(gz).pipe(out);

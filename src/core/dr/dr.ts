@@ -184,20 +184,18 @@ export class DisasterRecovery {
         const r = await this.backups.restore(id, {
           importKeys: o.importKeys ?? false,
           allowOtherInstallation: o.allowOtherInstallation ?? false,
+          safety: true,
           ...(o.signal ? { signal: o.signal } : {}),
-          before: async () => {
-            const s = await this.backups.create({
-              type: 'safety',
-              ...(o.signal ? { signal: o.signal } : {}),
-            });
-            safety = s.id;
-            step(
-              'safety backup',
-              true,
-              `current state saved as ${s.id} (${s.location})${s.fallback ? `; ${s.fallback}` : ''}`,
-            );
-          },
+          progress: (_d, _t, m) => o.progress?.(steps.length, 7, `dr recover: ${m}`),
         });
+        safety = r.safety?.id ?? null;
+        step(
+          'safety backup',
+          Boolean(r.safety),
+          r.safety
+            ? `the state before the restore saved as ${r.safety.id} (${r.safety.location})${r.safety.fallback ? `; ${r.safety.fallback}` : ''}`
+            : (r.warnings ?? []).join('; '),
+        );
         step(
           'restore',
           true,

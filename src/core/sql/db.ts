@@ -36,6 +36,31 @@ export interface Db {
    * the signing keys) use it at once instead of each waiting out the connect timeout again.
    */
   lastFailure?(): number | undefined;
+  /** The embedded store only: the database as one file, for physical backups and restores. */
+  readonly file?: DbFile;
+}
+
+/** The database file of the embedded store (see src/infra/sql/sqlite-file.ts). */
+export interface DbFile {
+  readonly path: string;
+  /**
+   * A consistent copy of the database at `dest` (VACUUM INTO on a connection of its own, in a
+   * worker thread: no write lock, the event loop stays free), with the rows of each table.
+   */
+  snapshot(dest: string, signal?: AbortSignal): Promise<Record<string, number>>;
+  /** The rows of each table of another database file (in a worker thread). */
+  count(path: string, signal?: AbortSignal): Promise<Record<string, number>>;
+  /** A Db on another database file (an image being prepared); close it when done. */
+  open(path: string): Db;
+  /**
+   * Put the database file `fresh` in place of this one; the current content ends in `keep`.
+   * `prepare` runs first while this process's statements wait, so nothing reaches the store
+   * between it and the swap. Alone on the file, it renames (`renamed`: `keep` is the old file,
+   * every connection of this process reopens); when another process has it open, it copies the
+   * current content to `keep` and `fresh` into the database in one transaction (`copied`: the
+   * other connections see it).
+   */
+  replace(fresh: string, keep: string, prepare: () => Promise<void>): Promise<'renamed' | 'copied'>;
 }
 
 export const one = <T>(rows: T[]): T | undefined => rows[0];

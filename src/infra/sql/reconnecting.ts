@@ -36,6 +36,10 @@ export class ReconnectingDb implements Db {
     return this.current.location;
   }
 
+  get file() {
+    return this.current.file;
+  }
+
   private async run<T>(fn: (db: Db) => Promise<T>): Promise<T> {
     const gen = this.generation;
     const db = this.current;

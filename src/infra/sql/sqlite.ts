@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Db, Param } from '../../core/sql/db.js';
+import type { Db, DbFile, Param } from '../../core/sql/db.js';
 import { storeError } from './errors.js';
+import { SqliteFile } from './sqlite-file.js';
 
 /**
  * $1, $2 … → ?, ? … with the values reordered to match, so both stores take the same SQL
@@ -25,7 +26,9 @@ function toSqlite(sql: string): { text: string; order: number[] } {
 export class SqliteDb implements Db {
   readonly dialect = 'sqlite' as const;
   readonly location: string;
-  private readonly db: Database.Database;
+  private db: Database.Database;
+  /** The database file (physical backups and restores); absent in memory. */
+  readonly file?: DbFile;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly stmts = new Map<string, { stmt: Database.Statement; order: number[] }>();
   private readonly path: string;
@@ -33,12 +36,35 @@ export class SqliteDb implements Db {
   constructor(path: string) {
     this.path = path;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('synchronous = NORMAL');
+    this.db = this.connect();
     this.location = `sqlite:${path}`;
+    if (path !== ':memory:')
+      this.file = new SqliteFile(path, {
+        open: (p) => new SqliteDb(p),
+        closedWhile: (fn) => this.closedWhile(fn),
+      });
+  }
+
+  private connect(): Database.Database {
+    const db = new Database(this.path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+    return db;
+  }
+
+  /** fn runs with this process's connection closed and no statement of it running (sqlite-file.ts); then it reopens. */
+  private closedWhile<T>(fn: () => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      this.db.close();
+      this.stmts.clear();
+      try {
+        return await fn();
+      } finally {
+        this.db = this.connect();
+      }
+    });
   }
 
   private exclusive<T>(fn: () => Promise<T> | T): Promise<T> {

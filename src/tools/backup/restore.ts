@@ -30,9 +30,6 @@ export const backupRestore = defineTool({
   plan: ({ backup_id }, { core, signal }) => restorePlan(core, backup_id, signal),
   run: async ({ backup_id, import_keys, allow_other_installation, cancel_running }, ctx) => {
     const { core } = ctx;
-    let safety = '';
-    let safetyAt = '';
-    const warnings: string[] = [];
     const progress = progressOf(ctx);
     let held = { paused: [] as string[], drained: [] as string[], cancelled: [] as string[] };
     const r = await core.maintenance.during(
@@ -44,16 +41,13 @@ export const backupRestore = defineTool({
           signal: ctx.signal,
           importKeys: import_keys,
           allowOtherInstallation: allow_other_installation,
-          before: async () => {
-            const b = await core.backups.create({ type: 'safety', signal: ctx.signal });
-            safety = b.id;
-            safetyAt = b.location;
-            if (b.fallback) warnings.push(b.fallback);
-          },
+          safety: true,
         });
       },
       { cancelRunning: cancel_running, signal: ctx.signal, progress: (m) => progress(0, 0, m) },
     );
+    const safety = r.safety?.id ?? '';
+    const warnings = [...(r.safety?.fallback ? [r.safety.fallback] : []), ...(r.warnings ?? [])];
     // the live chain was kept: the restore's own record follows the rotation records and the rest
     await core.audit.append({
       callId: ctx.callId,
@@ -78,7 +72,7 @@ export const backupRestore = defineTool({
     return {
       backup_id,
       safety_backup: safety,
-      safety_backup_location: safetyAt,
+      safety_backup_location: r.safety?.location ?? '',
       warnings,
       tables: r.tables,
       rows: r.rows,

@@ -1,0 +1,101 @@
+import { type FileHandle, open } from 'node:fs/promises';
+import { AppError } from '../errors.js';
+import type { Db } from '../sql/db.js';
+import type { Manifest } from './manifest.js';
+import { pages } from './pages.js';
+import type { EntrySink } from './read.js';
+import { quote, stateTables } from './schema-info.js';
+import { isSealedCell, isSecret, openCell } from './secrets.js';
+import { rowEncoder } from './values.js';
+
+/**
+ * The sink that writes an image archive's entries (format 3) into a new database file as a
+ * read streams them, each at its offset, after its digest matched and it opened (read.ts). The
+ * file is created at the first image entry; an archive of rows never creates it.
+ */
+export function imageWriter(dest: string) {
+  let fh: FileHandle | undefined;
+  let offsets: Map<string, number> | undefined;
+  return {
+    get written() {
+      return fh !== undefined;
+    },
+    sink(name: string, m: Manifest): EntrySink | undefined {
+      if (!name.startsWith('image/')) return undefined;
+      if (!offsets) {
+        offsets = new Map();
+        let at = 0;
+        for (const e of m.entries)
+          if (e.name.startsWith('image/')) {
+            offsets.set(e.name, at);
+            at += e.plain_size;
+          }
+      }
+      let at = offsets.get(name) ?? 0;
+      return {
+        write: async (c) => {
+          fh ??= await open(dest, 'wx', 0o600);
+          await fh.write(c, 0, c.length, at);
+          at += c.length;
+        },
+        end: () => {},
+      };
+    },
+    async close() {
+      await fh?.close();
+    },
+  };
+}
+
+/**
+ * A backup never writes a secret cell in clear: every one must be sealed (secrets.ts), else the
+ * archive is a forgery and is refused. They are opened in place, for the keys a restore imports.
+ */
+export async function unsealSecretCells(img: Db, id: string, key: Buffer): Promise<void> {
+  const open: { table: string; column: string; rowid: number; value: string | Buffer }[] = [];
+  for (const ti of await stateTables(img))
+    for (const c of ti.columns.filter((c) => isSecret(ti.name, c))) {
+      const rows = await img.query<{ r: number; v: unknown }>(
+        `SELECT rowid AS r, ${quote(c)} AS v FROM ${quote(ti.name)} WHERE ${quote(c)} IS NOT NULL`,
+      );
+      for (const { r, v } of rows) {
+        if (!isSealedCell(v))
+          throw new AppError(
+            'invalid_input',
+            `backup ${id} is refused: ${ti.name}.${c} holds secret material in clear, which no backup writes (a forged archive). Nothing was changed.`,
+            { backup_id: id },
+          );
+        open.push({ table: ti.name, column: c, rowid: r, value: openCell(key, `${ti.name}.${c}`, v) });
+      }
+    }
+  await img.tx(async (t) => {
+    for (const o of open)
+      await t.query(`UPDATE ${quote(o.table)} SET ${quote(o.column)} = $1 WHERE rowid = $2`, [
+        o.value,
+        o.rowid,
+      ]);
+  });
+}
+
+/**
+ * An image's state as the entries of a restore of rows (restoreInto), one per table, for a store
+ * that cannot take the file itself (PostgreSQL): the image's rows in JSON lines, secret cells
+ * sealed as a dump seals them. Returns the manifest naming those entries, and the read.
+ */
+export function imageRows(img: Db, m: Manifest, cellKey: Buffer) {
+  const entry = (table: string) => `tables/${table}/000000.jsonl`;
+  const manifest: Manifest = { ...m, tables: m.tables.map((t) => ({ ...t, entries: [entry(t.name)] })) };
+  const read = async (sink: (name: string) => EntrySink | undefined) => {
+    const infos = await stateTables(img);
+    for (const tm of manifest.tables) {
+      const ti = infos.find((t) => t.name === tm.name);
+      const s = sink(entry(tm.name));
+      if (!ti || !s) continue;
+      const encode = rowEncoder(tm.name, tm.columns, cellKey);
+      for await (const page of pages(img, ti, { limit: 1000 }))
+        await s.write(Buffer.from(`${JSON.stringify(page.map(encode))}\n`));
+      await s.end();
+    }
+  };
+  return { manifest, read };
+}
