@@ -190,6 +190,7 @@ export class Backups {
   /**
    * A restore keeps the database file it replaced until its safety backup is sealed; when its
    * process ended first, the file is sealed here, under a new id (the interrupted one is failed above).
+   * The fresh files of restores that never finished are removed.
    */
   private async sealLeftImages(): Promise<void> {
     const file = this.d.db.file;
@@ -197,6 +198,9 @@ export class Backups {
     const dir = dirname(file.path);
     const { SAFETY_IMAGE } = await import('./image-restore.js');
     for (const f of await readdir(dir).catch(() => [] as string[])) {
+      // the fresh file of a restore (or a plan) whose process ended: nothing was put in place
+      const fresh = /^\.backup_\w+\.(?:restore|plan)-(\d+)\.db(?:-wal|-shm)?$/.exec(f);
+      if (fresh && !alive(Number(fresh[1]))) await rm(join(dir, f), { force: true });
       const m = SAFETY_IMAGE.exec(f);
       if (!m || alive(Number(m[2]))) continue;
       // ours from now on: a backup started meanwhile leaves it alone
