@@ -71,13 +71,22 @@ const create = () =>
     id = (await core.backups.create({ type: 'full' })).id;
   });
 // what backup_restore does: verify, apply, safety backup of the state it replaced
-const restore = () =>
-  rate(async () => {
+// (the embedded store seals its safety backup after the restore returned: `sealed` is the time
+// until that archive is complete too)
+const restore = async () => {
+  const t = performance.now();
+  let sealed;
+  const returned = await rate(async () => {
     const r = await core.backups.restore(id, { safety: true });
-    phases.safety_s = r.safety?.duration_seconds;
-    phases.safety_mb = r.safety && r.safety.size_bytes / 1024 / 1024;
     phases.restore_s = r.seconds;
+    sealed = r.safety.sealed;
   });
+  const s = await sealed;
+  phases.safety_s = s.duration_seconds;
+  phases.safety_mb = s.size_bytes / 1024 / 1024;
+  return { returned, sealed: dataMB / ((performance.now() - t) / 1000) };
+  // (sealing starts as the restore returns: returned + safety_s is about the time until sealed)
+};
 
 console.log(machineNote());
 console.log(`store: ${dataMB.toFixed(1)} MB (${rows} rows of JSON), rounds: ${ROUNDS}`);
@@ -90,10 +99,12 @@ rmSync(dir, { recursive: true, force: true });
 
 table(`backup of a ${dataMB.toFixed(0)} MB SQLite store, MB/s of store data`, [
   ['backup create (vs tar czf of the database file)', oursC, tarC, 1.5, 'MB/s'],
-  ['backup restore incl. verify + safety backup (vs tar xzf)', oursX, tarX, 0.9, 'MB/s'],
+  ['backup restore incl. verify + safety backup (vs tar xzf)', oursX.returned, tarX, 0.9, 'MB/s'],
+  ['  … until its safety archive is sealed too (vs tar xzf)', oursX.sealed, tarX, 0.9, 'MB/s'],
 ]);
 console.log(
-  `\nof the last restore: safety backup ${phases.safety_s?.toFixed(2)} s of ${phases.restore_s?.toFixed(2)} s; ` +
+  `\nof the last restore: safety backup ${phases.safety_s?.toFixed(2)} s of ${(phases.restore_s + phases.safety_s).toFixed(2)} s ` +
+    `(the restore returned after ${phases.restore_s?.toFixed(2)} s, the safety archive was sealed after it); ` +
     `archive ${archiveMB.toFixed(1)} MB (safety ${phases.safety_mb?.toFixed(1)} MB), tar.gz ${tarMB.toFixed(1)} MB; ` +
     `peak RSS growth ${(peak / 1024 / 1024).toFixed(0)} MB`,
 );

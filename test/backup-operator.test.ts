@@ -97,6 +97,8 @@ describe('backups as the runbook uses them', () => {
     );
     const local = join(freshDir, 'backups', `${r.safety_backup}.tar.gz`);
     expect(r.safety_backup_location).toBe(local);
+    // the database file the restore replaced is sealed into that archive after the restore returned
+    await fresh.backups.settle();
     expect(existsSync(local)).toBe(true);
     expect((await fresh.users.get('alice'))?.username).toBe('alice');
   }, 60_000);

@@ -125,6 +125,8 @@ export class Core {
       metrics: new BackupMetrics(this.metrics.registry, this.db),
       openFile: deps.scratchDb,
     });
+    // safety backups a restore seals after it returned are finished before the store closes
+    this.onClose(() => this.backups.settle());
     this.dr = new DisasterRecovery(this, this.backups, deps.scratchDb);
     registerBackupHealth(this.health, this.backups, () => this.config.dr.rpo_hours);
     this.poolMetrics = new PoolMetrics(this.metrics.registry);

@@ -6,7 +6,6 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { shutdownPlan } from '../core/config/shutdown.js';
 import type { Core } from '../core/core.js';
 import { McpHttp } from '../mcp/http.js';
@@ -48,7 +47,7 @@ export interface RunningServer {
 const isStream = (method: string | undefined, url: string | undefined) =>
   method === 'GET' && (url?.startsWith('/sse') || url?.startsWith('/mcp'));
 
-/** Listen with the Hono app on @hono/node-server, with explicit timeouts from settings `server.*`. */
+/** Listen with the Hono app (on @hono/node-server's listener), with explicit timeouts from settings `server.*`. */
 export async function startServer(core: Core, opts: ServerOptions = {}): Promise<RunningServer> {
   const cfg = core.config.server;
   const host = opts.host ?? cfg.host;
@@ -81,21 +80,35 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
       }
       hono(req, res);
     };
-  const server = serve({
-    fetch: app.fetch,
-    // @hono/node-server always calls it as (serverOptions, listener)
-    createServer: ((options: object, hono: RequestListener) =>
-      createServer(options, front(hono))) as typeof createServer,
-    port: opts.port ?? cfg.port,
-    hostname: host,
-    serverOptions: {
+  // @hono/node-server is loaded by the first request that reaches Hono (/health never does): its
+  // module reads globalThis.Request, Response and Headers, which makes Node load undici, about
+  // 6 MB of an idle server's memory. The listener is the one its serve() would have made.
+  let hono: RequestListener | undefined;
+  const toHono: RequestListener = (req, res) => {
+    if (hono) return void hono(req, res);
+    import('@hono/node-server').then(
+      ({ getRequestListener }) => {
+        hono ??= getRequestListener(app.fetch, { hostname: host }) as RequestListener;
+        hono(req, res);
+      },
+      (e) => {
+        core.log.error({ err: e }, 'the HTTP request handler did not load');
+        res.statusCode = 500;
+        res.end();
+      },
+    );
+  };
+  const server = createServer(
+    {
       // slowloris: headers and the whole request body must arrive within these bounds;
       // a response stream (SSE) is not bound by them once the request is in
       headersTimeout: cfg.headers_timeout_ms,
       requestTimeout: cfg.request_timeout_ms,
       keepAliveTimeout: cfg.keep_alive_timeout_ms,
     },
-  }) as Server;
+    front(toHono),
+  );
+  server.listen(opts.port ?? cfg.port, host);
   server.headersTimeout = cfg.headers_timeout_ms;
   server.requestTimeout = cfg.request_timeout_ms;
   server.keepAliveTimeout = cfg.keep_alive_timeout_ms;
@@ -165,6 +178,7 @@ const urlOf = (host: string, port: number) => {
 
 /** The metrics listener: its own address (e.g. an internal interface Prometheus scrapes), /metrics only. */
 async function listenMetrics(core: Core, host: string, port: number) {
+  const { serve } = await import('@hono/node-server');
   const server = serve({ fetch: metricsApp(core).fetch, port, hostname: host }) as Server;
   await new Promise<void>((resolve, reject) => {
     if (server.listening) return resolve();

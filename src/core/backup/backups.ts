@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readdir, rename, rm } from 'node:fs/promises';
 import { availableParallelism, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -48,6 +48,15 @@ function settingsSink(name: string, into: Map<string, Buffer>): EntrySink | unde
 
 export type OnProgress = (done: number, total: number, message: string) => void;
 
+/** A restore's safety backup: its id and place, and the archive once sealed. */
+export interface SafetyBackup {
+  id: string;
+  location: string;
+  /** Why it went to the local folder instead of the configured bucket. */
+  fallback?: string;
+  sealed: Promise<BackupCreated>;
+}
+
 const MIN_KEY = 32;
 const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
@@ -84,6 +93,7 @@ function withSecretCheck(name: string, m: Manifest, inner: EntrySink | undefined
 /** Creating, listing, verifying, pruning and restoring archives of the whole state store. */
 export class Backups {
   readonly catalog: Catalog;
+  private readonly sealing = new Set<Promise<BackupCreated>>();
   private blobFor: { cfg: Config['backup']; dir: string; store: Promise<BlobStore> } | undefined;
 
   constructor(private readonly d: BackupsDeps) {
@@ -173,7 +183,33 @@ export class Backups {
       cleaned.push(r.id);
     }
     if (cleaned.length) this.d.log.warn({ cleaned }, 'cleaned up interrupted backups');
+    await this.sealLeftImages();
     return cleaned;
+  }
+
+  /**
+   * A restore keeps the database file it replaced until its safety backup is sealed; when its
+   * process ended first, the file is sealed here, under a new id (the interrupted one is failed above).
+   * The fresh files of restores that never finished are removed.
+   */
+  private async sealLeftImages(): Promise<void> {
+    const file = this.d.db.file;
+    if (!file) return;
+    const dir = dirname(file.path);
+    const { SAFETY_IMAGE } = await import('./image-restore.js');
+    for (const f of await readdir(dir).catch(() => [] as string[])) {
+      // the fresh file of a restore (or a plan) whose process ended: nothing was put in place
+      const fresh = /^\.backup_\w+\.(?:restore|plan)-(\d+)\.db(?:-wal|-shm)?$/.exec(f);
+      if (fresh && !alive(Number(fresh[1]))) await rm(join(dir, f), { force: true });
+      const m = SAFETY_IMAGE.exec(f);
+      if (!m || alive(Number(m[2]))) continue;
+      // ours from now on: a backup started meanwhile leaves it alone
+      const image = join(dir, `.safety-${m[1]}-${process.pid}.db`);
+      await rename(join(dir, f), image);
+      const b = await this.create({ type: 'safety', image });
+      await rm(image, { force: true });
+      this.d.log.warn({ id: b.id, image: f }, 'sealed the safety backup a restore left unsealed');
+    }
   }
 
   /**
@@ -267,6 +303,16 @@ export class Backups {
     /** The embedded store: seal this database file instead of a snapshot (a restore's safety backup). */
     image?: string;
   }): Promise<BackupCreated> {
+    return (await this.begin(o)).done;
+  }
+
+  /** A backup claimed (its id and where it goes are known) and running; `done` once complete. */
+  private async begin(o: {
+    type: BackupType;
+    progress?: OnProgress;
+    signal?: AbortSignal;
+    image?: string;
+  }): Promise<{ id: string; location: string; fallback?: string; done: Promise<BackupCreated> }> {
     // refused before a catalog row is claimed: a backup without keys never starts
     this.signingKey();
     const started = performance.now();
@@ -290,6 +336,18 @@ export class Backups {
       if (claimed) id = candidate;
     }
     if (!id) throw new AppError('conflict', 'no free backup id for this second; retry');
+    const name = archiveName(id);
+    const done = this.write(id, o, { blob, started, cleaned, ...(fallback ? { fallback } : {}) });
+    done.catch(() => {}); // surfaces where it is awaited
+    return { id, location: blob.locate(name), ...(fallback ? { fallback } : {}), done };
+  }
+
+  private async write(
+    id: string,
+    o: { type: BackupType; progress?: OnProgress; signal?: AbortSignal; image?: string },
+    c: { blob: BlobStore; started: number; cleaned: string[]; fallback?: string },
+  ): Promise<BackupCreated> {
+    const { blob, started, cleaned, fallback } = c;
     const name = archiveName(id);
     let archive: ReturnType<typeof archiveStream> | undefined;
     try {
@@ -602,7 +660,7 @@ export class Backups {
       id: string;
       seconds: number;
       manifest: Manifest;
-      safety?: BackupCreated;
+      safety?: SafetyBackup;
       warnings?: string[];
     }
   > {
@@ -637,7 +695,7 @@ export class Backups {
         ...(o.progress ? { progress: o.progress } : {}),
         safety: o.safety ? (image?: string) => this.safetyBackup(image, o.signal) : undefined,
       };
-      let r: RestoreOutcome & { safety?: BackupCreated; warnings?: string[] };
+      let r: RestoreOutcome & { safety?: SafetyBackup; warnings?: string[] };
       if (v.manifest.format_version === IMAGE_FORMAT) {
         const { restoreImage } = await import('./image-restore.js');
         r = await restoreImage(db, { ...common, fresh, open: (path) => this.d.openFile(path), settings });
@@ -687,11 +745,11 @@ export class Backups {
       total: number;
       stage: { now: string };
       before?: () => Promise<void>;
-      safety: ((image?: string) => Promise<BackupCreated>) | undefined;
+      safety: ((image?: string) => Promise<SafetyBackup>) | undefined;
       signal?: AbortSignal;
       progress?: OnProgress;
     },
-  ): Promise<RestoreOutcome & { safety?: BackupCreated }> {
+  ): Promise<RestoreOutcome & { safety?: SafetyBackup }> {
     o.stage.now = 'failed';
     await o.before?.();
     const safety = o.safety ? await o.safety() : undefined;
@@ -720,15 +778,42 @@ export class Backups {
   }
 
   /**
-   * The safety backup of a restore: a full backup of the store now, or (the embedded store) the
-   * database file the restore replaced, sealed as it is. That file stays until its archive is
-   * complete; one a crash left behind is sealed by the next backup (cleanupInterrupted).
+   * The safety backup of a restore: a full backup of the store now (rows), or (the embedded
+   * store) the database file the restore replaced, sealed after the restore returned: that file
+   * is complete and durable (renamed, its folder synced) before the restore returns, and stays
+   * until its archive is; one a crash left behind is sealed by the next backup (cleanupInterrupted).
    */
-  private async safetyBackup(image: string | undefined, signal?: AbortSignal): Promise<BackupCreated> {
-    // an image is sealed after the restore completed: to the end, whatever the call's cancellation
-    const b = await this.create({ type: 'safety', ...(image ? { image } : signal ? { signal } : {}) });
-    if (image) await rm(image, { force: true });
-    return b;
+  private async safetyBackup(image: string | undefined, signal?: AbortSignal): Promise<SafetyBackup> {
+    if (!image) {
+      const b = await this.create({ type: 'safety', ...(signal ? { signal } : {}) });
+      return {
+        id: b.id,
+        location: b.location,
+        ...(b.fallback ? { fallback: b.fallback } : {}),
+        sealed: Promise.resolve(b),
+      };
+    }
+    // sealed to the end whatever the call's cancellation: the restore it belongs to is complete
+    const b = await this.begin({ type: 'safety', image });
+    const sealed = b.done.then(async (r) => {
+      await rm(image, { force: true });
+      return r;
+    });
+    this.sealing.add(sealed);
+    sealed
+      .catch((e) =>
+        this.d.log.error(
+          { err: e, id: b.id, image },
+          'the safety backup could not be sealed; the database file the restore replaced stays, the next backup seals it',
+        ),
+      )
+      .finally(() => this.sealing.delete(sealed));
+    return { id: b.id, location: b.location, ...(b.fallback ? { fallback: b.fallback } : {}), sealed };
+  }
+
+  /** Safety backups still being sealed after their restore returned (the process waits for them as it closes). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.sealing]);
   }
 
   /** Remove an archive and its catalog row. */

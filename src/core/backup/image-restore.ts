@@ -2,12 +2,11 @@ import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Db } from '../sql/db.js';
 import { migrate, SCHEMA_VERSION } from '../sql/migrations.js';
-import type { OnProgress } from './backups.js';
+import type { OnProgress, SafetyBackup } from './backups.js';
 import { mergeLive } from './image-merge.js';
 import { imageRows, unsealSecretCells } from './image-read.js';
 import type { Manifest } from './manifest.js';
 import { type RestoreOutcome, restoreInto } from './restore.js';
-import type { BackupCreated } from './schemas.js';
 import { columnKey } from './secrets.js';
 
 /** Where a restore keeps the database file it replaced until its safety backup is sealed. */
@@ -38,11 +37,11 @@ export async function restoreImage(
     open: (path: string) => Db;
     stage: { now: string };
     before?: () => Promise<void>;
-    safety: ((image?: string) => Promise<BackupCreated>) | undefined;
+    safety: ((image?: string) => Promise<SafetyBackup>) | undefined;
     signal?: AbortSignal;
     progress?: OnProgress;
   },
-): Promise<RestoreOutcome & { safety?: BackupCreated; warnings?: string[] }> {
+): Promise<RestoreOutcome & { safety?: SafetyBackup; warnings?: string[] }> {
   const m = o.manifest;
   const key = columnKey(o.encryptionKey, o.id);
   const img = db.file ? db.file.open(o.fresh) : o.open(o.fresh);
@@ -94,15 +93,13 @@ export async function restoreImage(
       await rm(keep, { force: true });
       return done;
     }
-    // the restore is complete: its safety backup is sealed to the end even if the call is cancelled now
-    o.progress?.(0, 0, `restore ${o.id}: sealing the safety backup`);
     try {
       return { ...done, safety: await o.safety(keep) };
     } catch (e) {
       return {
         ...done,
         warnings: [
-          `the safety backup could not be sealed (${(e as Error).message}); the database file the restore replaced ` +
+          `the safety backup could not be started (${(e as Error).message}); the database file the restore replaced ` +
             `is kept at ${keep}, and the next backup_create seals it`,
         ],
       };

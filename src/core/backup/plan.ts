@@ -115,14 +115,14 @@ export function planLines(p: RestorePlan, o: { safetyIn: string; store: string }
       ? `${p.newer_backups.length} newer backup(s) exist (${p.newer_backups.slice(0, 5).join(', ')}): the state since then is replaced`
       : 'it is the newest backup',
     'enter maintenance in every process: refuse other writes, pause pools, drain running steps',
-    `create a safety backup of the current state in ${o.safetyIn}`,
-    `replace ${replaced.length} table(s) of ${o.store} in one transaction: ${replaced
+    `replace ${replaced.length} table(s) of ${o.store}, all or nothing: ${replaced
       .map((t) => `${t.name} ${t.live_rows}→${t.archive_rows}`)
       .join(', ')}`,
     `merge, never roll back: ${merged.map((t) => `${t.name} (${t.policy}, live ${t.live_rows}, archive ${t.archive_rows})`).join(', ')}`,
     `users: ${p.users.appearing_disabled.length} come back disabled (${p.users.appearing_disabled.join(', ') || 'none'}), ` +
       `${p.users.narrowed.length} narrowed (${p.users.narrowed.join(', ') || 'none'}), ${p.users.kept} kept as they are`,
     `pools: appearing ${p.pools.appearing.join(', ') || 'none'}; vanishing ${p.pools.vanishing.join(', ') || 'none'}`,
+    `keep the state it replaces as a safety backup in ${o.safetyIn}`,
     'append the restore to the audit log, leave maintenance',
   ];
 }

@@ -89,7 +89,8 @@ export async function readArchive(source: Readable, o: ReadOptions): Promise<Rea
   const guard = new GzipGuard({ maxRatio: o.limits.maxRatio, maxBytes: o.limits.maxBytes }, (why) =>
     refuse(o.id, why),
   );
-  const gunzip = createGunzip();
+  // big chunks: the archive is stored (level 0), so gunzip is a copy; small ones cost a thread-pool round trip each
+  const gunzip = createGunzip({ chunkSize: 1 << 20 });
   const extract = tar.extract();
   const fail = (e: Error) => extract.destroy(e);
   source.on('error', fail);

@@ -199,7 +199,7 @@ export class DisasterRecovery {
         step(
           'restore',
           true,
-          `${r.rows} rows in ${r.tables} tables restored in one transaction in ${r.seconds.toFixed(3)} s; ` +
+          `${r.rows} rows in ${r.tables} tables restored, all or nothing, in ${r.seconds.toFixed(3)} s; ` +
             `replaced ${r.replaced.join(', ')}; merged, never rolled back: ${r.merged.map((m) => m.table).join(', ')}`,
         );
       },

@@ -12,8 +12,8 @@ export const backupRestore = defineTool({
   description:
     'Restore the state store from a backup. It verifies the archive first and refuses a tampered, ' +
     'truncated, unsigned, forged or incompatible one (or one from another installation, unless allowed) without ' +
-    'touching anything; then saves the current state as a safety backup and restores all or nothing in one ' +
-    'transaction. Pools, workflows and the rest are replaced; security state is never rolled back (signing keys, ' +
+    'touching anything; then restores all or nothing and keeps the state it replaced as a safety backup (on the ' +
+    'embedded store, the replaced database file, sealed into its archive right after the call returns). Pools, workflows and the rest are replaced; security state is never rolled back (signing keys, ' +
     'revocations and disabled users stay as they are live) and the audit log is kept and appended to. Through a ' +
     'running server it runs in maintenance; offline it works with the server stopped. The settings files in the ' +
     'archive (secrets removed) are written beside the data for comparison, never applied. Returns the safety ' +

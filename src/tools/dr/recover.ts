@@ -9,8 +9,8 @@ export const drRecover = defineTool({
   name: 'dr_recover',
   title: 'Recover from a disaster',
   description:
-    'Run the whole recovery procedure from one backup: verify it, take a safety backup of the current state, ' +
-    'restore it in one transaction while in maintenance, reconnect to the store, pass the health gate, and ' +
+    'Run the whole recovery procedure from one backup: verify it, restore it all or nothing while in maintenance ' +
+    'keeping the state it replaced as a safety backup, reconnect to the store, pass the health gate, and ' +
     'record it in the audit log. Use it after data loss or corruption (dr_check first). Returns each step and ' +
     'whether it passed.',
   role: 'admin',
