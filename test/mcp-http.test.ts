@@ -182,6 +182,8 @@ describe('MCP over HTTP sessions', () => {
     expect(bad.result.isError).toBe(true);
     expect(bad.result.content[0].text).toMatch(/^invalid_input: .*nope/);
     expect((await post({ id: 'd', ...call }, '1999-01-01')).status).toBe(400);
+    // a session is a 2025-era transport: the stateless revision's header is refused there, as the SDK does
+    expect((await post({ id: 'd2', ...call }, '2026-07-28')).status).toBe(400);
     const unknown = await post({ id: 'e', method: 'tools/call', params: { name: 'no_such_tool' } });
     expect(await unknown.text()).toMatch(/not_found: unknown tool \\"no_such_tool\\"/);
   });

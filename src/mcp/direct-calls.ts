@@ -75,44 +75,43 @@ export class DirectCalls {
     );
   }
 
-  /** Whether the request's headers are ones the SDK transport would accept for a POST. */
+  /** Whether a POST's Accept and Content-Type are ones the SDK would accept (else it refuses them). */
   headersFit(req: Request): boolean {
     const accept = req.headers.get('accept') ?? '';
-    const version = req.headers.get('mcp-protocol-version');
     return (
       accept.includes('application/json') &&
       accept.includes('text/event-stream') &&
-      (req.headers.get('content-type') ?? '').startsWith('application/json') &&
-      (version === null || SUPPORTED_PROTOCOL_VERSIONS.includes(version) || MODERN_VERSIONS.includes(version))
+      (req.headers.get('content-type') ?? '').startsWith('application/json')
     );
   }
 
   /**
-   * The call this body is, when the direct path may take it. A 2025-era call (a session's, or
-   * stdio's) has no `_meta`; a 2026-07-28 one (HTTP, no session; `headers` given) has the
-   * envelope only, its version the one of the MCP-Protocol-Version header, and the Mcp-Method and
-   * Mcp-Name headers name the call as its body does.
+   * The call this body is, when the direct path may take it. A 2025-era call has no `_meta`; on a
+   * session (`headers` given) its MCP-Protocol-Version, if any, is one the SDK's session transport
+   * accepts. A 2026-07-28 call (`modern`: HTTP, no session) has the envelope only, its version the
+   * one of the MCP-Protocol-Version header, and the Mcp-Method and Mcp-Name headers name the call
+   * as its body does. stdio gives no headers.
    */
-  match(body: unknown, headers?: CallHeaders): DirectCall | undefined {
+  match(body: unknown, headers?: CallHeaders, modern = false): DirectCall | undefined {
     if (!isObject(body) || body.jsonrpc !== '2.0' || body.method !== 'tools/call' || !isId(body.id)) return;
     if (!onlyKeys(body, ['jsonrpc', 'id', 'method', 'params'])) return;
     const { params } = body;
     if (!isObject(params) || typeof params.name !== 'string') return;
-    if (!onlyKeys(params, headers ? ['name', 'arguments', '_meta'] : ['name', 'arguments'])) return;
-    if (headers) {
+    if (!onlyKeys(params, modern ? ['name', 'arguments', '_meta'] : ['name', 'arguments'])) return;
+    if (modern) {
       const meta = params._meta;
-      if (!isObject(meta) || !onlyKeys(meta, ENVELOPE)) return;
+      if (!headers || !isObject(meta) || !onlyKeys(meta, ENVELOPE)) return;
       const version = meta[PROTOCOL_VERSION_META_KEY];
       if (typeof version !== 'string' || !MODERN_VERSIONS.includes(version) || headers.version !== version)
         return;
       // the SDK refuses an envelope without clientCapabilities (-32602, HTTP 400): it does so still
       if (!isObject(meta[CLIENT_CAPABILITIES_META_KEY])) return;
       if (headers.method !== 'tools/call' || headers.name !== params.name) return;
-    }
+    } else if (headers?.version != null && !SUPPORTED_PROTOCOL_VERSIONS.includes(headers.version)) return;
     const tool = this.byName.get(params.name);
     const args = params.arguments ?? {};
     if (!tool || !isObject(args)) return;
-    return { id: body.id, tool, args, modern: headers !== undefined };
+    return { id: body.id, tool, args, modern };
   }
 
   /**

@@ -196,7 +196,7 @@ export class McpHttp {
       // a stateless request is a new unit of work: refused while draining, as a new session is
       const refused = this.refuseDraining();
       if (refused) return refused;
-      const call = read ? this.direct.match(body, callHeaders(req)) : undefined;
+      const call = read ? this.direct.match(body, callHeaders(req), true) : undefined;
       if (call) return this.answer(req, call, principal);
       return this.modern.fetch(req, { authInfo: authInfo(principal), ...parsed });
     }
@@ -206,7 +206,7 @@ export class McpHttp {
         return rpcError(404, -32001, 'session not found; start a new one with initialize');
       s.lastSeen = Date.now();
       if (read) {
-        const call = this.direct.match(body);
+        const call = this.direct.match(body, callHeaders(req));
         if (call) return this.answer(req, call, principal, id);
         if (this.direct.cancel(id, body)) return new Response(null, { status: 202 });
       }
