@@ -41,11 +41,11 @@ await build({
   external: ['better-sqlite3', 'argon2', 'prom-client', 'prom-client/*', 'ioredis', 'postgres', '@aws-sdk/*'],
 });
 
-// 2. Each chunk as a CommonJS function body, which bin/mahavishnu.js compiles with vm.Script and
-// its code cache (Node 20 has no code cache for ES modules). import() becomes require() (the
-// loader's: ./chunk files from this folder, anything else from node_modules), still run only when
-// reached; import.meta.url and .dirname become the loader's arguments. The source maps chain back
-// to src/ through the chunks' own.
+// 2. Each chunk as a CommonJS function body, which bin/load.js compiles with vm.Script and its
+// code cache (Node 20 has no code cache for ES modules). import() becomes require() (the loader's:
+// ./chunk files from this folder, anything else from node_modules), still run only when reached;
+// import.meta.url and .dirname come from the loader. The source maps chain back to src/ through
+// the chunks' own.
 await build({
   ...common,
   entryPoints: readdirSync(ESM)
@@ -54,8 +54,8 @@ await build({
   outdir: OUT,
   format: 'cjs',
   supported: { 'dynamic-import': false },
-  define: { 'import.meta.url': '__url', 'import.meta.dirname': '__dirname' },
-  banner: { js: '(function (exports, require, module, __filename, __dirname, __url) {' },
+  define: { 'import.meta.url': '__meta.url', 'import.meta.dirname': '__dirname' },
+  banner: { js: '(function (exports, require, module, __filename, __dirname, __meta) {' },
   footer: { js: '})' },
 });
 rmSync(ESM, { recursive: true, force: true });

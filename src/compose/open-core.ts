@@ -3,7 +3,7 @@ import { exposureMessage } from '../core/config/settings-file.js';
 import { Core } from '../core/core.js';
 import { createLogger } from '../core/log.js';
 import { migrate } from '../core/sql/migrations.js';
-import { connectAdapter } from '../infra/adapter-clients/open.js';
+import { connectAdapterOnUse } from '../infra/adapter-clients/lazy.js';
 import { openBlobStore } from '../infra/blob/open.js';
 import { openCache } from '../infra/cache/open.js';
 import { openDb } from '../infra/sql/open.js';
@@ -32,7 +32,7 @@ export async function openCore(
     db,
     log,
     cache,
-    connectAdapter,
+    connectAdapter: connectAdapterOnUse,
     openBlobStore,
     scratchDb: (file) => new SqliteDb(file),
   });
