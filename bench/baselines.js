@@ -5,6 +5,9 @@
 //   node bench/baselines.js sdk-http       the v2 SDK's minimal McpServer (bench/sdk-echo.js) over
 //                                          Streamable HTTP (@modelcontextprotocol/node), one
 //                                          transport per session
+//   node bench/baselines.js sdk-http-modern the same server over the SDK's 2026-07-28 stateless
+//                                          handler (createMcpHandler + toNodeHandler): one
+//                                          McpServer per request, as the SDK serves that revision
 //   node bench/baselines.js trivial-stdio  one canned JSON-RPC answer per line: the ceiling of the
 //                                          stdio client
 // HTTP roles print `listening on <url>` on stderr.
@@ -78,6 +81,11 @@ if (role === 'trivial-http') {
       await t.handleRequest(req, res);
     }),
   );
+} else if (role === 'sdk-http-modern') {
+  const { makeEchoServer } = await import('./sdk-echo.js');
+  const { createMcpHandler } = await import('@modelcontextprotocol/server');
+  const { toNodeHandler } = await import('@modelcontextprotocol/node');
+  listening(createHttp(toNodeHandler(createMcpHandler(() => makeEchoServer(), { legacy: 'reject' }))));
 } else if (role === 'trivial-stdio') {
   let buf = '';
   process.stdin.setEncoding('utf8');

@@ -6,7 +6,9 @@
 //      middleware vs a bare node:http server answering the same JSON;
 //   2. MCP tools/call requests/s over Streamable HTTP (/mcp), 16 connections on one session, wrk
 //      with bench/mcp-call.lua: `auth_list_users` (bearer token, policy, metrics, a store read) vs
-//      the SDK's minimal McpServer with one echo tool.
+//      the SDK's minimal McpServer with one echo tool;
+//   3. the same over 2026-07-28 stateless requests (no session: each request carries its _meta
+//      envelope), against the SDK's own stateless handler serving the same echo server.
 // Run after `npm run build`:  node bench/http.js [--seconds 3] [--rounds 5]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -102,6 +104,8 @@ try {
   stops.push(bare.stop);
   const sdk = await startServer([BASE, 'sdk-http'], env);
   stops.push(sdk.stop);
+  const sdkModern = await startServer([BASE, 'sdk-http-modern'], env);
+  stops.push(sdkModern.stop);
 
   const get = (server, connections) => async () =>
     measure(server, `${server.url}/health`, { seconds: SECONDS, connections });
@@ -116,6 +120,38 @@ try {
   const tool = 'auth_list_users';
   const mine = await session(mv.url, token, tool, {});
   const theirs = await session(sdk.url, undefined, 'echo', { text: 'hi' });
+  // 2026-07-28: one checked stateless call each (made now, before the keep-alive connections of
+  // these setup requests time out), measured after the session rounds
+  const stateless = async (url, token, tool, args) => {
+    const env2 = { ...mine.env, MCP_SESSION: '', MCP_PROTOCOL: '2026-07-28', MCP_TOKEN: token ?? '' };
+    const { body } = await rpc(
+      `${url}/mcp`,
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: {
+          name: tool,
+          arguments: args,
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+            'io.modelcontextprotocol/clientCapabilities': {},
+          },
+        },
+      },
+      {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/call',
+        'mcp-name': tool,
+      },
+    );
+    if (!body?.result || body.result.isError)
+      throw new Error(`${tool} (2026-07-28): ${JSON.stringify(body)}`);
+    return { url: `${url}/mcp`, env: { ...env2, MCP_TOOL: tool, MCP_ARGS: JSON.stringify(args) } };
+  };
+  const mineModern = await stateless(mv.url, token, tool, {});
+  const theirsModern = await stateless(sdkModern.url, undefined, 'echo', { text: 'hi' });
   const post = (server, s, connections) => async () =>
     measure(server, s.url, { seconds: SECONDS, connections, script: LUA, env: s.env });
   const ceilingSession = { url: `${trivial.url}/mcp`, env: { ...theirs.env } };
@@ -128,6 +164,14 @@ try {
     post(trivial, ceilingSession, 16),
   );
 
+  await post(mv, mineModern, 16)(); // warm-up
+  await post(sdkModern, theirsModern, 16)();
+  const [modernCall, sdkModernCall] = await alternate(
+    ROUNDS,
+    post(mv, mineModern, 16),
+    post(sdkModern, theirsModern, 16),
+  );
+
   ok = table(`wrk -t1, median (min–max) of ${ROUNDS} alternating rounds of ${SECONDS}s`, [
     ['load generator ceiling: GET, 50 conns (raw TCP canned)', ceilingGet.rps],
     ['load generator ceiling: MCP POST, 16 conns (canned)', ceilingPost.rps],
@@ -135,6 +179,8 @@ try {
     ['  server CPU per request', health.cpuUs, bareHealth.cpuUs, 0.85, 'µs', false],
     [`tools/call /mcp req/s, 16 conns (${tool} vs SDK echo)`, call.rps, sdkCall.rps, 0.9],
     ['  server CPU per request', call.cpuUs, sdkCall.cpuUs, 0.9, 'µs', false],
+    [`tools/call 2026-07-28 stateless, 16 conns (vs SDK echo)`, modernCall.rps, sdkModernCall.rps, 0.9],
+    ['  server CPU per request', modernCall.cpuUs, sdkModernCall.cpuUs, 0.9, 'µs', false],
   ]);
 } finally {
   for (const stop of stops) stop();

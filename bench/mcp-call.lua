@@ -1,17 +1,28 @@
 -- wrk script for bench/http.js: POST one MCP tools/call per request on an open session, each with
 -- its own JSON-RPC id (the transport routes each answer by id, so ids in flight must differ).
--- Read from the environment: MCP_SESSION (mcp-session-id), MCP_PROTOCOL, MCP_TOKEN (may be empty),
--- MCP_TOOL, MCP_ARGS (JSON). An answer that is not a successful tool result counts as bad; done()
+-- Read from the environment: MCP_SESSION (mcp-session-id; empty for a 2026-07-28 stateless request,
+-- which carries its envelope in _meta and names itself in the Mcp-Method and Mcp-Name headers),
+-- MCP_PROTOCOL, MCP_TOKEN (may be empty), MCP_TOOL, MCP_ARGS (JSON). An answer that is not a successful tool result counts as bad; done()
 -- prints "BAD n" so that bench/lib.js refuses the run.
 wrk.method = "POST"
 wrk.headers["content-type"] = "application/json"
 wrk.headers["accept"] = "application/json, text/event-stream"
-wrk.headers["mcp-session-id"] = os.getenv("MCP_SESSION")
-wrk.headers["mcp-protocol-version"] = os.getenv("MCP_PROTOCOL")
+local session = os.getenv("MCP_SESSION")
+local protocol = os.getenv("MCP_PROTOCOL")
+wrk.headers["mcp-protocol-version"] = protocol
 local token = os.getenv("MCP_TOKEN")
 if token and token ~= "" then wrk.headers["authorization"] = "Bearer " .. token end
+local meta = ''
+if session and session ~= "" then
+  wrk.headers["mcp-session-id"] = session
+else
+  wrk.headers["mcp-method"] = "tools/call"
+  wrk.headers["mcp-name"] = os.getenv("MCP_TOOL")
+  meta = ',"_meta":{"io.modelcontextprotocol/protocolVersion":"' .. protocol ..
+    '","io.modelcontextprotocol/clientCapabilities":{}}'
+end
 local head = '{"jsonrpc":"2.0","method":"tools/call","params":{"name":"' .. os.getenv("MCP_TOOL") ..
-  '","arguments":' .. os.getenv("MCP_ARGS") .. '},"id":'
+  '","arguments":' .. os.getenv("MCP_ARGS") .. meta .. '},"id":'
 local n = 0
 request = function()
   n = n + 1

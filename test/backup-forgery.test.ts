@@ -1,14 +1,13 @@
 import { createHash, createHmac } from 'node:crypto';
-import { appendFileSync, createReadStream, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, createReadStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entryKey, openEntry, sealEntry } from '../src/core/backup/entry-crypto.js';
+import { entryKey, sealEntry } from '../src/core/backup/entry-crypto.js';
 import { keyId } from '../src/core/backup/manifest.js';
 import { readArchive } from '../src/core/backup/read.js';
 import type { Core } from '../src/core/core.js';
-import { type Entry, readEntries, writeEntries } from './helpers/archive.js';
+import { type Entry, readEntries, rewriteImage, writeEntries } from './helpers/archive.js';
 import { backupSettings, ENCRYPTION_KEY, SIGNING_KEY, seed, snapshot } from './helpers/backup.js';
 import { testCore } from './helpers/core.js';
 import { tempDir } from './helpers/tmp.js';
@@ -132,38 +131,13 @@ describe('forged and hostile archives are refused before anything is touched', (
 
   it('a database image whose key holds its private key in clear, sealed with both keys and re-signed', async () => {
     const real = await core.backups.create({ type: 'full' });
-    const entries = await readEntries(real.location);
-    const m = JSON.parse(entries[0]!.data.toString());
-    expect(m.format_version).toBe(3);
-    const key = entryKey(ENCRYPTION_KEY, m.id);
-    const parts: Buffer[] = [];
-    for (const e of entries.filter((x) => x.header.name.startsWith('image/'))) {
-      const plain = m.entries.find((x: { name: string }) => x.name === e.header.name).plain_size;
-      parts.push((await openEntry(key, m.id, e.header.name, e.data, plain))!);
-    }
-    const forged = join(archives.path, 'forged.db');
-    writeFileSync(forged, Buffer.concat(parts));
-    const img = new Database(forged);
-    img
-      .prepare(
+    const keys = { signing: SIGNING_KEY, encryption: ENCRYPTION_KEY };
+    await rewriteImage(real.location, keys, join(archives.path, 'forged.db'), (db, m) => {
+      expect(m.format_version).toBe(3);
+      db.prepare(
         'INSERT INTO signing_keys (kid, alg, public_key, private_key, created_at) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run('planted', 'EdDSA', '{"kty":"OKP"}', '{"kty":"OKP","d":"attacker"}', Date.now());
-    img.pragma('wal_checkpoint(TRUNCATE)');
-    img.close();
-    const body = readFileSync(forged);
-    const image = await sealEntry(key, m.id, 'image/000000', body);
-    m.entries = [
-      { name: 'image/000000', size: image.length, sha256: digest(image), plain_size: body.length },
-    ];
-    m.image = { bytes: body.length, chunk_bytes: body.length };
-    m.settings = [];
-    const manifest = Buffer.from(JSON.stringify(m));
-    await writeEntries(real.location, [
-      file('manifest.json', manifest),
-      file('manifest.sig', Buffer.from(createHmac('sha256', SIGNING_KEY).update(manifest).digest('hex'))),
-      file('image/000000', image),
-    ]);
+      ).run('planted', 'EdDSA', '{"kty":"OKP"}', '{"kty":"OKP","d":"attacker"}', Date.now());
+    });
     await refused(real.id, /signing_keys.private_key holds secret material in clear/);
   });
 

@@ -4,8 +4,17 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../src/core/core.js';
-import { readEntries } from './helpers/archive.js';
-import { backupSettings, mutate, replacedOnly, seed, snapshot } from './helpers/backup.js';
+import { SCHEMA_VERSION } from '../src/core/sql/migrations.js';
+import { readEntries, rewriteImage } from './helpers/archive.js';
+import {
+  backupSettings,
+  ENCRYPTION_KEY,
+  mutate,
+  replacedOnly,
+  SIGNING_KEY,
+  seed,
+  snapshot,
+} from './helpers/backup.js';
 import { testCore } from './helpers/core.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -76,6 +85,26 @@ describe('backups of the embedded store as its database file', () => {
     // the safety backup holds the state the restore replaced
     await core.backups.restore(safety.id);
     expect(replacedOnly(await snapshot(core.db))).toEqual(replacedOnly(changed));
+  });
+
+  it('an image from an older schema is migrated to this build before it goes live', async () => {
+    const b = await core.backups.create({ type: 'full' });
+    const before = await snapshot(core.db);
+    const keys = { signing: SIGNING_KEY, encryption: ENCRYPTION_KEY };
+    // what a build at schema 33 wrote: no issued_tokens (34), no tool_tasks (40)
+    await rewriteImage(b.location, keys, join(archives.path, 'older.db'), (db, m) => {
+      db.exec(
+        'DROP TABLE issued_tokens; DROP TABLE tool_tasks; DELETE FROM schema_migrations WHERE version > 33',
+      );
+      m.schema_version = 33;
+      m.tables = (m.tables as { name: string }[]).filter((t) => t.name !== 'issued_tokens');
+    });
+    await mutate(core);
+    await core.backups.restore(b.id);
+    expect(replacedOnly(await snapshot(core.db))).toEqual(replacedOnly(before));
+    const versions = await core.db.query<{ v: number }>('SELECT MAX(version) AS v FROM schema_migrations');
+    expect(Number(versions[0]?.v)).toBe(SCHEMA_VERSION);
+    expect(await core.db.query('SELECT COUNT(*) AS n FROM tool_tasks')).toHaveLength(1);
   });
 
   it('a safety image left by a process that ended before sealing it is sealed by the next backup', async () => {

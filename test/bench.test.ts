@@ -27,13 +27,14 @@ const row = (name: string) =>
  */
 // liveness bounds only: on a loaded two-core machine one short run took 14 s, another over 30 s
 describe('npm run bench, at its shortest', { timeout: 240_000 }, () => {
-  it('bench/http.js: the ceiling, /health vs bare node:http, tools/call over /mcp vs the SDK', async () => {
+  it('bench/http.js: the ceiling, /health vs bare node:http, tools/call over /mcp (session, stateless) vs the SDK', async () => {
     const out = await bench('http.js', '--seconds', '1', '--rounds', '1');
     expect(out).toMatch(/^load generator ceiling: GET/m);
     expect(out).toMatch(/^load generator ceiling: MCP POST/m);
     expect(out).toMatch(row('GET /health req/s, 50 conns (vs bare node:http)'));
     expect(out).toMatch(row('tools/call /mcp req/s, 16 conns (auth_list_users vs SDK echo)'));
-    expect(out.match(/^ {2}server CPU per request .*×/gm)).toHaveLength(2);
+    expect(out).toMatch(row('tools/call 2026-07-28 stateless, 16 conns (vs SDK echo)'));
+    expect(out.match(/^ {2}server CPU per request .*×/gm)).toHaveLength(3);
   });
 
   it('bench/stdio.js: the client ceiling and tools/call over stdio with 16 in flight vs the SDK', async () => {
@@ -41,6 +42,7 @@ describe('npm run bench, at its shortest', { timeout: 240_000 }, () => {
     expect(out).toMatch(/16 in flight/);
     expect(out).toMatch(/^client ceiling \(canned answers\)\s+\d+/m);
     expect(out).toMatch(row('tools/call stdio (auth_list_users vs SDK echo)'));
+    expect(out).toMatch(/^ {2}server CPU per call .*×/m);
   });
 
   it('bench/backup.js: backup create vs tar czf, restore (verify + safety backup + apply) vs tar xzf', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WITH_FIXTURES } from './fixtures/conformance/index.js';
-import { rawSession } from './helpers/raw-mcp.js';
-import { bearer, startTestServer, type TestServer } from './helpers/server.js';
+import { rawSession, statelessRequest } from './helpers/raw-mcp.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
 import { waitFor } from './helpers/wait.js';
 
 /**
@@ -77,31 +77,13 @@ describe('a 2026-07-28 client that drops its request', () => {
   it('aborts the call: the tool stops (outcome timeout) instead of running to its end', async () => {
     const token = await t.tokenFor('admin');
     const ctl = new AbortController();
-    const call = fetch(`${t.url}/mcp`, {
-      method: 'POST',
-      signal: ctl.signal,
-      headers: {
-        ...bearer(token),
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': '2026-07-28',
-        'mcp-method': 'tools/call',
-        'mcp-name': 'test_slow',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/call',
-        params: {
-          name: 'test_slow',
-          arguments: { ms: 20_000, steps: 20 },
-          _meta: {
-            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-            'io.modelcontextprotocol/clientCapabilities': {},
-          },
-        },
-      }),
-    }).then(async (r) => r.text());
+    const call = statelessRequest(
+      t.url,
+      token,
+      'tools/call',
+      { name: 'test_slow', arguments: { ms: 20_000, steps: 20 } },
+      { signal: ctl.signal },
+    ).then(async (r) => r.text());
     await new Promise((r) => setTimeout(r, 500));
     ctl.abort();
     await call.catch(() => {});

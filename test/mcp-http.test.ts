@@ -13,9 +13,10 @@ import { type Progress, ToolListChangedNotificationSchema } from '@modelcontextp
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { reloadSettings } from '../src/core/config/reload.js';
+import { MODERN_VERSIONS } from '../src/mcp/direct-calls.js';
 import { TOOLS } from '../src/tools/index.js';
 import { WITH_FIXTURES } from './fixtures/conformance/index.js';
-import { rawSession } from './helpers/raw-mcp.js';
+import { rawSession, rpcBody, statelessRequest } from './helpers/raw-mcp.js';
 import { bearer, startTestServer, type TestServer } from './helpers/server.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -181,6 +182,8 @@ describe('MCP over HTTP sessions', () => {
     expect(bad.result.isError).toBe(true);
     expect(bad.result.content[0].text).toMatch(/^invalid_input: .*nope/);
     expect((await post({ id: 'd', ...call }, '1999-01-01')).status).toBe(400);
+    // a session is a 2025-era transport: the stateless revision's header is refused there, as the SDK does
+    expect((await post({ id: 'd2', ...call }, '2026-07-28')).status).toBe(400);
     const unknown = await post({ id: 'e', method: 'tools/call', params: { name: 'no_such_tool' } });
     expect(await unknown.text()).toMatch(/not_found: unknown tool \\"no_such_tool\\"/);
   });
@@ -247,6 +250,34 @@ describe('MCP over HTTP, spec 2026-07-28: a v2 SDK client negotiates the modern 
     expect(r.isError).toBeFalsy();
     expect(r.structuredContent).toMatchObject({ user: { username: 'modern.u' } });
     expect((await t.core.users.get('modern.u'))?.role).toBe('viewer');
+  });
+
+  it('answers a plain read-only call on the direct path with what the SDK answers', async () => {
+    expect(MODERN_VERSIONS).toContain(client.getNegotiatedProtocolVersion());
+    const token = await t.tokenFor('admin');
+    const call = async (id: number, meta: Record<string, unknown>, headers: Record<string, string> = {}) => {
+      const r = await statelessRequest(
+        t.url,
+        token,
+        'tools/call',
+        { name: 'auth_list_users', arguments: {} },
+        { id, meta, headers },
+      );
+      return { status: r.status, body: await rpcBody(r) };
+    };
+    const direct = await call(1, {});
+    // a progress token is more than the direct path takes: the SDK answers this one
+    const viaSdk = await call(2, { progressToken: 'p' });
+    expect(direct.body.result).toEqual(viaSdk.body.result);
+    expect(direct.body.result.resultType).toBe('complete');
+    expect(direct.body.result.structuredContent.users.length).toBeGreaterThan(0);
+    // a request whose headers disagree with its body is the SDK's to refuse, as before
+    expect((await call(3, {}, { 'mcp-name': 'auth_create_user' })).status).toBe(400);
+    const noCaps = await call(4, { 'io.modelcontextprotocol/clientCapabilities': undefined });
+    expect([noCaps.status, noCaps.body.error?.code]).toEqual([400, -32602]);
+    // and the v2 SDK client reads the direct answer as any other
+    const r = await client.callTool({ name: 'auth_list_users', arguments: {} });
+    expect(r.structuredContent).toEqual(direct.body.result.structuredContent);
   });
 
   it('delivers progress on the request’s own stream', async () => {

@@ -4,6 +4,7 @@ import {
 } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupSettings } from './helpers/backup.js';
+import { rpcBody, statelessRequest } from './helpers/raw-mcp.js';
 import { bearer, startTestServer, type TestServer } from './helpers/server.js';
 import { tempDir } from './helpers/tmp.js';
 import { waitFor } from './helpers/wait.js';
@@ -42,36 +43,12 @@ describe('MCP tasks, spec 2026-07-28 (tasks extension)', () => {
   });
 
   /** One stateless 2026-07-28 request, as a client with the tasks extension sends it. */
-  async function rpc(method: string, params: Record<string, unknown>, token: string, withTasks = true) {
-    const r = await fetch(`${t.url}/mcp`, {
-      method: 'POST',
-      headers: {
-        ...bearer(token),
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': '2026-07-28',
-        'mcp-method': method,
-        // SEP-2243: the header repeats the tool name, or the task id of tasks/*
-        'mcp-name': String(params.name ?? params.taskId),
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method,
-        params: {
-          ...params,
-          _meta: {
-            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-            'io.modelcontextprotocol/clientCapabilities': withTasks ? { extensions: { [TASKS]: {} } } : {},
-          },
-        },
+  const rpc = async (method: string, params: Record<string, unknown>, token: string, withTasks = true) =>
+    rpcBody(
+      await statelessRequest(t.url, token, method, params, {
+        capabilities: withTasks ? { extensions: { [TASKS]: {} } } : {},
       }),
-    });
-    const text = await r.text();
-    const json = text.startsWith('{') ? text : (/^data: (.*)$/m.exec(text)?.[1] ?? text);
-    // biome-ignore lint/suspicious/noExplicitAny: answers are read loosely and asserted on
-    return JSON.parse(json) as { result?: Record<string, any>; error?: { code: number; message: string } };
-  }
+    );
 
   it('advertises the extension; a declaring client gets backup_create as a task and its result from tasks/get', async () => {
     const client = await connect({ [TASKS]: {} });

@@ -1,4 +1,10 @@
-import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+  SERVER_INFO_META_KEY,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from '@modelcontextprotocol/server';
 import type { Core } from '../core/core.js';
 import type { AppError } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
@@ -8,11 +14,28 @@ import { errorResult } from './tools.js';
 
 type RequestId = string | number;
 
-/** One JSON-RPC tools/call of a 2025-era session, as the direct path takes it. */
-interface DirectCall {
+/** One JSON-RPC tools/call, as the direct path takes it. */
+export interface DirectCall {
   id: RequestId;
   tool: Tool;
   args: Record<string, unknown>;
+  /** A 2026-07-28 stateless request: its result carries resultType and the server's info. */
+  modern: boolean;
+}
+
+/**
+ * The stateless revisions (the SDK does not export its list; test/mcp-http.test.ts checks that a
+ * v2 SDK client negotiates this one).
+ */
+export const MODERN_VERSIONS: readonly string[] = ['2026-07-28'];
+/** What a 2026-07-28 request's `_meta` envelope may hold for the direct path: nothing that asks for more. */
+const ENVELOPE = [PROTOCOL_VERSION_META_KEY, CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY];
+
+/** The headers of a request the direct path looks at. */
+export interface CallHeaders {
+  version: string | null;
+  method: string | null;
+  name: string | null;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -44,35 +67,51 @@ export class DirectCalls {
   constructor(
     private readonly core: Core,
     tools: readonly Tool[],
+    /** name, title, version: a 2026-07-28 result names its server. */
+    private readonly serverInfo: Record<string, string>,
   ) {
     this.byName = new Map(
       tools.filter((t) => t.hints.readOnly && !t.long && !t.usesClient).map((t) => [t.name, t]),
     );
   }
 
-  /** Whether the request's headers are ones the SDK transport would accept for a POST. */
+  /** Whether a POST's Accept and Content-Type are ones the SDK would accept (else it refuses them). */
   headersFit(req: Request): boolean {
     const accept = req.headers.get('accept') ?? '';
-    const version = req.headers.get('mcp-protocol-version');
     return (
       accept.includes('application/json') &&
       accept.includes('text/event-stream') &&
-      (req.headers.get('content-type') ?? '').startsWith('application/json') &&
-      (version === null || SUPPORTED_PROTOCOL_VERSIONS.includes(version))
+      (req.headers.get('content-type') ?? '').startsWith('application/json')
     );
   }
 
-  /** The call this body is, when the direct path may take it. */
-  match(body: unknown): DirectCall | undefined {
+  /**
+   * The call this body is, when the direct path may take it. A 2025-era call has no `_meta`; on a
+   * session (`headers` given) its MCP-Protocol-Version, if any, is one the SDK's session transport
+   * accepts. A 2026-07-28 call (`modern`: HTTP, no session) has the envelope only, its version the
+   * one of the MCP-Protocol-Version header, and the Mcp-Method and Mcp-Name headers name the call
+   * as its body does. stdio gives no headers.
+   */
+  match(body: unknown, headers?: CallHeaders, modern = false): DirectCall | undefined {
     if (!isObject(body) || body.jsonrpc !== '2.0' || body.method !== 'tools/call' || !isId(body.id)) return;
     if (!onlyKeys(body, ['jsonrpc', 'id', 'method', 'params'])) return;
     const { params } = body;
-    if (!isObject(params) || typeof params.name !== 'string' || !onlyKeys(params, ['name', 'arguments']))
-      return;
+    if (!isObject(params) || typeof params.name !== 'string') return;
+    if (!onlyKeys(params, modern ? ['name', 'arguments', '_meta'] : ['name', 'arguments'])) return;
+    if (modern) {
+      const meta = params._meta;
+      if (!headers || !isObject(meta) || !onlyKeys(meta, ENVELOPE)) return;
+      const version = meta[PROTOCOL_VERSION_META_KEY];
+      if (typeof version !== 'string' || !MODERN_VERSIONS.includes(version) || headers.version !== version)
+        return;
+      // the SDK refuses an envelope without clientCapabilities (-32602, HTTP 400): it does so still
+      if (!isObject(meta[CLIENT_CAPABILITIES_META_KEY])) return;
+      if (headers.method !== 'tools/call' || headers.name !== params.name) return;
+    } else if (headers?.version != null && !SUPPORTED_PROTOCOL_VERSIONS.includes(headers.version)) return;
     const tool = this.byName.get(params.name);
     const args = params.arguments ?? {};
     if (!tool || !isObject(args)) return;
-    return { id: body.id, tool, args };
+    return { id: body.id, tool, args, modern };
   }
 
   /**
@@ -87,30 +126,50 @@ export class DirectCalls {
     return running !== undefined;
   }
 
-  /** Run the call; its JSON-RPC response as text, or undefined when it was cancelled. */
-  async answer(scope: string, call: DirectCall, principal: Principal): Promise<string | undefined> {
-    const key = `${scope} ${String(call.id)}`;
+  /**
+   * Run the call; its JSON-RPC response as text, or undefined when it was cancelled (by
+   * notifications/cancelled on its `scope`, or `dropped`: over HTTP, the client closed the request).
+   * A stateless request has no scope: its ids are unique only to its client, so only a drop stops it.
+   */
+  async answer(
+    scope: string | undefined,
+    call: DirectCall,
+    principal: Principal,
+    dropped?: AbortSignal,
+  ): Promise<string | undefined> {
+    const key = scope === undefined ? undefined : `${scope} ${String(call.id)}`;
     const abort = new AbortController();
-    this.running.set(key, abort);
+    const onDrop = () => abort.abort(new Error('the client closed the request'));
+    if (dropped?.aborted) onDrop();
+    dropped?.addEventListener('abort', onDrop, { once: true });
+    if (key) this.running.set(key, abort);
     let result: string;
     try {
       const out = await invoke(call.tool, call.args, { core: this.core, principal, signal: abort.signal });
       result = successJson(call.tool, out);
     } catch (e) {
-      result = JSON.stringify(errorResult(e as AppError));
+      result = JSON.stringify(errorResult(e as AppError)).slice(1, -1);
     } finally {
-      this.running.delete(key);
+      if (key) this.running.delete(key);
+      dropped?.removeEventListener('abort', onDrop);
     }
     if (abort.signal.aborted) return undefined;
-    return `{"jsonrpc":"2.0","id":${JSON.stringify(call.id)},"result":${result}}`;
+    // a 2026-07-28 result says it is complete and names its server, as the SDK's do
+    const modern = call.modern
+      ? `,"resultType":"complete","_meta":${JSON.stringify({ [SERVER_INFO_META_KEY]: this.serverInfo })}`
+      : '';
+    return `{"jsonrpc":"2.0","id":${JSON.stringify(call.id)},"result":{${result}${modern}}}`;
   }
 }
 
-/** A tool result as JSON text: the result's JSON is both the text block and structuredContent. */
+/**
+ * A tool result's members as JSON text (without the braces): the result's JSON is both the text
+ * block and structuredContent.
+ */
 function successJson(tool: Tool, out: unknown): string {
   const json = JSON.stringify(out);
   const content = tool.content
     ? JSON.stringify(tool.content(out))
     : `[{"type":"text","text":${JSON.stringify(json)}}]`;
-  return `{"content":${content},"structuredContent":${json}}`;
+  return `"content":${content},"structuredContent":${json}`;
 }

@@ -14,10 +14,10 @@ import { AppError } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
 import type { Tool } from '../tools/define.js';
 import { TOOLS } from '../tools/index.js';
-import { DirectCalls } from './direct-calls.js';
+import { type CallHeaders, type DirectCall, DirectCalls } from './direct-calls.js';
 import { SessionEventStore } from './event-store.js';
 import { onServedToolsChange } from './list-changed.js';
-import { createMcpServer, type McpServerOptions } from './server.js';
+import { createMcpServer, type McpServerOptions, serverInfo } from './server.js';
 import { SseTransport } from './sse.js';
 import type { PrincipalOf } from './tools.js';
 
@@ -28,6 +28,12 @@ interface Session<T extends Transport> {
   username: string;
   lastSeen: number;
 }
+
+const callHeaders = (req: Request): CallHeaders => ({
+  version: req.headers.get('mcp-protocol-version'),
+  method: req.headers.get('mcp-method'),
+  name: req.headers.get('mcp-name'),
+});
 
 const rpcError = (status: number, code: number, message: string) =>
   Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status });
@@ -97,7 +103,7 @@ export class McpHttp {
     const idleMs = opts.idleMs ?? 30 * 60_000;
     this.sweeper = setInterval(() => this.sweep(idleMs), Math.min(idleMs, 60_000));
     this.sweeper.unref();
-    this.direct = new DirectCalls(core, this.tools);
+    this.direct = new DirectCalls(core, this.tools, serverInfo(core));
     this.modern = createMcpHandler((ctx) => this.newServer(ctx.era), {
       legacy: 'reject',
       onerror: (e) => core.log.debug({ err: e }, 'MCP request refused'),
@@ -174,43 +180,46 @@ export class McpHttp {
   /** One request on /mcp: 2026-07-28 stateless, or a 2025-era session (POST, GET or DELETE). */
   async streamable(req: Request, principal: Principal): Promise<Response> {
     const id = req.headers.get('mcp-session-id');
-    if (!id && !(await isLegacyRequest(req))) {
+    // a POST the SDK would accept is read here once: the direct path looks at it, and the SDK is
+    // handed the parsed body (its classifier would otherwise read a clone of the request)
+    const read = req.method === 'POST' && this.direct.headersFit(req);
+    let body: unknown;
+    if (read) {
+      try {
+        body = await req.json();
+      } catch {
+        return rpcError(400, -32700, 'the body is not valid JSON');
+      }
+    }
+    const parsed = read ? { parsedBody: body } : {};
+    if (!id && !(await isLegacyRequest(req, parsed.parsedBody))) {
       // a stateless request is a new unit of work: refused while draining, as a new session is
-      return this.refuseDraining() ?? this.modern.fetch(req, { authInfo: authInfo(principal) });
+      const refused = this.refuseDraining();
+      if (refused) return refused;
+      const call = read ? this.direct.match(body, callHeaders(req), true) : undefined;
+      if (call) return this.answer(req, call, principal);
+      return this.modern.fetch(req, { authInfo: authInfo(principal), ...parsed });
     }
     if (id) {
       const s = this.streams.get(id);
       if (!s || s.username !== principal.username)
         return rpcError(404, -32001, 'session not found; start a new one with initialize');
       s.lastSeen = Date.now();
-      if (req.method !== 'POST' || !this.direct.headersFit(req))
-        return s.transport.handleRequest(req, { authInfo: authInfo(principal) });
-      let body: unknown;
-      try {
-        body = await req.json();
-      } catch {
-        return rpcError(400, -32700, 'Parse error: Invalid JSON');
+      if (read) {
+        const call = this.direct.match(body, callHeaders(req));
+        if (call) return this.answer(req, call, principal, id);
+        if (this.direct.cancel(id, body)) return new Response(null, { status: 202 });
       }
-      const call = this.direct.match(body);
-      if (call) {
-        const answer = await this.direct.answer(id, call, principal);
-        // a cancelled call gets no response
-        if (answer === undefined) return new Response(null, { status: 202 });
-        return new Response(answer, {
-          status: 200,
-          headers: { 'content-type': 'application/json', 'mcp-session-id': id },
-        });
-      }
-      if (this.direct.cancel(id, body)) return new Response(null, { status: 202 });
-      return s.transport.handleRequest(req, { parsedBody: body, authInfo: authInfo(principal) });
+      return s.transport.handleRequest(req, { authInfo: authInfo(principal), ...parsed });
     }
     if (req.method !== 'POST')
       return rpcError(400, -32000, 'no mcp-session-id header; start a session with an initialize POST');
-    let body: unknown;
-    try {
-      body = await req.json();
-    } catch {
-      return rpcError(400, -32700, 'the body is not valid JSON');
+    if (!read) {
+      try {
+        body = await req.json();
+      } catch {
+        return rpcError(400, -32700, 'the body is not valid JSON');
+      }
     }
     const init = Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body);
     if (!init) return rpcError(400, -32000, 'no mcp-session-id header; start a session with initialize');
@@ -231,6 +240,21 @@ export class McpHttp {
     };
     await server.connect(transport);
     return transport.handleRequest(req, { parsedBody: body, authInfo: authInfo(principal) });
+  }
+
+  /** A direct call's answer: one JSON body (202 with none when it was cancelled). */
+  private async answer(
+    req: Request,
+    call: DirectCall,
+    principal: Principal,
+    session?: string,
+  ): Promise<Response> {
+    const answer = await this.direct.answer(session, call, principal, req.signal);
+    if (answer === undefined) return new Response(null, { status: 202 });
+    return new Response(answer, {
+      status: 200,
+      headers: { 'content-type': 'application/json', ...(session ? { 'mcp-session-id': session } : {}) },
+    });
   }
 
   /** GET /sse: open a legacy SSE session; its messages are POSTed to `endpoint`. */

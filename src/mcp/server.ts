@@ -20,21 +20,25 @@ export interface McpServerOptions {
   era?: 'legacy' | 'modern';
 }
 
+/** The server's name, title and version, as initialize and 2026-07-28 results give them. */
+export const serverInfo = (core: Core) => ({
+  name: 'mahavishnu',
+  title: 'mahavishnu ops control plane',
+  version: core.version,
+});
+
 /** One MCP server (one per session on HTTP, one per process on stdio) over the shared core. */
 export function createMcpServer(
   core: Core,
   principalOf: PrincipalOf,
   { tools = TOOLS, extra, era }: McpServerOptions = {},
 ): McpServer {
-  const server = new McpServer(
-    { name: 'mahavishnu', title: 'mahavishnu ops control plane', version: core.version },
-    {
-      instructions: INSTRUCTIONS,
-      capabilities: { logging: {} },
-      // a tool's requestState comes back signed, or the call is refused (-32602)
-      requestState: { verify: (state, ctx) => requestStateCodec(core).verify(state, ctx) },
-    },
-  );
+  const server = new McpServer(serverInfo(core), {
+    instructions: INSTRUCTIONS,
+    capabilities: { logging: {} },
+    // a tool's requestState comes back signed, or the call is refused (-32602)
+    requestState: { verify: (state, ctx) => requestStateCodec(core).verify(state, ctx) },
+  });
   registerTools(server, core, tools, principalOf, era);
   registerResources(server, core, principalOf);
   registerPrompts(server, core);

@@ -5,7 +5,7 @@ import type { Principal } from '../core/principal.js';
 import { TOOLS } from '../tools/index.js';
 import { DirectCalls } from './direct-calls.js';
 import { onServedToolsChange } from './list-changed.js';
-import { createMcpServer } from './server.js';
+import { createMcpServer, serverInfo } from './server.js';
 import { GuardedStdio } from './stdio-wire.js';
 
 /**
@@ -21,7 +21,7 @@ export async function serveStdio(core: Core): Promise<void> {
   const principal: Principal = { username, role, transport: 'stdio' };
   const wire = new GuardedStdio();
   // plain read-only calls are answered without the SDK's per-message work (src/mcp/direct-calls.ts)
-  const direct = new DirectCalls(core, TOOLS);
+  const direct = new DirectCalls(core, TOOLS, serverInfo(core));
   wire.intercept = (message) => {
     const call = direct.match(message);
     if (!call) {

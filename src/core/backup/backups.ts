@@ -11,13 +11,12 @@ import type { BlobConfig, BlobStore, BlobStoreFactory } from './blob.js';
 import { Catalog, type CatalogRow } from './catalog.js';
 import { installationId } from './installation.js';
 import { type Keyring, keyring } from './keyring.js';
-import { archiveName, type BackupType, backupId, IMAGE_FORMAT, idTime, type Manifest } from './manifest.js';
+import { archiveName, type BackupType, backupId, idTime, type Manifest } from './manifest.js';
 import type { BackupMetrics } from './metrics.js';
-import { type ArchiveFacts, computePlan, type RestorePlan } from './plan.js';
 // read.js and write.js (tar-stream, zlib) are loaded when a backup tool runs, not at every start
 import type { EntrySink, ReadLimits } from './read.js';
-import { incompatibility, lineSink, type RestoreOutcome, restoreInto } from './restore.js';
-import { stateTables } from './schema-info.js';
+import { lineSink } from './restore.js';
+import { Restores } from './restores.js';
 import type { BackupCreated, BackupSummary, VerifyReport } from './schemas.js';
 import { scrubbedSettings } from './scrub.js';
 import { isSecret } from './secrets.js';
@@ -36,26 +35,8 @@ export interface BackupsDeps {
   openFile: (path: string) => Db;
 }
 
-/** A settings entry of an archive, kept for the operator to compare (extract.ts). */
-function settingsSink(name: string, into: Map<string, Buffer>): EntrySink | undefined {
-  if (!name.startsWith('settings/')) return undefined;
-  const parts: Buffer[] = [];
-  return {
-    write: (c) => void parts.push(c),
-    end: () => void into.set(name.slice(9), Buffer.concat(parts)),
-  };
-}
-
 export type OnProgress = (done: number, total: number, message: string) => void;
-
-/** A restore's safety backup: its id and place, and the archive once sealed. */
-export interface SafetyBackup {
-  id: string;
-  location: string;
-  /** Why it went to the local folder instead of the configured bucket. */
-  fallback?: string;
-  sealed: Promise<BackupCreated>;
-}
+export type { SafetyBackup } from './restores.js';
 
 const MIN_KEY = 32;
 const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
@@ -93,11 +74,11 @@ function withSecretCheck(name: string, m: Manifest, inner: EntrySink | undefined
 /** Creating, listing, verifying, pruning and restoring archives of the whole state store. */
 export class Backups {
   readonly catalog: Catalog;
-  private readonly sealing = new Set<Promise<BackupCreated>>();
   private blobFor: { cfg: Config['backup']; dir: string; store: Promise<BlobStore> } | undefined;
 
   constructor(private readonly d: BackupsDeps) {
     this.catalog = new Catalog(d.db);
+    this.restores = new Restores(this, d);
   }
 
   private get cfg() {
@@ -253,7 +234,7 @@ export class Backups {
     o: {
       signal?: AbortSignal;
       image?: string;
-      progress?: (done: number, total: number, unit: 'rows' | 'bytes') => void;
+      progress?: (done: number, total: number, unit: 'rows' | 'bytes' | 'snapshot') => void;
     },
   ): Promise<ReturnType<typeof archiveStream>> {
     const { archiveStream, rowsContent } = await import('./write.js');
@@ -284,6 +265,7 @@ export class Backups {
               spoolDir,
               ...(o.image ? { image: o.image } : {}),
               progress: (done, total) => o.progress?.(done, total, 'bytes'),
+              started: () => o.progress?.(0, 0, 'snapshot'),
             }),
           }
         : {
@@ -306,8 +288,8 @@ export class Backups {
     return (await this.begin(o)).done;
   }
 
-  /** A backup claimed (its id and where it goes are known) and running; `done` once complete. */
-  private async begin(o: {
+  /** A backup claimed (also for restores.ts: a safety backup sealed after its restore returned). */
+  async begin(o: {
     type: BackupType;
     progress?: OnProgress;
     signal?: AbortSignal;
@@ -360,7 +342,9 @@ export class Backups {
             total,
             unit === 'rows'
               ? `backup ${id}: ${done}/${total} rows`
-              : `backup ${id}: ${mb(done)}/${mb(total)} MB sealed`,
+              : unit === 'snapshot'
+                ? `backup ${id}: snapshot of the database file`
+                : `backup ${id}: ${mb(done)}/${mb(total)} MB sealed`,
           ),
       });
       const { stream, manifest } = archive;
@@ -461,7 +445,7 @@ export class Backups {
    * The store holding an archive: the configured one, else (when that is S3) the local backup
    * folder, where the runbook's `aws s3 cp … /opt/mahavishnu/backups/` puts a downloaded archive.
    */
-  private async holder(id: string): Promise<BlobStore> {
+  async holder(id: string): Promise<BlobStore> {
     const blob = await this.blob();
     const local =
       blob.kind === 's3' ? await this.d.openBlobStore({ ...this.blobConfig(), store: 'local' }) : undefined;
@@ -480,7 +464,7 @@ export class Backups {
     );
   }
 
-  private async source(id: string, from: BlobStore): Promise<Readable> {
+  async source(id: string, from: BlobStore): Promise<Readable> {
     const s = await from.get(archiveName(id));
     if (!s) throw notFound(`backup ${id} disappeared from ${from.location} during the call`);
     return s;
@@ -497,7 +481,8 @@ export class Backups {
     return report;
   }
 
-  private async readAll(
+  /** verify() with the key it found (for restores.ts: a result is never a place for it). */
+  async readAll(
     id: string,
     progress?: OnProgress,
     o: {
@@ -567,254 +552,11 @@ export class Backups {
     }
   }
 
-  /**
-   * What restoring `id` would do, from live state and the archive (read and verified to the end):
-   * its age and installation, newer backups, rows per table live vs archive, users and pools
-   * appearing or vanishing. Changes nothing (but records the verification). Approvals (issue 16)
-   * bind to these facts.
-   */
-  async planRestore(id: string, signal?: AbortSignal): Promise<RestorePlan> {
-    const raw = new Map<string, Buffer[]>();
-    const wanted = /^tables\/(users|pools)\//;
-    // an image is read into a file of its own, then asked (removed after)
-    const dir = this.d.db.file ? dirname(this.d.db.file.path) : this.d.config().data.dir;
-    const image = join(dir, `.${id}.plan-${process.pid}.db`);
-    const { imageWriter } = await import('./image-read.js');
-    const writer = imageWriter(image);
-    const facts: ArchiveFacts = { users: [], pools: [] };
-    try {
-      const v = await this.verify(id, undefined, {
-        ...(signal ? { signal } : {}),
-        sink: (name, m) => {
-          const w = writer.sink(name, m);
-          if (w || !wanted.test(name)) return w;
-          const parts: Buffer[] = [];
-          raw.set(name, parts);
-          return { write: (c) => void parts.push(c), end: () => {} };
-        },
-      });
-      await writer.close();
-      if (writer.written) {
-        const img = this.d.openFile(image);
-        try {
-          const tables = new Set(v.manifest.tables.map((t) => t.name));
-          for (const table of ['users', 'pools'] as const)
-            if (tables.has(table)) facts[table] = await img.query(`SELECT * FROM ${table}`);
-        } finally {
-          await img.close();
-        }
-      }
-      for (const table of ['users', 'pools'] as const) {
-        const tm = v.manifest.tables.find((t) => t.name === table);
-        if (!tm) continue;
-        for (const e of tm.entries) {
-          // the columns are read by name; secret columns are never among them, so no key is needed
-          const sink = lineSink({ ...tm, columns: tm.columns }, undefined, (cells) => {
-            facts[table].push(Object.fromEntries(tm.columns.map((c, i) => [c, cells[i] ?? null])));
-          });
-          for (const c of raw.get(e) ?? []) await sink.write(c);
-          await sink.end();
-        }
-      }
-      return await this.planOf(id, v.manifest, facts);
-    } finally {
-      await writer.close().catch(() => {});
-      for (const f of [image, `${image}-wal`, `${image}-shm`]) await rm(f, { force: true }).catch(() => {});
-    }
-  }
-
-  private async planOf(id: string, manifest: Manifest, facts: ArchiveFacts): Promise<RestorePlan> {
-    const v = { manifest };
-    const created = Date.parse(v.manifest.created);
-    const newer = (await this.list())
-      .filter((b) => b.id !== id && Date.parse(b.created) > created)
-      .map((b) => b.id);
-    return computePlan(this.d.db, v.manifest, facts, {
-      liveInstallation: await installationId(this.d.db),
-      newer,
-    });
-  }
-
-  /**
-   * Verify, check the backup fits this store, then apply it to `db` (the live store unless a
-   * scratch one is given): replaced tables take the archive's rows, security state and the audit
-   * log are merged (policy.ts). Nothing is touched before every check passed. An image (format 3)
-   * is read once, into a fresh database file that is merged and put in place of the live one
-   * (image-restore.ts); rows (format 2) are verified, then read again into one transaction.
-   * `safety`: take a safety backup of the state it replaces.
-   */
-  async restore(
-    id: string,
-    o: {
-      db?: Db;
-      safety?: boolean;
-      /** Runs once the archive is read and checked, before the store changes. */
-      before?: () => Promise<void>;
-      progress?: OnProgress;
-      signal?: AbortSignal;
-      importKeys?: boolean;
-      allowOtherInstallation?: boolean;
-    } = {},
-  ): Promise<
-    RestoreOutcome & {
-      id: string;
-      seconds: number;
-      manifest: Manifest;
-      safety?: SafetyBackup;
-      warnings?: string[];
-    }
-  > {
-    const started = performance.now();
-    const db = o.db ?? this.d.db;
-    const stage = { now: 'refused' };
-    const fresh = join(
-      db.file ? dirname(db.file.path) : this.d.config().data.dir,
-      `.${id}.restore-${process.pid}.db`,
-    );
-    const { imageWriter } = await import('./image-read.js');
-    const writer = imageWriter(fresh);
-    const settings = new Map<string, Buffer>();
-    try {
-      await rm(fresh, { force: true });
-      const v = await this.readAll(id, o.progress, {
-        ...(o.signal ? { signal: o.signal } : {}),
-        accept: (m) => this.fits(id, m, db, !o.db && !o.allowOtherInstallation),
-        sink: (name, m) => writer.sink(name, m) ?? settingsSink(name, settings),
-      });
-      await writer.close();
-      o.signal?.throwIfAborted();
-      const common = {
-        id,
-        manifest: v.manifest,
-        bytes: v.bytes,
-        encryptionKey: v.encryptionKey,
-        importKeys: o.importKeys ?? false,
-        stage,
-        ...(o.before ? { before: o.before } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
-        ...(o.progress ? { progress: o.progress } : {}),
-        safety: o.safety ? (image?: string) => this.safetyBackup(image, o.signal) : undefined,
-      };
-      let r: RestoreOutcome & { safety?: SafetyBackup; warnings?: string[] };
-      if (v.manifest.format_version === IMAGE_FORMAT) {
-        const { restoreImage } = await import('./image-restore.js');
-        r = await restoreImage(db, { ...common, fresh, open: (path) => this.d.openFile(path), settings });
-      } else {
-        const holder = await this.holder(id);
-        r = await this.restoreRows(db, { ...common, holder, total: v.uncompressed_bytes });
-      }
-      if (!o.db) this.d.metrics.restored('ok');
-      return { ...r, id, seconds: (performance.now() - started) / 1000, manifest: v.manifest };
-    } catch (e) {
-      if (!o.db) this.d.metrics.restored(stage.now);
-      // nothing changed before the swap (an image) or the commit (rows): a cancel leaves the store as it was
-      if (o.signal?.aborted)
-        throw new AppError('timeout', `the restore of ${id} was cancelled; the store is unchanged`);
-      throw e;
-    } finally {
-      await writer.close().catch(() => {});
-      for (const f of [fresh, `${fresh}-wal`, `${fresh}-shm`]) await rm(f, { force: true }).catch(() => {});
-    }
-  }
-
-  /** Refuses (before any entry is read) an archive this store cannot take, or one of another installation. */
-  private async fits(id: string, m: Manifest, db: Db, sameInstallation: boolean): Promise<void> {
-    const why = incompatibility(m, await stateTables(db), SCHEMA_VERSION);
-    if (why) throw new AppError('invalid_input', `backup ${id} is refused: ${why}. Nothing was changed.`);
-    if (!sameInstallation) return;
-    const mine = await installationId(db);
-    const theirs = m.installation ?? null;
-    if (theirs !== mine)
-      throw new AppError(
-        'invalid_input',
-        `backup ${id} is refused: it comes from installation ${theirs ?? '(not recorded)'} and this is ${mine}; ` +
-          "to restore another installation's backup on purpose, pass allow_other_installation. Nothing was changed.",
-      );
-  }
-
-  /** Rows (format 2): safety backup first, then the archive read a second time into one transaction. */
-  private async restoreRows(
-    db: Db,
-    o: {
-      id: string;
-      manifest: Manifest;
-      bytes: Buffer;
-      encryptionKey: string;
-      importKeys: boolean;
-      holder: BlobStore;
-      total: number;
-      stage: { now: string };
-      before?: () => Promise<void>;
-      safety: ((image?: string) => Promise<SafetyBackup>) | undefined;
-      signal?: AbortSignal;
-      progress?: OnProgress;
-    },
-  ): Promise<RestoreOutcome & { safety?: SafetyBackup }> {
-    o.stage.now = 'failed';
-    await o.before?.();
-    const safety = o.safety ? await o.safety() : undefined;
-    o.signal?.throwIfAborted();
-    let read = 0;
-    const { readArchive } = await import('./read.js');
-    const r = await restoreInto(
-      db,
-      async (sink) => {
-        await readArchive(await this.source(o.id, o.holder), {
-          id: o.id,
-          keys: this.keys(),
-          limits: this.limits(),
-          pinned: { manifest: o.manifest, bytes: o.bytes },
-          sink,
-          onBytes: (n) => {
-            read += n;
-            o.progress?.(read, o.total, `restore ${o.id}`);
-          },
-          ...(o.signal ? { signal: o.signal } : {}),
-        });
-      },
-      { id: o.id, manifest: o.manifest, encryptionKey: o.encryptionKey, importKeys: o.importKeys },
-    );
-    return { ...r, ...(safety ? { safety } : {}) };
-  }
-
-  /**
-   * The safety backup of a restore: a full backup of the store now (rows), or (the embedded
-   * store) the database file the restore replaced, sealed after the restore returned: that file
-   * is complete and durable (renamed, its folder synced) before the restore returns, and stays
-   * until its archive is; one a crash left behind is sealed by the next backup (cleanupInterrupted).
-   */
-  private async safetyBackup(image: string | undefined, signal?: AbortSignal): Promise<SafetyBackup> {
-    if (!image) {
-      const b = await this.create({ type: 'safety', ...(signal ? { signal } : {}) });
-      return {
-        id: b.id,
-        location: b.location,
-        ...(b.fallback ? { fallback: b.fallback } : {}),
-        sealed: Promise.resolve(b),
-      };
-    }
-    // sealed to the end whatever the call's cancellation: the restore it belongs to is complete
-    const b = await this.begin({ type: 'safety', image });
-    const sealed = b.done.then(async (r) => {
-      await rm(image, { force: true });
-      return r;
-    });
-    this.sealing.add(sealed);
-    sealed
-      .catch((e) =>
-        this.d.log.error(
-          { err: e, id: b.id, image },
-          'the safety backup could not be sealed; the database file the restore replaced stays, the next backup seals it',
-        ),
-      )
-      .finally(() => this.sealing.delete(sealed));
-    return { id: b.id, location: b.location, ...(b.fallback ? { fallback: b.fallback } : {}), sealed };
-  }
-
-  /** Safety backups still being sealed after their restore returned (the process waits for them as it closes). */
-  async settle(): Promise<void> {
-    await Promise.allSettled([...this.sealing]);
-  }
+  readonly restores: Restores;
+  /** See restores.ts. */
+  restore: Restores['restore'] = (id, o) => this.restores.restore(id, o);
+  planRestore: Restores['plan'] = (id, signal) => this.restores.plan(id, signal);
+  settle: Restores['settle'] = () => this.restores.settle();
 
   /** Remove an archive and its catalog row. */
   async remove(id: string): Promise<void> {

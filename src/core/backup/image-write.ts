@@ -31,11 +31,14 @@ export const imageContent =
       /** An image to seal instead of a snapshot; it is changed (its secret cells sealed) and kept. */
       image?: string;
       progress?: (done: number, total: number) => void;
+      /** Called as the snapshot starts. */
+      started?: () => void;
     },
   ) =>
   async (put: PutEntry, signal: AbortSignal): Promise<Pick<Manifest, 'tables' | 'image'>> => {
     const path = o.image ?? join(o.spoolDir, `.${o.id}.image-${process.pid}`);
     try {
+      o.started?.();
       const counts = o.image ? await file.count(path, signal) : await file.snapshot(path, signal);
       signal.throwIfAborted();
       const tables = await sealSecretCells(file.open(path), columnKey(o.encryptionKey, o.id), counts);

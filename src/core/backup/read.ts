@@ -99,7 +99,11 @@ export async function readArchive(source: Readable, o: ReadOptions): Promise<Rea
   guard.inflated.on('error', fail);
   source.on('data', (c: Buffer) => o.onBytes?.(c.length));
   source.pipe(guard.raw).pipe(gunzip).pipe(guard.inflated).pipe(extract);
-  const abort = () => source.destroy();
+  // the reader may be waiting for the next entry: end it too, or it waits for bytes that never come
+  const abort = () => {
+    source.destroy();
+    fail(new Error('the read was cancelled'));
+  };
   o.signal?.addEventListener('abort', abort, { once: true });
 
   let manifestBytes: Buffer | undefined;
