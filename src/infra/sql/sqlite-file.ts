@@ -27,6 +27,8 @@ const counts = (path) => {
     // one statement, one read transaction: a consistent snapshot while writers go on (WAL)
     const db = new Database(w.from, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 5000');
+    // a snapshot that only feeds an archive need not reach the disk: a crash discards it anyway
+    if (!w.durable) db.pragma('synchronous = OFF');
     try { db.prepare('VACUUM INTO ?').run(w.to); } finally { db.close(); }
     return counts(w.to);
   }
@@ -48,11 +50,15 @@ function inWorker(
   op: 'vacuum' | 'count' | 'copy',
   from: string,
   to: string,
-  signal?: AbortSignal,
+  o: { signal?: AbortSignal; durable?: boolean } = {},
 ): Promise<Record<string, number>> {
+  const signal = o.signal;
   signal?.throwIfAborted();
   return new Promise((resolve, reject) => {
-    const w = new Worker(WORKER, { eval: true, workerData: { op, from, to, driver } });
+    const w = new Worker(WORKER, {
+      eval: true,
+      workerData: { op, from, to, driver, durable: o.durable ?? false },
+    });
     const stop = () => {
       reject(signal?.reason);
       // a statement in native code ends before the thread does: remove what it wrote after
@@ -95,11 +101,11 @@ export class SqliteFile implements DbFile {
   ) {}
 
   snapshot(dest: string, signal?: AbortSignal): Promise<Record<string, number>> {
-    return inWorker('vacuum', this.path, dest, signal);
+    return inWorker('vacuum', this.path, dest, signal ? { signal } : {});
   }
 
   count(path: string, signal?: AbortSignal): Promise<Record<string, number>> {
-    return inWorker('count', path, path, signal);
+    return inWorker('count', path, path, signal ? { signal } : {});
   }
 
   open(path: string): Db {
@@ -117,7 +123,9 @@ export class SqliteFile implements DbFile {
       // -wal and -shm of the new one): copy instead, which every connection sees
       if (existsSync(`${this.path}-wal`)) {
         how = 'copied';
-        await inWorker('vacuum', this.path, keep);
+        // the safety copy must be on the disk before the live content is replaced
+        await inWorker('vacuum', this.path, keep, { durable: true });
+        await fsyncDir(dirname(keep));
         await inWorker('copy', fresh, this.path);
         await rm(fresh, { force: true });
         return;
