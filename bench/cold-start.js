@@ -1,13 +1,15 @@
 // Cold start benchmark, against a baseline measured in the same run:
 //   1. spawn → first MCP `initialize` answer over stdio: `mahavishnu mcp start` (a fresh data dir
 //      each run, so migrations run too) vs the SDK's own minimal McpServer (bench/sdk-echo.js);
+//      beside the time, the CPU the child used until then (all its threads, from
+//      /proc/<pid>/task/*/schedstat), which the neighbours on a shared machine move much less;
 //   2. spawn → exit of `mahavishnu --help` vs `node -e 0` (the floor of any node process);
 //   3. resident memory of an idle `mahavishnu serve` (1 s after it listens), against its goal.
 // Every child runs on the server core (bench/lib.js). Median of N runs each, the sides
 // alternating so machine drift hits both alike. Run after `npm run build`:
 //   node bench/cold-start.js [--runs 15]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { alternate, machineNote, onCore, SERVER_CORE, startServer, table } from './lib.js';
@@ -24,7 +26,21 @@ const INIT = `${JSON.stringify({
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
 })}\n`;
 
-/** ms from spawn to the first line on stdout answering initialize; the child is then killed. */
+/** ms of CPU a process has had so far, all threads (first field of schedstat: ns on a CPU). */
+function cpuMs(pid) {
+  let ns = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {} // a thread that ended meanwhile
+  }
+  return ns / 1e6;
+}
+
+/**
+ * { ms, cpu }: ms from spawn to the first line on stdout answering initialize, and the child's
+ * CPU ms until then; the child is then killed.
+ */
 function untilInitialize(args) {
   const dir = mkdtempSync(join(tmpdir(), 'mahavishnu-cold-'));
   const env = {
@@ -47,10 +63,11 @@ function untilInitialize(args) {
       out += d;
       if (!out.includes('\n')) return;
       const ms = performance.now() - started;
+      const cpu = cpuMs(p.pid);
       const answer = JSON.parse(out.slice(0, out.indexOf('\n')));
       p.kill('SIGKILL');
       if (answer.id !== 1 || !answer.result) fail(new Error(`not an initialize answer: ${out}`));
-      else ok(ms);
+      else ok({ ms, cpu });
     });
     p.on('exit', (code) => {
       rmSync(dir, { recursive: true, force: true });
@@ -109,7 +126,8 @@ const [help, bare] = await alternate(
 );
 const [rss] = await alternate(3, idleRss);
 const ok = table(`median (min–max) of ${RUNS} alternating runs; ratio = baseline ÷ ours, higher is better`, [
-  ['spawn → MCP initialize answer, stdio (vs SDK echo)', mcp, sdk, 1.0, 'ms', false],
+  ['spawn → MCP initialize answer, stdio (vs SDK echo)', mcp.ms, sdk.ms, 1.0, 'ms', false],
+  ['CPU used until that answer (vs SDK echo)', mcp.cpu, sdk.cpu, undefined, 'ms', false],
   ['spawn → exit of `--help` (vs `node -e 0`)', help, bare, 0.5, 'ms', false],
   ['idle RSS of `serve` (goal ≤ 80 MB)', rss, undefined, rss.median <= 80 ? 'ok' : 'ABOVE', 'MB'],
 ]);

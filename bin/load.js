@@ -60,7 +60,12 @@ export function load(name) {
       return pathToFileURL(file).href;
     },
   };
-  body(module.exports, require, module, file, DIR, meta);
+  try {
+    body(module.exports, require, module, file, DIR, meta);
+  } catch (e) {
+    loaded.delete(file); // as Node's loader does: the next require runs it again and throws again
+    throw e;
+  }
   return module.exports;
 }
 

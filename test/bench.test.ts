@@ -55,6 +55,7 @@ describe('npm run bench, at its shortest', { timeout: 240_000 }, () => {
   it('bench/cold-start.js: initialize vs the SDK, --help vs node -e 0, idle RSS of serve', async () => {
     const out = await bench('cold-start.js', '--runs', '1');
     expect(out).toMatch(row('spawn → MCP initialize answer, stdio (vs SDK echo)'));
+    expect(out).toMatch(row('CPU used until that answer (vs SDK echo)'));
     expect(out).toMatch(row('spawn → exit of `--help` (vs `node -e 0`)'));
     expect(out).toMatch(/^idle RSS of `serve` \(goal ≤ 80 MB\)\s+\d+ MB/m);
   });

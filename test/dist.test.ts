@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildManifest } from '../src/cli/manifest-build.js';
 import { ROOT } from './helpers/runbook.js';
+import { tempDir } from './helpers/tmp.js';
 
 /**
  * What ships (package.json "files": dist/) holds no test code: no tool fixture, no test folder,
@@ -47,5 +48,23 @@ describe('the built dist/', () => {
     expect(JSON.parse(execFileSync(process.execPath, ['-e', check, paths], { encoding: 'utf8' }))).toEqual(
       [],
     );
+  });
+
+  it('runs the same when V8 refuses a chunk’s code cache (another node, a stale file)', () => {
+    const tmp = tempDir();
+    const copy = tmp.path;
+    for (const f of ['bin', 'dist/bundle', 'dist/cli-manifest.json', 'package.json'])
+      cpSync(join(ROOT, f), join(copy, f), { recursive: true });
+    // another chunk's cache: V8 finds it does not match main.js and compiles from source
+    const other = readdirSync(join(copy, 'dist/bundle')).find(
+      (f) => f.startsWith('chunk-') && f.endsWith('.cache'),
+    )!;
+    writeFileSync(join(copy, 'dist/bundle/main.js.cache'), readFileSync(join(copy, 'dist/bundle', other)));
+    const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+    const out = execFileSync(process.execPath, [join(copy, 'bin/mahavishnu.js'), '--version'], {
+      encoding: 'utf8',
+    });
+    tmp.remove();
+    expect(out.trim()).toBe(version);
   });
 });
