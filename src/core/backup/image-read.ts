@@ -15,10 +15,14 @@ import { rowEncoder } from './values.js';
  */
 export function imageWriter(dest: string) {
   let fh: FileHandle | undefined;
+  let opened = false;
   let offsets: Map<string, number> | undefined;
+  // writes go on while the next pieces are checked and inflated; a few at most, so memory stays bounded
+  const writing: Promise<unknown>[] = [];
   return {
+    /** Whether the archive had image entries (and the file was created). */
     get written() {
-      return fh !== undefined;
+      return opened;
     },
     sink(name: string, m: Manifest): EntrySink | undefined {
       if (!name.startsWith('image/')) return undefined;
@@ -34,15 +38,27 @@ export function imageWriter(dest: string) {
       let at = offsets.get(name) ?? 0;
       return {
         write: async (c) => {
-          fh ??= await open(dest, 'wx', 0o600);
-          await fh.write(c, 0, c.length, at);
+          if (!fh) {
+            fh = await open(dest, 'wx', 0o600);
+            opened = true;
+          }
+          const w = fh.write(c, 0, c.length, at);
+          w.catch(() => {}); // surfaces in close()
+          writing.push(w);
           at += c.length;
+          if (writing.length > 4) await writing.shift();
         },
         end: () => {},
       };
     },
+    /** Every write done (the first failure is thrown), the file closed. */
     async close() {
-      await fh?.close();
+      try {
+        await Promise.all(writing.splice(0));
+      } finally {
+        await fh?.close();
+        fh = undefined;
+      }
     },
   };
 }
