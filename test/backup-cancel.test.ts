@@ -103,6 +103,15 @@ describe('cancelling the backup tools', () => {
     expect((await core.backups.list()).map((b) => b.id)).toEqual([full]);
   }, 30_000);
 
+  it('backup_create cancelled during its snapshot of the database file stops within a second, leaving no copy', async () => {
+    const r = await cancelled(core, backupCreate, { type: 'full' }, /snapshot of the database file$/);
+    expect(r.aborted).toBe(true);
+    expect(r.err?.code, r.err?.message).toBe('timeout');
+    expect(r.ms).toBeLessThan(1000);
+    expect(leftovers()).toEqual([]);
+    expect((await core.backups.list()).map((b) => b.id)).toEqual([full]);
+  }, 30_000);
+
   it('backup_restore cancelled while it merges, before its swap: the store is unchanged', async () => {
     const rows = await kvRows(core);
     const r = await cancelled(core, backupRestore, { backup_id: full }, /^restore .*: merging/);

@@ -9,6 +9,7 @@ import type { Db } from '../sql/db.js';
 import { SCHEMA_VERSION } from '../sql/migrations.js';
 import type { BlobConfig, BlobStore, BlobStoreFactory } from './blob.js';
 import { Catalog, type CatalogRow } from './catalog.js';
+import { imageContent, removeDbFile } from './image-write.js';
 import { installationId } from './installation.js';
 import { type Keyring, keyring } from './keyring.js';
 import { archiveName, type BackupType, backupId, idTime, type Manifest } from './manifest.js';
@@ -159,7 +160,7 @@ export class Backups {
         );
       if (r.host === host)
         for (const f of [`.${r.id}.spool-${r.pid}`, `.${r.id}.image-${r.pid}`])
-          await rm(join(this.d.config().data.dir, f), { force: true }).catch(() => {});
+          await removeDbFile(join(this.d.config().data.dir, f));
       await this.catalog.fail(r.id, 'interrupted: the process ended before the archive was complete');
       cleaned.push(r.id);
     }
@@ -188,7 +189,7 @@ export class Backups {
       const image = join(dir, `.safety-${m[1]}-${process.pid}.db`);
       await rename(join(dir, f), image);
       const b = await this.create({ type: 'safety', image });
-      await rm(image, { force: true });
+      await removeDbFile(image);
       this.d.log.warn({ id: b.id, image: f }, 'sealed the safety backup a restore left unsealed');
     }
   }
@@ -238,7 +239,6 @@ export class Backups {
     },
   ): Promise<ReturnType<typeof archiveStream>> {
     const { archiveStream, rowsContent } = await import('./write.js');
-    const { imageContent } = await import('./image-write.js');
     const file = this.d.db.file;
     const encryptionKey = this.cfg.encryption_key;
     const spoolDir = this.d.config().data.dir;
@@ -416,7 +416,7 @@ export class Backups {
       }
       return { seconds: (performance.now() - started) / 1000, bytes };
     } finally {
-      if (image) await rm(image, { force: true });
+      if (image) await removeDbFile(image);
     }
   }
 

@@ -1,10 +1,10 @@
-import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Db } from '../sql/db.js';
 import { migrate, SCHEMA_VERSION } from '../sql/migrations.js';
 import type { OnProgress, SafetyBackup } from './backups.js';
 import { mergeLive } from './image-merge.js';
 import { imageRows, unsealSecretCells } from './image-read.js';
+import { removeDbFile } from './image-write.js';
 import type { Manifest } from './manifest.js';
 import { type RestoreOutcome, restoreInto } from './restore.js';
 import { columnKey } from './secrets.js';
@@ -90,7 +90,7 @@ export async function restoreImage(
     });
     const done = { ...counted, ...merged! };
     if (!o.safety) {
-      await rm(keep, { force: true });
+      await removeDbFile(keep);
       return done;
     }
     try {

@@ -6,6 +6,11 @@ import { quote, stateTables } from './schema-info.js';
 import { columnKey, isSealedCell, isSecret, sealCell } from './secrets.js';
 import type { PutEntry } from './write.js';
 
+/** Remove a database file with the -wal and -shm a connection may have left beside it. */
+export async function removeDbFile(path: string): Promise<void> {
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) await rm(f, { force: true }).catch(() => {});
+}
+
 /** The database file travels in entries of this size, each deflated and sealed on its own (in parallel). */
 export const IMAGE_CHUNK = 8 << 20;
 /**
@@ -58,7 +63,7 @@ export const imageContent =
       }
       return { tables, image: { bytes: size, chunk_bytes: IMAGE_CHUNK } };
     } finally {
-      if (!o.image) await rm(path, { force: true });
+      if (!o.image) await removeDbFile(path);
     }
   };
 

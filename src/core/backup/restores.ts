@@ -1,10 +1,10 @@
-import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AppError } from '../errors.js';
 import type { Db } from '../sql/db.js';
 import { SCHEMA_VERSION } from '../sql/migrations.js';
 import type { Backups, BackupsDeps, OnProgress } from './backups.js';
 import type { BlobStore } from './blob.js';
+import { removeDbFile } from './image-write.js';
 import { installationId } from './installation.js';
 import { IMAGE_FORMAT, type Manifest } from './manifest.js';
 import { type ArchiveFacts, computePlan, type RestorePlan } from './plan.js';
@@ -93,7 +93,7 @@ export class Restores {
       return await this.planOf(id, v.manifest, facts);
     } finally {
       await writer.close().catch(() => {});
-      for (const f of [image, `${image}-wal`, `${image}-shm`]) await rm(f, { force: true }).catch(() => {});
+      await removeDbFile(image);
     }
   }
 
@@ -149,7 +149,7 @@ export class Restores {
     const writer = imageWriter(fresh);
     const settings = new Map<string, Buffer>();
     try {
-      await rm(fresh, { force: true });
+      await removeDbFile(fresh);
       const v = await this.b.readAll(id, o.progress, {
         ...(o.signal ? { signal: o.signal } : {}),
         accept: (m) => this.fits(id, m, db, !o.db && !o.allowOtherInstallation),
@@ -187,7 +187,7 @@ export class Restores {
       throw e;
     } finally {
       await writer.close().catch(() => {});
-      for (const f of [fresh, `${fresh}-wal`, `${fresh}-shm`]) await rm(f, { force: true }).catch(() => {});
+      await removeDbFile(fresh);
     }
   }
 
@@ -270,7 +270,7 @@ export class Restores {
     // sealed to the end whatever the call's cancellation: the restore it belongs to is complete
     const b = await this.b.begin({ type: 'safety', image });
     const sealed = b.done.then(async (r) => {
-      await rm(image, { force: true });
+      await removeDbFile(image);
       return r;
     });
     this.sealing.add(sealed);

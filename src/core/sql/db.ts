@@ -44,8 +44,9 @@ export interface Db {
 export interface DbFile {
   readonly path: string;
   /**
-   * A consistent copy of the database at `dest` (VACUUM INTO on a connection of its own, in a
-   * worker thread: no write lock, the event loop stays free), with the rows of each table.
+   * A consistent copy of the database at `dest` (the backup API inside one read transaction of a
+   * connection of its own, in a worker thread: no write lock, the event loop stays free), with the
+   * rows of each table. A cancel stops it at once and removes `dest`.
    */
   snapshot(dest: string, signal?: AbortSignal): Promise<Record<string, number>>;
   /** The rows of each table of another database file (in a worker thread). */

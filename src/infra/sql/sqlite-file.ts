@@ -7,7 +7,7 @@ import type { Db, DbFile } from '../../core/sql/db.js';
 
 /**
  * The work on whole database files, each on a connection of its own in a worker thread, so the
- * event loop goes on answering (a VACUUM INTO of 200 MB is half a second of synchronous work).
+ * event loop goes on answering (a copy of 200 MB is half a second of synchronous work).
  * The worker is evaluated from this string rather than loaded from a file: the CLI is bundled.
  */
 const WORKER = `
@@ -23,14 +23,25 @@ const counts = (path) => {
   } finally { db.close(); }
 };
 (async () => {
-  if (w.op === 'vacuum') {
-    // one statement, one read transaction: a consistent snapshot while writers go on (WAL)
+  if (w.op === 'snapshot') {
+    // the backup API in steps of 4 MiB, all inside one read transaction of this connection: a
+    // consistent snapshot that writers going on (WAL) never restart, and a cancel (terminate)
+    // lands between two steps
     const db = new Database(w.from, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 5000');
-    // a snapshot that only feeds an archive need not reach the disk: a crash discards it anyway
-    if (!w.durable) db.pragma('synchronous = OFF');
-    try { db.prepare('VACUUM INTO ?').run(w.to); } finally { db.close(); }
+    try {
+      db.exec('BEGIN');
+      db.prepare('SELECT COUNT(*) FROM sqlite_master').get();
+      await db.backup(w.to, { progress: () => 1024 });
+    } finally { db.close(); }
     return counts(w.to);
+  }
+  if (w.op === 'vacuum') {
+    // one statement, one read transaction: a consistent copy while writers go on (WAL)
+    const db = new Database(w.from, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    try { db.prepare('VACUUM INTO ?').run(w.to); } finally { db.close(); }
+    return {};
   }
   if (w.op === 'count') return counts(w.from);
   if (w.op === 'copy') {
@@ -45,24 +56,24 @@ const counts = (path) => {
 
 const driver = createRequire(import.meta.url).resolve('better-sqlite3');
 
-/** Run one op in a worker; a cancel ends the call at once (the thread is terminated, `dest` removed). */
+/**
+ * Run one op in a worker. A cancel terminates the thread (between two steps of a snapshot, so at
+ * once) and removes the snapshot it was writing.
+ */
 function inWorker(
-  op: 'vacuum' | 'count' | 'copy',
+  op: 'snapshot' | 'vacuum' | 'count' | 'copy',
   from: string,
   to: string,
-  o: { signal?: AbortSignal; durable?: boolean } = {},
+  signal?: AbortSignal,
 ): Promise<Record<string, number>> {
-  const signal = o.signal;
   signal?.throwIfAborted();
   return new Promise((resolve, reject) => {
-    const w = new Worker(WORKER, {
-      eval: true,
-      workerData: { op, from, to, driver, durable: o.durable ?? false },
-    });
+    const w = new Worker(WORKER, { eval: true, workerData: { op, from, to, driver } });
     const stop = () => {
-      reject(signal?.reason);
-      // a statement in native code ends before the thread does: remove what it wrote after
-      void w.terminate().finally(() => (op === 'vacuum' ? rm(to, { force: true }) : undefined));
+      void w
+        .terminate()
+        .then(() => (op === 'snapshot' ? rm(to, { force: true }) : undefined))
+        .finally(() => reject(signal?.reason));
     };
     signal?.addEventListener('abort', stop, { once: true });
     w.once('message', (m: { ok?: Record<string, number>; err?: string }) => {
@@ -101,11 +112,11 @@ export class SqliteFile implements DbFile {
   ) {}
 
   snapshot(dest: string, signal?: AbortSignal): Promise<Record<string, number>> {
-    return inWorker('vacuum', this.path, dest, signal ? { signal } : {});
+    return inWorker('snapshot', this.path, dest, signal);
   }
 
   count(path: string, signal?: AbortSignal): Promise<Record<string, number>> {
-    return inWorker('count', path, path, signal ? { signal } : {});
+    return inWorker('count', path, path, signal);
   }
 
   open(path: string): Db {
@@ -123,8 +134,8 @@ export class SqliteFile implements DbFile {
       // -wal and -shm of the new one): copy instead, which every connection sees
       if (existsSync(`${this.path}-wal`)) {
         how = 'copied';
-        // the safety copy must be on the disk before the live content is replaced
-        await inWorker('vacuum', this.path, keep, { durable: true });
+        // the safety copy (synced: VACUUM INTO's output is) before the live content is replaced
+        await inWorker('vacuum', this.path, keep);
         await fsyncDir(dirname(keep));
         await inWorker('copy', fresh, this.path);
         await rm(fresh, { force: true });
