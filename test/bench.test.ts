@@ -59,4 +59,10 @@ describe('npm run bench, at its shortest', { timeout: 240_000 }, () => {
     expect(out).toMatch(row('spawn → exit of `--help` (vs `node -e 0`)'));
     expect(out).toMatch(/^idle RSS of `serve` \(goal ≤ 80 MB\)\s+\d+ MB/m);
   });
+
+  it('bench/cold-start.js --profile: where each side’s CPU goes, by category', async () => {
+    const out = await bench('cold-start.js', '--profile', '--runs', '1');
+    expect(out).toMatch(/^zod\s+[\d.]+\s+[\d.]+$/m);
+    expect(out).toMatch(/^all\s+[\d.]+\s+[\d.]+$/m);
+  });
 });
