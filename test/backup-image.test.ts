@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,5 +115,11 @@ describe('backups of the embedded store as its database file', () => {
     await core.backups.create({ type: 'full' });
     expect(existsSync(left)).toBe(false);
     expect((await core.backups.list()).filter((b) => b.type === 'safety')).toHaveLength(had + 1);
+    // one a crash cut short cannot be sealed: it is set aside, and backups go on
+    const broken = join(dirname(path()), `.safety-${Date.now()}-${dead}.db`);
+    writeFileSync(broken, 'SQLite format 3\0 cut short');
+    await core.backups.create({ type: 'full' });
+    expect(readdirSync(dirname(path())).filter((f) => f.endsWith('.unsealed'))).toHaveLength(1);
+    await core.backups.create({ type: 'full' });
   });
 });

@@ -188,9 +188,18 @@ export class Backups {
       // ours from now on: a backup started meanwhile leaves it alone
       const image = join(dir, `.safety-${m[1]}-${process.pid}.db`);
       await rename(join(dir, f), image);
-      const b = await this.create({ type: 'safety', image });
-      await removeDbFile(image);
-      this.d.log.warn({ id: b.id, image: f }, 'sealed the safety backup a restore left unsealed');
+      try {
+        const b = await this.create({ type: 'safety', image });
+        await removeDbFile(image);
+        this.d.log.warn({ id: b.id, image: f }, 'sealed the safety backup a restore left unsealed');
+      } catch (e) {
+        // (a copy a crash cut short): set aside for the operator, never tried again, never blocking a backup
+        await rename(image, `${image}.unsealed`).catch(() => {});
+        this.d.log.error(
+          { err: e, image: `${image}.unsealed` },
+          'a safety image a restore left cannot be sealed',
+        );
+      }
     }
   }
 

@@ -98,12 +98,11 @@ export class Restores {
   }
 
   private async planOf(id: string, manifest: Manifest, facts: ArchiveFacts): Promise<RestorePlan> {
-    const v = { manifest };
-    const created = Date.parse(v.manifest.created);
+    const created = Date.parse(manifest.created);
     const newer = (await this.b.list())
       .filter((b) => b.id !== id && Date.parse(b.created) > created)
       .map((b) => b.id);
-    return computePlan(this.d.db, v.manifest, facts, {
+    return computePlan(this.d.db, manifest, facts, {
       liveInstallation: await installationId(this.d.db),
       newer,
     });
