@@ -54,7 +54,7 @@ const LINE_BYTES = 1 << 20;
  * Entries sealing at once (deflate runs on the zlib thread pool). One core is left to the event
  * loop, so requests and probes keep answering during a backup.
  */
-export const IN_FLIGHT = Math.max(1, Math.min(4, availableParallelism() - 1));
+const IN_FLIGHT = Math.max(1, Math.min(4, availableParallelism() - 1));
 
 /**
  * The archive as a .tar.gz stream. The signed manifest must come first (a reader checks it

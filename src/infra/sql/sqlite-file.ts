@@ -45,7 +45,8 @@ const counts = (path) => {
   }
   if (w.op === 'count') return counts(w.from);
   if (w.op === 'copy') {
-    // the backup API in one step: every page of from, into to, under to's write lock
+    // the backup API: every page of from, into to, in one write transaction of to (a first step
+    // of 100 pages, then the rest at once), which every connection to it sees
     const db = new Database(w.from, { readonly: true, fileMustExist: true });
     try { await db.backup(w.to, { progress: () => 1 << 30 }); } finally { db.close(); }
     return {};
