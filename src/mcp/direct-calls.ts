@@ -63,13 +63,16 @@ export class DirectCalls {
   /** Calls running on this path, by session and JSON-RPC id, for notifications/cancelled. */
   private readonly running = new Map<string, AbortController>();
   private readonly byName: Map<string, Tool>;
+  /** What a 2026-07-28 result adds: it is complete and names its server, as the SDK's do. */
+  private readonly modernMembers: string;
 
   constructor(
     private readonly core: Core,
     tools: readonly Tool[],
     /** name, title, version: a 2026-07-28 result names its server. */
-    private readonly serverInfo: Record<string, string>,
+    serverInfo: Record<string, string>,
   ) {
+    this.modernMembers = `,"resultType":"complete","_meta":${JSON.stringify({ [SERVER_INFO_META_KEY]: serverInfo })}`;
     this.byName = new Map(
       tools.filter((t) => t.hints.readOnly && !t.long && !t.usesClient).map((t) => [t.name, t]),
     );
@@ -148,19 +151,19 @@ export class DirectCalls {
       const out = await invoke(call.tool, call.args, { core: this.core, principal, signal: abort.signal });
       result = successJson(call.tool, out);
     } catch (e) {
-      result = JSON.stringify(errorResult(e as AppError)).slice(1, -1);
+      result = members(errorResult(e as AppError));
     } finally {
       if (key) this.running.delete(key);
       dropped?.removeEventListener('abort', onDrop);
     }
     if (abort.signal.aborted) return undefined;
-    // a 2026-07-28 result says it is complete and names its server, as the SDK's do
-    const modern = call.modern
-      ? `,"resultType":"complete","_meta":${JSON.stringify({ [SERVER_INFO_META_KEY]: this.serverInfo })}`
-      : '';
+    const modern = call.modern ? this.modernMembers : '';
     return `{"jsonrpc":"2.0","id":${JSON.stringify(call.id)},"result":{${result}${modern}}}`;
   }
 }
+
+/** An object's members as JSON text, without its braces (to be joined with more members). */
+const members = (o: object): string => JSON.stringify(o).slice(1, -1);
 
 /**
  * A tool result's members as JSON text (without the braces): the result's JSON is both the text

@@ -36,9 +36,8 @@ export class GuardedStdio implements Transport {
   private skipping = false;
   private opened = false;
   private closed = false;
-  private out = '';
-  private written: Promise<void> | undefined;
-  private flushOut: (() => void) | undefined;
+  /** The messages of this event-loop turn, not yet written. */
+  private batch: Batch | undefined;
 
   constructor(
     private readonly stdin: Readable = process.stdin,
@@ -141,26 +140,33 @@ export class GuardedStdio implements Transport {
    */
   private write(line: string): Promise<void> {
     if (this.closed) return Promise.reject(new Error('stdio is closed'));
-    this.out += line;
-    this.written ??= new Promise((resolve, reject) => {
-      this.flushOut = () => {
-        const data = this.out;
-        this.out = '';
-        this.written = undefined;
-        this.flushOut = undefined;
-        const ok = this.stdout.write(data, (e) => (e ? reject(e) : undefined));
-        if (ok) resolve();
-        else this.stdout.once('drain', resolve);
-      };
-      setImmediate(() => this.flushOut?.());
-    });
-    return this.written;
+    if (!this.batch) {
+      let settle!: Batch['settle'];
+      const written = new Promise<void>((resolve, reject) => {
+        settle = { resolve, reject };
+      });
+      this.batch = { data: '', written, settle };
+      setImmediate(() => this.flush());
+    }
+    this.batch.data += line;
+    return this.batch.written;
+  }
+
+  /** Write the waiting messages now (at the end of their turn, or at close). */
+  private flush(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = undefined;
+    const { resolve, reject } = batch.settle;
+    const ok = this.stdout.write(batch.data, (e) => (e ? reject(e) : undefined));
+    if (ok) resolve();
+    else this.stdout.once('drain', resolve);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.flushOut?.();
+    this.flush();
     this.stdin.off('data', this.onData);
     this.stdin.off('error', this.onStdinError);
     this.stdin.off('end', this.onEnd);
@@ -171,3 +177,10 @@ export class GuardedStdio implements Transport {
 }
 
 const PROTOCOL_VERSION_KEY: string = PROTOCOL_VERSION_META_KEY;
+
+interface Batch {
+  data: string;
+  /** Resolves when the data is handed to stdout (after 'drain' when its buffer was full). */
+  written: Promise<void>;
+  settle: { resolve: () => void; reject: (e: Error) => void };
+}
