@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import type { Db, Param } from '../sql/db.js';
+import type { Db, Param, RowLoader } from '../sql/db.js';
 import type { Manifest } from './manifest.js';
 import { type MergedUsers, mergeUsers } from './merge-users.js';
 import { policyOf } from './policy.js';
@@ -107,7 +107,14 @@ export async function restoreInto(
     for (const tm of m.tables) for (const e of tm.entries) byEntry.set(e, tm);
     const seen = new Map<string, number>();
     const collected = new Map<string, Record<string, Param>[]>();
+    let stopped: Error | undefined;
+    const live = () => {
+      if (stopped) throw stopped;
+    };
+    // the bulk loads of this restore (aborting one that ended changes nothing)
+    const loading = new Set<RowLoader>();
     const sink = (name: string): EntrySink | undefined => {
+      live();
       if (name.startsWith('settings/')) {
         const parts: Buffer[] = [];
         return {
@@ -127,9 +134,22 @@ export async function restoreInto(
           counted(1);
         });
       }
-      return insertSink(t, tm, key, how === 'insert-new', counted);
+      if (how === 'insert' && t.copyIn) {
+        const load = t.copyIn(tm.name, tm.columns);
+        loading.add(load);
+        return copySink(load, tm, key, counted);
+      }
+      return insertSink(t, tm, key, how === 'insert-new', counted, live);
     };
-    await read(sink);
+    try {
+      await read(sink);
+    } catch (e) {
+      // the read may have failed (or been cancelled) while an entry is still being applied: no
+      // statement may follow the rollback, so stop every sink, and end the COPYs under way first
+      stopped = e as Error;
+      for (const s of loading) await s.abort(stopped);
+      throw e;
+    }
     for (const tm of m.tables) {
       const how = apply.get(tm.name);
       if (how === 'skip') continue;
@@ -213,13 +233,54 @@ export function lineSink(
   };
 }
 
-/** Rows → batched INSERTs (bounded by the drivers' parameter limits); `onlyNew` skips rows whose key exists. */
+/**
+ * Rows → the store's bulk load (Db.copyIn: PostgreSQL's COPY), in batches. Each entry is one
+ * load; end resolves once the store holds its rows.
+ */
+function copySink(
+  load: RowLoader,
+  tm: Manifest['tables'][number],
+  key: Buffer | undefined,
+  counted: (n: number) => void,
+): EntrySink {
+  let batch: Param[][] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const rows = batch;
+    batch = [];
+    await load.write(rows);
+    counted(rows.length);
+  };
+  const lines = lineSink(tm, key, async (cells) => {
+    batch.push(cells);
+    if (batch.length >= COPY_BATCH) await flush();
+  });
+  return {
+    write: (chunk) => lines.write(chunk),
+    end: async () => {
+      await lines.end();
+      await flush();
+      await load.end();
+    },
+  };
+}
+
+/** Rows handed to the bulk load at once (a JSON line of a dump holds up to 2000). */
+const COPY_BATCH = 1000;
+
+/**
+ * Rows → batched INSERTs (bounded by the drivers' parameter limits); `onlyNew` skips rows whose
+ * key exists. Used where the store has no bulk load, and for the keyring's few rows (a COPY into
+ * a temporary table and INSERT … SELECT … ON CONFLICT DO NOTHING would add DDL to the restore's
+ * transaction for a handful of keys). `live` throws once the restore failed.
+ */
 function insertSink(
   t: Db,
   tm: Manifest['tables'][number],
   key: Buffer | undefined,
   onlyNew: boolean,
   counted: (n: number) => void,
+  live: () => void,
 ): EntrySink {
   const cols = tm.columns;
   const perBatch = Math.max(1, Math.min(500, Math.floor(30_000 / Math.max(1, cols.length))));
@@ -237,6 +298,7 @@ function insertSink(
   let rowsInBatch = 0;
   const flush = async () => {
     if (rowsInBatch === 0) return;
+    live();
     await t.query(rowsInBatch === perBatch ? fullBatch : sqlFor(rowsInBatch), batch);
     counted(rowsInBatch);
     batch = [];
