@@ -1,9 +1,10 @@
 import { AppError } from '../errors.js';
-import type { Db, Param, RowLoader } from '../sql/db.js';
+import type { Db, Param } from '../sql/db.js';
 import type { Manifest } from './manifest.js';
 import { type MergedUsers, mergeUsers } from './merge-users.js';
 import { policyOf } from './policy.js';
 import type { EntrySink } from './read.js';
+import { RowLoads } from './row-loads.js';
 import { quote, stateTables, type TableInfo } from './schema-info.js';
 import { columnKey, isSecret } from './secrets.js';
 import { decodeCell } from './values.js';
@@ -108,13 +109,14 @@ export async function restoreInto(
     const seen = new Map<string, number>();
     const collected = new Map<string, Record<string, Param>[]>();
     let stopped: Error | undefined;
-    const live = () => {
+    const loads = t.copyIn ? new RowLoads(t.copyIn.bind(t)) : undefined;
+    /** Before a statement of a sink: none after a failure, none while a bulk load is under way. */
+    const ready = async () => {
       if (stopped) throw stopped;
+      await loads?.end();
     };
-    // the bulk loads of this restore (aborting one that ended changes nothing)
-    const loading = new Set<RowLoader>();
     const sink = (name: string): EntrySink | undefined => {
-      live();
+      if (stopped) throw stopped;
       if (name.startsWith('settings/')) {
         const parts: Buffer[] = [];
         return {
@@ -134,20 +136,17 @@ export async function restoreInto(
           counted(1);
         });
       }
-      if (how === 'insert' && t.copyIn) {
-        const load = t.copyIn(tm.name, tm.columns);
-        loading.add(load);
-        return copySink(load, tm, key, counted);
-      }
-      return insertSink(t, tm, key, how === 'insert-new', counted, live);
+      if (how === 'insert' && loads) return copySink(loads, tm, key, counted);
+      return insertSink(t, tm, key, how === 'insert-new', counted, ready);
     };
     try {
       await read(sink);
+      await loads?.end();
     } catch (e) {
       // the read may have failed (or been cancelled) while an entry is still being applied: no
-      // statement may follow the rollback, so stop every sink, and end the COPYs under way first
+      // statement may follow the rollback, so stop every sink, and the COPY under way first
       stopped = e as Error;
-      for (const s of loading) await s.abort(stopped);
+      await loads?.abort(stopped);
       throw e;
     }
     for (const tm of m.tables) {
@@ -233,12 +232,9 @@ export function lineSink(
   };
 }
 
-/**
- * Rows → the store's bulk load (Db.copyIn: PostgreSQL's COPY), in batches. Each entry is one
- * load; end resolves once the store holds its rows.
- */
+/** Rows → the store's bulk load of their table (row-loads.ts), in batches. */
 function copySink(
-  load: RowLoader,
+  loads: RowLoads,
   tm: Manifest['tables'][number],
   key: Buffer | undefined,
   counted: (n: number) => void,
@@ -248,7 +244,7 @@ function copySink(
     if (batch.length === 0) return;
     const rows = batch;
     batch = [];
-    await load.write(rows);
+    await loads.write(tm.name, tm.columns, rows);
     counted(rows.length);
   };
   const lines = lineSink(tm, key, async (cells) => {
@@ -260,7 +256,6 @@ function copySink(
     end: async () => {
       await lines.end();
       await flush();
-      await load.end();
     },
   };
 }
@@ -272,7 +267,7 @@ const COPY_BATCH = 1000;
  * Rows → batched INSERTs (bounded by the drivers' parameter limits); `onlyNew` skips rows whose
  * key exists. Used where the store has no bulk load, and for the keyring's few rows (a COPY into
  * a temporary table and INSERT … SELECT … ON CONFLICT DO NOTHING would add DDL to the restore's
- * transaction for a handful of keys). `live` throws once the restore failed.
+ * transaction for a handful of keys). `ready` runs before each statement.
  */
 function insertSink(
   t: Db,
@@ -280,7 +275,7 @@ function insertSink(
   key: Buffer | undefined,
   onlyNew: boolean,
   counted: (n: number) => void,
-  live: () => void,
+  ready: () => Promise<void>,
 ): EntrySink {
   const cols = tm.columns;
   const perBatch = Math.max(1, Math.min(500, Math.floor(30_000 / Math.max(1, cols.length))));
@@ -298,7 +293,7 @@ function insertSink(
   let rowsInBatch = 0;
   const flush = async () => {
     if (rowsInBatch === 0) return;
-    live();
+    await ready();
     await t.query(rowsInBatch === perBatch ? fullBatch : sqlFor(rowsInBatch), batch);
     counted(rowsInBatch);
     batch = [];
