@@ -1,6 +1,7 @@
-import { type FileHandle, open } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { AppError } from '../errors.js';
 import type { Db } from '../sql/db.js';
+import { ImageOpener } from './image-open.js';
 import type { Manifest } from './manifest.js';
 import { pages } from './pages.js';
 import type { EntrySink } from './read.js';
@@ -10,19 +11,21 @@ import { rowEncoder } from './values.js';
 
 /**
  * The sink that writes an image archive's entries (format 3) into a new database file as a
- * read streams them, each at its offset, after its digest matched and it opened (read.ts). The
- * file is created at the first image entry; an archive of rows never creates it.
+ * read streams them, each at its offset, after its digest matched and it decrypted (read.ts):
+ * worker threads inflate and write them (image-open.ts). The file is created at the first image
+ * entry; an archive of rows never creates it.
  */
 export function imageWriter(dest: string) {
-  let fh: FileHandle | undefined;
-  let opened = false;
+  let opener: Promise<ImageOpener> | undefined;
   let offsets: Map<string, number> | undefined;
-  // writes go on while the next pieces are checked and inflated; a few at most, so memory stays bounded
-  const writing: Promise<unknown>[] = [];
+  const create = async () => {
+    await (await open(dest, 'wx', 0o600)).close();
+    return new ImageOpener(dest);
+  };
   return {
     /** Whether the archive had image entries (and the file was created). */
     get written() {
-      return opened;
+      return opener !== undefined;
     },
     sink(name: string, m: Manifest): EntrySink | undefined {
       if (!name.startsWith('image/')) return undefined;
@@ -35,30 +38,22 @@ export function imageWriter(dest: string) {
             at += e.plain_size;
           }
       }
-      let at = offsets.get(name) ?? 0;
+      const at = offsets.get(name) ?? 0;
       return {
-        write: async (c) => {
-          if (!fh) {
-            fh = await open(dest, 'wx', 0o600);
-            opened = true;
-          }
-          const w = fh.write(c, 0, c.length, at);
-          w.catch(() => {}); // surfaces in close()
-          writing.push(w);
-          at += c.length;
-          if (writing.length > 4) await writing.shift();
+        takeDeflated: async (packed, size) => {
+          opener ??= create();
+          return (await opener).open(packed, size, at);
+        },
+        write: () => {
+          throw new Error('an image entry is inflated by the image writer itself (takeDeflated)');
         },
         end: () => {},
       };
     },
-    /** Every write done (the first failure is thrown), the file closed. */
+    /** Every write done, the file closed. */
     async close() {
-      try {
-        await Promise.all(writing.splice(0));
-      } finally {
-        await fh?.close();
-        fh = undefined;
-      }
+      const o = opener && (await opener.catch(() => undefined));
+      await o?.close();
     },
   };
 }
