@@ -21,7 +21,7 @@ import { lineSink } from './restore.js';
 import { Restores } from './restores.js';
 import type { BackupCreated, BackupSummary, VerifyReport } from './schemas.js';
 import { scrubbedSettings } from './scrub.js';
-import { isSecret } from './secrets.js';
+import { columnKey, isSecret } from './secrets.js';
 import type { archiveStream } from './write.js';
 
 export interface BackupsDeps {
@@ -83,18 +83,29 @@ function alive(pid: number): boolean {
 function withSecretCheck(name: string, m: Manifest, inner: EntrySink | undefined): EntrySink | undefined {
   const tm = m.tables.find((t) => t.entries.includes(name));
   if (!tm?.columns.some((c) => isSecret(tm.name, c))) return inner;
-  const check = lineSink(tm, undefined, () => {}, true);
+  return both(
+    lineSink(tm, undefined, () => {}, true, m.id),
+    inner,
+  );
+}
+
+/** One entry given to two sinks, in turn. */
+function both(a: EntrySink | undefined, b: EntrySink | undefined): EntrySink | undefined {
+  if (!a || !b) return a ?? b;
   return {
     write: async (c) => {
-      await check.write(c);
-      await inner?.write(c);
+      await a.write(c);
+      await b.write(c);
     },
     end: async () => {
-      await check.end();
-      await inner?.end();
+      await a.end();
+      await b.end();
     },
   };
 }
+
+/** Tells apart the image files of verifies running at once in this process. */
+let verifying = 0;
 
 /** Creating, listing, verifying, pruning and restoring archives of the whole state store. */
 export class Backups {
@@ -204,8 +215,8 @@ export class Backups {
     const dir = dirname(file.path);
     const { SAFETY_IMAGE } = await import('./image-restore.js');
     for (const f of await readdir(dir).catch(() => [] as string[])) {
-      // the fresh file of a restore (or a plan) whose process ended: nothing was put in place
-      const fresh = /^\.backup_\w+\.(?:restore|plan)-(\d+)\.db(?:-wal|-shm)?$/.exec(f);
+      // the fresh file of a restore (or a plan, a verify) whose process ended: nothing was put in place
+      const fresh = /^\.backup_\w+\.(?:restore|plan|verify)-(\d+)(?:-\d+)?\.db(?:-wal|-shm)?$/.exec(f);
       if (fresh && !alive(Number(fresh[1]))) await rm(join(dir, f), { force: true });
       const m = SAFETY_IMAGE.exec(f);
       if (!m || alive(Number(m[2]))) continue;
@@ -550,15 +561,25 @@ export class Backups {
     return s;
   }
 
-  /** Read the whole archive: signature, every checksum, to the end. Records the outcome in the catalog. */
+  /**
+   * Read the whole archive: signature, every checksum, to the end, and what a restore checks
+   * before it changes anything: every secret cell sealed (an image is written to a file of its
+   * own in the data folder for that, removed after). Records the outcome in the catalog.
+   */
   async verify(
     id: string,
     progress?: OnProgress,
     o: { sink?: (name: string, m: Manifest) => EntrySink | undefined; signal?: AbortSignal } = {},
   ): Promise<VerifyReport & { manifest: Manifest; bytes: Buffer }> {
-    // the key stays inside this class: a result is never a place for it
-    const { encryptionKey: _, ...report } = await this.readAll(id, progress, o);
-    return report;
+    const dir = this.d.db.file ? dirname(this.d.db.file.path) : this.d.config().data.dir;
+    const image = join(dir, `.${id}.verify-${process.pid}-${++verifying}.db`);
+    try {
+      // the key stays inside this class: a result is never a place for it
+      const { encryptionKey: _, ...report } = await this.readAll(id, progress, { ...o, image });
+      return report;
+    } finally {
+      await removeDbFile(image);
+    }
   }
 
   /** verify() with the key it found (for restores.ts: a result is never a place for it). */
@@ -569,6 +590,8 @@ export class Backups {
       sink?: (name: string, m: Manifest) => EntrySink | undefined;
       accept?: (m: Manifest) => Promise<void>;
       signal?: AbortSignal;
+      /** Write an image's entries to this new file, and check its secret cells before it counts as verified. */
+      image?: string;
     } = {},
   ): Promise<VerifyReport & { manifest: Manifest; bytes: Buffer; encryptionKey: string }> {
     this.signingKey();
@@ -576,6 +599,8 @@ export class Backups {
     const total = (await holder.stat(archiveName(id)))?.size ?? 0;
     const src = await this.source(id, holder);
     let read = 0;
+    const { imageWriter, checkSecretCells } = await import('./image-read.js');
+    const writer = o.image ? imageWriter(o.image) : undefined;
     try {
       const { readArchive } = await import('./read.js');
       const r = await readArchive(src, {
@@ -586,10 +611,22 @@ export class Backups {
           read += n;
           progress?.(read, total, `verify ${id}`);
         },
-        sink: (name, m) => withSecretCheck(name, m, o.sink?.(name, m)),
+        sink: (name, m) => both(writer?.sink(name, m), withSecretCheck(name, m, o.sink?.(name, m))),
         ...(o.accept ? { accept: o.accept } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
       });
+      await writer?.close();
+      if (writer?.written) {
+        progress?.(read, total, `verify ${id}: checking the secret cells of the database image`);
+        const img = this.d.openFile(o.image!);
+        try {
+          await checkSecretCells(img, id, columnKey(r.encryptionKey, id));
+        } finally {
+          await img.close();
+        }
+        if (o.signal?.aborted)
+          throw new AppError('timeout', `reading backup ${id} was cancelled; nothing was changed`);
+      }
       const m = r.manifest;
       await this.catalog.verified(id, true, {
         type: m.type,
@@ -629,6 +666,8 @@ export class Backups {
           })
           .catch(() => {});
       throw e;
+    } finally {
+      await writer?.close().catch(() => {});
     }
   }
 
