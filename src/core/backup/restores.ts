@@ -73,22 +73,19 @@ export class Restores {
     // an image is read into a file of its own, then asked (removed after)
     const dir = this.d.db.file ? dirname(this.d.db.file.path) : this.d.config().data.dir;
     const image = join(dir, `.${id}.plan-${process.pid}.db`);
-    const { imageWriter } = await import('./image-read.js');
-    const writer = imageWriter(image);
     const facts: ArchiveFacts = { users: [], pools: [] };
     try {
-      const v = await this.b.verify(id, undefined, {
+      const v = await this.b.readAll(id, undefined, {
         ...(signal ? { signal } : {}),
-        sink: (name, m) => {
-          const w = writer.sink(name, m);
-          if (w || !wanted.test(name)) return w;
+        image,
+        sink: (name) => {
+          if (!wanted.test(name)) return undefined;
           const parts: Buffer[] = [];
           raw.set(name, parts);
           return { write: (c) => void parts.push(c), end: () => {} };
         },
       });
-      await writer.close();
-      if (writer.written) {
+      if (v.manifest.format_version === IMAGE_FORMAT) {
         const img = this.d.openFile(image);
         try {
           const tables = new Set(v.manifest.tables.map((t) => t.name));
@@ -112,7 +109,6 @@ export class Restores {
       }
       return await this.planOf(id, v.manifest, facts);
     } finally {
-      await writer.close().catch(() => {});
       await removeDbFile(image);
     }
   }
@@ -164,17 +160,16 @@ export class Restores {
       db.file ? dirname(db.file.path) : this.d.config().data.dir,
       `.${id}.restore-${process.pid}.db`,
     );
-    const { imageWriter } = await import('./image-read.js');
-    const writer = imageWriter(fresh);
     const settings = new Map<string, Buffer>();
     try {
       await removeDbFile(fresh);
+      // an image is written into `fresh` as it is read, its secret cells checked before it counts as verified
       const v = await this.b.readAll(id, o.progress, {
         ...(o.signal ? { signal: o.signal } : {}),
         accept: (m) => this.fits(id, m, db, !o.db && !o.allowOtherInstallation),
-        sink: (name, m) => writer.sink(name, m) ?? settingsSink(name, settings),
+        image: fresh,
+        sink: (name) => settingsSink(name, settings),
       });
-      await writer.close();
       o.signal?.throwIfAborted();
       const common = {
         id,
@@ -205,7 +200,6 @@ export class Restores {
         throw new AppError('timeout', `the restore of ${id} was cancelled; the store is unchanged`);
       throw e;
     } finally {
-      await writer.close().catch(() => {});
       await removeDbFile(fresh);
     }
   }
