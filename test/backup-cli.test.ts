@@ -1,6 +1,9 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { exitCode } from '../src/core/errors.js';
 import { ENCRYPTION_KEY, SIGNING_KEY } from './helpers/backup.js';
 import { childEnv, cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
@@ -64,4 +67,119 @@ describe('the backup runbook through the CLI', () => {
     expect(r.code).toBe(5);
     expect(r.stderr).toContain('is not in');
   });
+});
+
+/**
+ * The CLI ends with its call: `backup restore` returns once the restore is in place and the file it
+ * replaced is durable, and a process of its own (src/cli/seal.ts) seals that file into the safety
+ * backup's archive.
+ */
+describe("a CLI restore's safety backup, sealed by a process of its own", () => {
+  const tmp = tempDir('mahavishnu-sealer-');
+  afterAll(() => tmp.remove());
+  const env = childEnv(tmp.path, {
+    MAHAVISHNU_BACKUP__SIGNING_KEY: SIGNING_KEY,
+    MAHAVISHNU_BACKUP__ENCRYPTION_KEY: ENCRYPTION_KEY,
+  });
+  const json = (args: string[]) => {
+    const r = cli([...args, '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout);
+  };
+  const images = () => readdirSync(tmp.path).filter((f) => /^\.safety-\d+-\d+\.db$/.test(f));
+  const listed = () => json(['backup', 'list']).backups.map((b: { id: string }) => b.id) as string[];
+  const file = join(tmp.path, 'mahavishnu.db');
+  /** The kv keys starting with `mark-` (kv is a table a restore replaces), read from the file itself. */
+  const marks = () => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return db.prepare("SELECT key FROM kv WHERE key LIKE 'mark-%' ORDER BY key").pluck().all();
+    } finally {
+      db.close();
+    }
+  };
+  const mark = (key: string) => {
+    const db = new Database(file);
+    db.prepare('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, 0)').run(key, '1');
+    db.close();
+  };
+  const gone = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return / [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\)/, ' '));
+    } catch {
+      return true;
+    }
+  };
+  const until = async (what: string, ok: () => boolean) => {
+    for (const end = Date.now() + 20_000; !ok(); ) {
+      if (Date.now() > end) throw new Error(`not within 20 s: ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  /** `backup restore` in human form: the safety backup's id and its sealer's pid. */
+  const restore = (id: string) => {
+    const r = cli(['backup', 'restore', id, '--yes'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const safety = /safety_backup: (backup_\w+)/.exec(r.stdout)?.[1];
+    const pid = Number(
+      /safety backup (backup_\w+): sealing in the background \(pid (\d+)\)/.exec(r.stderr)?.[2],
+    );
+    expect(safety, r.stdout).toBeDefined();
+    expect(r.stderr).toContain(`safety backup ${safety}: sealing in the background`);
+    return { safety: safety!, pid };
+  };
+
+  it('returns before the seal; the sealed archive holds the state the restore replaced', async () => {
+    json(['auth', 'create-user', '--username', 'first', '--role', 'viewer']);
+    mark('mark-kept');
+    // some megabytes of state, so the seal takes a while after the restore returned
+    const db = new Database(file);
+    const put = db.prepare('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, 0)');
+    db.transaction(() => {
+      for (let i = 0; i < 2000; i++) put.run(`k${i}`, randomBytes(4096).toString('base64'));
+    })();
+    db.close();
+    const { id } = json(['backup', 'create', '--type', 'full']);
+    mark('mark-later');
+
+    const { safety, pid } = restore(id);
+    // the restore is in place; the file it replaced waits, under the sealer's pid, for its archive
+    expect(images()).toEqual([expect.stringMatching(new RegExp(`-${pid}\\.db$`))]);
+    expect(marks()).toEqual(['mark-kept']);
+    await until('the sealer ends', () => gone(pid));
+    expect(listed()).toContain(safety);
+    expect(images()).toEqual([]);
+    // the safety backup undoes the restore
+    json(['backup', 'restore', safety, '--yes']);
+    expect(marks()).toEqual(['mark-kept', 'mark-later']);
+    await until('the second sealer ends', () => images().length === 0);
+  }, 120_000);
+
+  it('a sealer killed before it sealed leaves a file and a row that say so; the next backup seals the file', async () => {
+    const before = listed();
+    const { id } = json(['backup', 'create', '--type', 'full']);
+    const { safety, pid } = restore(id);
+    process.kill(pid, 'SIGKILL');
+    await until('the sealer is dead', () => gone(pid));
+    expect(listed()).not.toContain(safety);
+    expect(images()).toEqual([expect.stringMatching(new RegExp(`-${pid}\\.db$`))]);
+    const refused = cli(['backup', 'restore', safety, '--yes'], env);
+    expect(refused.code).toBe(exitCode.conflict);
+    expect(refused.stderr).toContain(
+      `backup ${safety} was never completed: process ${pid}, which wrote it, ended first`,
+    );
+
+    const next = json(['backup', 'create', '--type', 'full']);
+    expect(next.cleaned_up).toContain(safety);
+    expect(images()).toEqual([]);
+    // the left file became a safety backup under a new id, beside the new full one
+    const added = listed().filter((b) => !before.includes(b) && b !== id && b !== next.id);
+    expect(added).toHaveLength(1);
+    expect(added[0]).not.toBe(safety);
+    expect(
+      (json(['backup', 'list']).backups as { id: string; type: string }[]).find((b) => b.id === added[0])
+        ?.type,
+    ).toBe('safety');
+  }, 120_000);
 });

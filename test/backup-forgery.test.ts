@@ -1,16 +1,19 @@
 import { createHash, createHmac } from 'node:crypto';
-import { appendFileSync, createReadStream, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, createReadStream, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { entryKey, sealEntry } from '../src/core/backup/entry-crypto.js';
 import { keyId } from '../src/core/backup/manifest.js';
 import { readArchive } from '../src/core/backup/read.js';
-import type { Core } from '../src/core/core.js';
+import { columnKey, sealCell } from '../src/core/backup/secrets.js';
+import { backupVerify } from '../src/tools/backup/verify.js';
+import type { AnyTool } from '../src/tools/define.js';
+import { drCheck } from '../src/tools/dr/check.js';
+import { invoke } from '../src/tools/invoke.js';
 import { type Entry, readEntries, rewriteImage, writeEntries } from './helpers/archive.js';
-import { backupSettings, ENCRYPTION_KEY, SIGNING_KEY, seed, snapshot } from './helpers/backup.js';
-import { testCore } from './helpers/core.js';
-import { tempDir } from './helpers/tmp.js';
+import { ENCRYPTION_KEY, refusedRestore, SIGNING_KEY, seededBackupCore } from './helpers/backup.js';
+import { admin } from './helpers/core.js';
 
 const file = (name: string, data: Buffer): Entry => ({ header: { name, type: 'file', mode: 0o600 }, data });
 const digest = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -21,40 +24,20 @@ const digest = (b: Buffer) => createHash('sha256').update(b).digest('hex');
  * encryption key and secret cells sealed once more: it is refused and nothing changes.
  */
 describe('forged and hostile archives are refused before anything is touched', () => {
-  let core: Core;
-  let cleanup: () => Promise<void>;
-  const archives = tempDir('mahavishnu-forgery-');
-  beforeAll(async () => {
-    ({ core, cleanup } = await testCore('sqlite', backupSettings(archives.path)));
-    await seed(core);
-  });
-  afterAll(async () => {
-    await cleanup();
-    archives.remove();
-  });
-
-  /** The restore of `id` is refused with `reason`; the state and the list of backups stay as they were. */
-  async function refused(id: string, reason: RegExp) {
-    const before = await snapshot(core.db);
-    const count = (await core.backups.list()).length;
-    const started = performance.now();
-    const err = await core.backups.restore(id).then(
-      () => undefined,
-      (e: Error & { code?: string }) => e,
-    );
-    const ms = performance.now() - started;
-    expect(err, 'the restore must be refused').toBeDefined();
-    expect(err!.code).toBe('invalid_input');
-    expect(err!.message).toMatch(/refused/);
-    expect(err!.message).toMatch(reason);
-    expect(await snapshot(core.db)).toEqual(before);
-    expect((await core.backups.list()).length).toBe(count);
-    return ms;
-  }
+  const setup = seededBackupCore('mahavishnu-forgery-');
+  const refused = (id: string, reason: RegExp | string) => refusedRestore(setup.core, id, reason);
+  const call = <T extends AnyTool>(tool: T, input: Record<string, unknown>) =>
+    invoke(tool, input, { core: setup.core, principal: admin });
+  /** What a restore and a verify both say of an archive with a secret cell in clear, whatever its format. */
+  const inClear = (id: string) =>
+    `backup ${id} is refused: signing_keys.private_key holds secret material in clear, which no backup writes (a forged archive). Nothing was changed.`;
+  /** The files a verify of an image writes in the data folder (none once it is done). */
+  const verifyFiles = () =>
+    readdirSync(dirname(setup.core.db.file!.path)).filter((f) => f.includes('.verify-'));
 
   /** A forged archive of `rows` per table, built from a real backup's manifest and re-signed. */
   async function forge(seal: boolean, encryption: unknown) {
-    const real = await core.backups.create({ type: 'full' });
+    const real = await setup.core.backups.create({ type: 'full' });
     const m = JSON.parse((await readEntries(real.location))[0]!.data.toString());
     const users = m.tables.find((t: { name: string }) => t.name === 'users');
     const keys = m.tables.find((t: { name: string }) => t.name === 'signing_keys');
@@ -125,24 +108,74 @@ describe('forged and hostile archives are refused before anything is touched', (
       key_id: keyId(ENCRYPTION_KEY),
       columns: ['signing_keys.private_key'],
     });
-    await refused(id, /secret material in clear/);
-    await expect(core.backups.verify(id)).rejects.toThrow(/secret material in clear/);
+    await refused(id, inClear(id));
+    await expect(setup.core.backups.verify(id)).rejects.toThrow(inClear(id));
   });
 
-  it('a database image whose key holds its private key in clear, sealed with both keys and re-signed', async () => {
-    const real = await core.backups.create({ type: 'full' });
+  /**
+   * A real archive of the embedded store (format 3) with a signing key planted in its image (its
+   * private key in clear unless `privateKey` gives another cell), sealed with both keys, re-signed.
+   */
+  async function forgeImage(privateKey = (_id: string) => '{"kty":"OKP","d":"attacker"}'): Promise<string> {
+    const real = await setup.core.backups.create({ type: 'full' });
     const keys = { signing: SIGNING_KEY, encryption: ENCRYPTION_KEY };
-    await rewriteImage(real.location, keys, join(archives.path, 'forged.db'), (db, m) => {
+    await rewriteImage(real.location, keys, join(setup.archives, `${real.id}.db`), (db, m) => {
       expect(m.format_version).toBe(3);
       db.prepare(
         'INSERT INTO signing_keys (kid, alg, public_key, private_key, created_at) VALUES (?, ?, ?, ?, ?)',
-      ).run('planted', 'EdDSA', '{"kty":"OKP"}', '{"kty":"OKP","d":"attacker"}', Date.now());
+      ).run('planted', 'EdDSA', '{"kty":"OKP"}', privateKey(real.id), Date.now());
     });
-    await refused(real.id, /signing_keys.private_key holds secret material in clear/);
+    return real.id;
+  }
+
+  it('a database image whose key holds its private key in clear, sealed with both keys and re-signed', async () => {
+    const id = await forgeImage();
+    await refused(id, inClear(id));
+  });
+
+  it('a verify of that image says what its restore says, is recorded as not verified, and dr check sees it', async () => {
+    const id = await forgeImage();
+    await expect(call(backupVerify, { backup_id: id })).rejects.toThrow(inClear(id));
+    expect((await setup.core.backups.list()).find((b) => b.id === id)?.verified_ok).toBe(false);
+    expect(verifyFiles()).toEqual([]);
+    const dr = await call(drCheck, { level: 'verify' });
+    expect(dr).toMatchObject({ ok: false, backup_id: id });
+    expect(dr.levels.at(-1)).toMatchObject({ level: 'verify', ok: false, message: inClear(id) });
+    await refused(id, inClear(id));
+    expect(verifyFiles()).toEqual([]);
+  });
+
+  it('a verify of an image opens each secret cell as a restore does: one sealed with another key is refused', async () => {
+    const other = 'another-encryption-key-0123456789abcdef';
+    const id = await forgeImage((id) =>
+      sealCell(columnKey(other, id), 'signing_keys.private_key', '{"d":"x"}'),
+    );
+    const said = 'cannot decrypt signing_keys.private_key in the backup';
+    await expect(setup.core.backups.restore(id)).rejects.toThrow(said);
+    await expect(call(backupVerify, { backup_id: id })).rejects.toThrow(said);
+    expect((await setup.core.backups.list()).find((b) => b.id === id)?.verified_ok).toBe(false);
+  });
+
+  it('a verify of a real image checks its secret cells in a file of its own, removed after, also when cancelled', async () => {
+    const b = await setup.core.backups.create({ type: 'full' });
+    await expect(call(backupVerify, { backup_id: b.id })).resolves.toMatchObject({ ok: true });
+    expect(verifyFiles()).toEqual([]);
+    const stop = new AbortController();
+    let during: string[] = [];
+    const checking = (_done: number, _total: number, message: string) => {
+      if (!message.includes('secret cells')) return;
+      during = verifyFiles();
+      stop.abort();
+    };
+    await expect(setup.core.backups.verify(b.id, checking, { signal: stop.signal })).rejects.toThrow(
+      /cancelled/,
+    );
+    expect(during).toHaveLength(1);
+    expect(verifyFiles()).toEqual([]);
   });
 
   it('names no table, user or secret in clear: every entry is sealed', async () => {
-    const b = await core.backups.create({ type: 'full' });
+    const b = await setup.core.backups.create({ type: 'full' });
     const entries = await readEntries(b.location);
     expect(entries[0]!.header.name).toBe('manifest.json');
     for (const e of entries.slice(2)) {
@@ -152,7 +185,7 @@ describe('forged and hostile archives are refused before anything is touched', (
   });
 
   it('reads archives made with older keys from the keyring, and names the key ids it lacks', async () => {
-    const b = await core.backups.create({ type: 'full' });
+    const b = await setup.core.backups.create({ type: 'full' });
     const limits = { maxBytes: 1 << 30, maxEntries: 1000, maxRatio: 10 };
     const fresh = (k: string) => `${k}-rotated-0123456789abcdef0123456789`;
     const ring = {
@@ -181,7 +214,7 @@ describe('forged and hostile archives are refused before anything is touched', (
     const id = 'backup_20240101_000000';
     // 64 MiB of zeros per member, 64 members: 4 GiB inflated from about 4 MiB
     const member = gzipSync(Buffer.alloc(64 << 20), { level: 9 });
-    const path = join(archives.path, `${id}.tar.gz`);
+    const path = join(setup.archives, `${id}.tar.gz`);
     writeFileSync(path, member);
     for (let i = 1; i < 64; i++) appendFileSync(path, member);
     const ms = await refused(id, /gzip bomb|max_inflate_ratio/);
@@ -189,15 +222,15 @@ describe('forged and hostile archives are refused before anything is touched', (
   });
 
   it('a trailing gzip member, or bytes after the archive, are refused within a second', async () => {
-    const a = await core.backups.create({ type: 'full' });
+    const a = await setup.core.backups.create({ type: 'full' });
     appendFileSync(a.location, gzipSync(Buffer.from('appended')));
     expect(await refused(a.id, /data follows the end of the archive/)).toBeLessThan(1000);
 
-    const b = await core.backups.create({ type: 'full' });
+    const b = await setup.core.backups.create({ type: 'full' });
     appendFileSync(b.location, Buffer.from('trailing bytes gunzip would skip'));
     expect(await refused(b.id, /data follows the end of the archive|corrupt/)).toBeLessThan(1000);
 
-    const c = await core.backups.create({ type: 'full' });
+    const c = await setup.core.backups.create({ type: 'full' });
     appendFileSync(c.location, gzipSync(Buffer.alloc(0)));
     expect(await refused(c.id, /data follows the end of the archive/)).toBeLessThan(1000);
   });

@@ -61,7 +61,7 @@ describe('backups of the embedded store as its database file', () => {
       const pools = () => other.prepare('SELECT COUNT(*) AS n FROM test_pools').get() as { n: number };
       expect(pools().n).toBeGreaterThan(3);
       const r = await core.backups.restore(b.id, { safety: true });
-      await r.safety!.sealed;
+      await r.safety!.sealed!;
       expect(replacedOnly(await snapshot(core.db))).toEqual(replacedOnly(before));
       expect(pools().n).toBe(3);
       // still one database: a write through either connection is seen by the other
@@ -79,7 +79,7 @@ describe('backups of the embedded store as its database file', () => {
     const changed = await snapshot(core.db);
     const r = await core.backups.restore(b.id, { safety: true });
     expect(replacedOnly(await snapshot(core.db))).toEqual(replacedOnly(before));
-    const safety = await r.safety!.sealed;
+    const safety = await r.safety!.sealed!;
     expect(safety.type).toBe('safety');
     expect(readdirSync(dirname(path())).filter((f) => f.startsWith('.'))).toEqual([]);
     // the safety backup holds the state the restore replaced

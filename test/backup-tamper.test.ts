@@ -1,10 +1,17 @@
 import { createHash, createHmac } from 'node:crypto';
 import { copyFileSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keyId } from '../src/core/backup/manifest.js';
-import type { Core } from '../src/core/core.js';
 import { type Entry, readEntries, writeEntries } from './helpers/archive.js';
-import { backupSettings, mutate, SIGNING_KEY, seed, snapshot } from './helpers/backup.js';
+import {
+  backupSettings,
+  mutate,
+  refusedRestore,
+  SIGNING_KEY,
+  seed,
+  seededBackupCore,
+  snapshot,
+} from './helpers/backup.js';
 import { testCore } from './helpers/core.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -15,41 +22,17 @@ const MAX_BYTES = 2_000_000;
  * stays as it was and no safety backup is taken.
  */
 describe('a damaged or hostile backup is refused and changes nothing', () => {
-  let core: Core;
-  let cleanup: () => Promise<void>;
-  const archives = tempDir('mahavishnu-tamper-');
-  beforeAll(async () => {
-    ({ core, cleanup } = await testCore(
-      'sqlite',
-      backupSettings(archives.path, { max_restore_bytes: MAX_BYTES }),
-    ));
-    await seed(core);
-  });
-  afterAll(async () => {
-    await cleanup();
-    archives.remove();
-  });
+  const t = seededBackupCore('mahavishnu-tamper-', { max_restore_bytes: MAX_BYTES });
 
   /** A fresh backup, damaged by `damage`, then a restore attempt that must fail with `reason`. */
   async function refused(damage: (path: string) => Promise<void> | void, reason: RegExp, intact = false) {
-    const b = await core.backups.create({ type: 'full' });
-    await mutate(core);
-    const before = await snapshot(core.db);
+    const b = await t.core.backups.create({ type: 'full' });
+    await mutate(t.core);
     await damage(b.location);
-    const count = (await core.backups.list()).length;
-    const err = await core.backups.restore(b.id).then(
-      () => undefined,
-      (e: Error & { code?: string }) => e,
-    );
-    expect(err, 'the restore must be refused').toBeDefined();
-    expect(err!.code).toBe('invalid_input');
-    expect(err!.message).toMatch(/refused/);
-    expect(err!.message).toMatch(reason);
-    expect(await snapshot(core.db)).toEqual(before);
-    expect((await core.backups.list()).length).toBe(count);
+    await refusedRestore(t.core, b.id, reason);
     // an intact archive that does not fit this store still verifies; a damaged one does not
-    if (intact) await expect(core.backups.verify(b.id)).resolves.toMatchObject({ ok: true });
-    else await expect(core.backups.verify(b.id)).rejects.toThrow(reason);
+    if (intact) await expect(t.core.backups.verify(b.id)).resolves.toMatchObject({ ok: true });
+    else await expect(t.core.backups.verify(b.id)).rejects.toThrow(reason);
   }
 
   /** Rewrite the archive's entries and re-sign the manifest (with the right key unless told). */

@@ -49,6 +49,7 @@ describe('npm run bench, at its shortest', { timeout: 240_000 }, () => {
     const out = await bench('backup.js', '--mb', '4');
     expect(out).toMatch(row('backup create (vs tar czf of the database file)'));
     expect(out).toMatch(row('backup restore incl. verify + safety backup (vs tar xzf)'));
+    expect(out).toMatch(row('`mahavishnu backup restore` start to exit (vs tar xzf)'));
     expect(out).toMatch(/^of the last restore: safety backup [\d.]+ s of [\d.]+ s/m);
   });
 

@@ -10,6 +10,9 @@ export interface Globals {
   yes?: boolean;
 }
 
+/** The argument that makes bin/mahavishnu.js a safety backup's sealer (seal.ts), not a command. */
+export const SEALER = '__seal-safety';
+
 export const loadOpts = (g: Globals): LoadOptions => (g.configDir ? { dir: g.configDir } : {});
 
 export type CliGlobals = Globals & { help: boolean; version: boolean };

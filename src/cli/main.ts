@@ -1,6 +1,6 @@
 import { exitCode, isAppError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
-import { splitGlobals } from './globals.js';
+import { SEALER, splitGlobals } from './globals.js';
 import { commandHelp, groupHelp, rootHelp } from './help.js';
 import { loadManifest, matchCommand } from './manifest.js';
 
@@ -34,7 +34,12 @@ async function helpOrVersion(argv: string[]): Promise<number | undefined> {
   return 0;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * `entry`: the script this process runs (bin/mahavishnu.js), for the processes it starts itself
+ * (seal.ts); without it, everything runs in this process.
+ */
+export async function main(argv: string[], entry?: string): Promise<number> {
+  if (argv[0] === SEALER) return (await import('./seal.js')).runSealer(argv.slice(1));
   try {
     const answered = await helpOrVersion(argv);
     if (answered !== undefined) return answered;
@@ -45,5 +50,5 @@ export async function main(argv: string[]): Promise<number> {
     else process.stderr.write(`error (${e.code}): ${e.message}\n`);
     return exitCode[e.code];
   }
-  return (await import('./run.js')).run(argv);
+  return (await import('./run.js')).run(argv, entry);
 }

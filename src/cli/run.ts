@@ -20,7 +20,12 @@ function print(result: unknown, json: boolean) {
   }
 }
 
-async function runTool(tool: Tool, input: Record<string, unknown>, g: Globals): Promise<number> {
+async function runTool(
+  tool: Tool,
+  input: Record<string, unknown>,
+  g: Globals,
+  entry: string | undefined,
+): Promise<number> {
   const progress = progressPrinter(!g.json && process.stderr.isTTY === true);
   const abort = new AbortController();
   const onSigint = () => abort.abort();
@@ -44,6 +49,11 @@ async function runTool(tool: Tool, input: Record<string, unknown>, g: Globals): 
       // loaded on use: --help and remote calls need no core
       const { openCore } = await import('../compose/open-core.js');
       const core = await openCore({ ...loadOpts(g), logLevel: 'warn' });
+      // this process ends with the call: a restore's safety backup is sealed by a process of its own
+      if (entry) {
+        const { sealerSpawner } = await import('./seal.js');
+        core.backups.sealElsewhere(sealerSpawner(entry, g));
+      }
       try {
         result = await invoke(tool, input, {
           core,
@@ -65,12 +75,12 @@ async function runTool(tool: Tool, input: Record<string, unknown>, g: Globals): 
 }
 
 /** A command line that is not a help or version request (src/cli/main.ts answers those). */
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], entry?: string): Promise<number> {
   let json = argv.includes('--json');
   try {
     const r = resolveCommand(argv);
     json = r.globals.json;
-    if ('tool' in r) return await runTool(r.tool, r.input, r.globals);
+    if ('tool' in r) return await runTool(r.tool, r.input, r.globals, entry);
     return await r.builtin.run(r.flags, r.globals);
   } catch (e) {
     let err = isAppError(e) ? e : undefined;

@@ -1,10 +1,12 @@
+import { afterAll, beforeAll, expect } from 'vitest';
 import { MERGED_TABLES } from '../../src/core/backup/policy.js';
 import { stateTables } from '../../src/core/backup/schema-info.js';
 import type { Core } from '../../src/core/core.js';
 import type { Db } from '../../src/core/sql/db.js';
 import { toolByName } from '../../src/tools/index.js';
 import { invoke } from '../../src/tools/invoke.js';
-import { admin } from './core.js';
+import { admin, testCore } from './core.js';
+import { tempDir } from './tmp.js';
 
 export const SIGNING_KEY = 'test-signing-key-0123456789abcdef0123456789';
 export const ENCRYPTION_KEY = 'test-encryption-key-0123456789abcdef012345';
@@ -89,3 +91,50 @@ export async function snapshot(db: Db): Promise<Record<string, unknown[]>> {
 /** A snapshot without the tables a restore merges (keys, users, audit log): what it replaces exactly. */
 export const replacedOnly = (s: Record<string, unknown[]>) =>
   Object.fromEntries(Object.entries(s).filter(([t]) => !MERGED_TABLES.includes(t)));
+
+/**
+ * For the tests of one describe block: a core on a fresh embedded store, seeded, keeping its
+ * archives in a temp folder (`extra`: more backup settings). Made before them, removed after.
+ */
+export function seededBackupCore(prefix: string, extra: Record<string, unknown> = {}) {
+  const folder = tempDir(prefix);
+  let core: Core | undefined;
+  let cleanup = async () => {};
+  beforeAll(async () => {
+    ({ core, cleanup } = await testCore('sqlite', backupSettings(folder.path, extra)));
+    await seed(core);
+  });
+  afterAll(async () => {
+    await cleanup();
+    folder.remove();
+  });
+  return {
+    archives: folder.path,
+    /** Once beforeAll has run. */
+    get core(): Core {
+      return core!;
+    },
+  };
+}
+
+/**
+ * The restore of `id` is refused with `reason` (code invalid_input); the state and the list of
+ * backups stay as they were. Returns how long the refusal took, in ms.
+ */
+export async function refusedRestore(core: Core, id: string, reason: RegExp | string): Promise<number> {
+  const before = await snapshot(core.db);
+  const count = (await core.backups.list()).length;
+  const started = performance.now();
+  const err = await core.backups.restore(id).then(
+    () => undefined,
+    (e: Error & { code?: string }) => e,
+  );
+  const ms = performance.now() - started;
+  expect(err, 'the restore must be refused').toBeDefined();
+  expect(err!.code).toBe('invalid_input');
+  expect(err!.message).toMatch(/refused/);
+  expect(err!.message).toMatch(reason);
+  expect(await snapshot(core.db)).toEqual(before);
+  expect((await core.backups.list()).length).toBe(count);
+  return ms;
+}

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readdir, rename, rm } from 'node:fs/promises';
 import { availableParallelism, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,7 +21,7 @@ import { lineSink } from './restore.js';
 import { Restores } from './restores.js';
 import type { BackupCreated, BackupSummary, VerifyReport } from './schemas.js';
 import { scrubbedSettings } from './scrub.js';
-import { isSecret } from './secrets.js';
+import { columnKey, isSecret } from './secrets.js';
 import type { archiveStream } from './write.js';
 
 export interface BackupsDeps {
@@ -37,18 +38,41 @@ export interface BackupsDeps {
 }
 
 export type OnProgress = (done: number, total: number, message: string) => void;
-export type { SafetyBackup } from './restores.js';
+
+/** A backup id claimed in the catalog, and where its archive goes. */
+export interface Claimed {
+  id: string;
+  location: string;
+  blob: BlobStore;
+  /** performance.now() when the claim started. */
+  started: number;
+  /** Interrupted backups the claim's cleanup failed. */
+  cleaned: string[];
+  /** Why the archive goes to the local folder instead of the configured bucket. */
+  fallback?: string;
+}
+export type { SafetyBackup, SpawnSealer } from './restores.js';
 
 const MIN_KEY = 32;
 const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
 
+/**
+ * Whether process `pid` of this host still runs. A zombie does not: a sealer (src/cli/seal.ts)
+ * outlives the CLI that started it, and where nothing reaps orphans (a container whose first
+ * process does not), one that died stays a zombie, which signal 0 still finds.
+ */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return true; // no /proc (not Linux): signal 0 is all there is
   }
 }
 
@@ -59,18 +83,29 @@ function alive(pid: number): boolean {
 function withSecretCheck(name: string, m: Manifest, inner: EntrySink | undefined): EntrySink | undefined {
   const tm = m.tables.find((t) => t.entries.includes(name));
   if (!tm?.columns.some((c) => isSecret(tm.name, c))) return inner;
-  const check = lineSink(tm, undefined, () => {}, true);
+  return both(
+    lineSink(tm, undefined, () => {}, true, m.id),
+    inner,
+  );
+}
+
+/** One entry given to two sinks, in turn. */
+function both(a: EntrySink | undefined, b: EntrySink | undefined): EntrySink | undefined {
+  if (!a || !b) return a ?? b;
   return {
     write: async (c) => {
-      await check.write(c);
-      await inner?.write(c);
+      await a.write(c);
+      await b.write(c);
     },
     end: async () => {
-      await check.end();
-      await inner?.end();
+      await a.end();
+      await b.end();
     },
   };
 }
+
+/** Tells apart the image files of verifies running at once in this process. */
+let verifying = 0;
 
 /** Creating, listing, verifying, pruning and restoring archives of the whole state store. */
 export class Backups {
@@ -180,8 +215,8 @@ export class Backups {
     const dir = dirname(file.path);
     const { SAFETY_IMAGE } = await import('./image-restore.js');
     for (const f of await readdir(dir).catch(() => [] as string[])) {
-      // the fresh file of a restore (or a plan) whose process ended: nothing was put in place
-      const fresh = /^\.backup_\w+\.(?:restore|plan)-(\d+)\.db(?:-wal|-shm)?$/.exec(f);
+      // the fresh file of a restore (or a plan, a verify) whose process ended: nothing was put in place
+      const fresh = /^\.backup_\w+\.(?:restore|plan|verify)-(\d+)(?:-\d+)?\.db(?:-wal|-shm)?$/.exec(f);
       if (fresh && !alive(Number(fresh[1]))) await rm(join(dir, f), { force: true });
       const m = SAFETY_IMAGE.exec(f);
       if (!m || alive(Number(m[2]))) continue;
@@ -297,40 +332,73 @@ export class Backups {
     return (await this.begin(o)).done;
   }
 
-  /** A backup claimed (also for restores.ts: a safety backup sealed after its restore returned). */
+  /** A backup claimed and being written (also for restores.ts: a safety backup sealed after its restore returned). */
   async begin(o: {
     type: BackupType;
     progress?: OnProgress;
     signal?: AbortSignal;
     image?: string;
   }): Promise<{ id: string; location: string; fallback?: string; done: Promise<BackupCreated> }> {
+    const c = await this.claim(o.type);
+    const done = this.write(c.id, o, c);
+    done.catch(() => {}); // surfaces where it is awaited
+    return { id: c.id, location: c.location, ...(c.fallback ? { fallback: c.fallback } : {}), done };
+  }
+
+  /**
+   * A new backup id claimed in the catalog (status running, this process's pid) and the store its
+   * archive goes to, nothing written yet: begin writes it here, a hand-off (restores.ts) in the
+   * process it hands the row to.
+   */
+  async claim(type: BackupType): Promise<Claimed> {
     // refused before a catalog row is claimed: a backup without keys never starts
     this.signingKey();
     const started = performance.now();
-    const { blob, fallback } = await this.target(o.type);
+    const { blob, fallback } = await this.target(type);
     // the cleanup works on the configured store: with S3 away, a safety backup goes on without it
     const cleaned = fallback ? [] : await this.cleanupInterrupted();
     const now = new Date();
-    let id = '';
-    for (let n = 1; n < 1000 && !id; n++) {
-      const candidate = backupId(now, n);
-      if (await blob.stat(archiveName(candidate))) continue;
+    for (let n = 1; n < 1000; n++) {
+      const id = backupId(now, n);
+      if (await blob.stat(archiveName(id))) continue;
+      const location = blob.locate(archiveName(id));
       const claimed = await this.catalog.claim({
-        id: candidate,
-        type: o.type,
+        id,
+        type,
         store: blob.kind,
-        location: blob.locate(archiveName(candidate)),
+        location,
         host: hostname(),
         pid: process.pid,
         schema_version: SCHEMA_VERSION,
       });
-      if (claimed) id = candidate;
+      if (claimed) return { id, location, blob, started, cleaned, ...(fallback ? { fallback } : {}) };
     }
-    if (!id) throw new AppError('conflict', 'no free backup id for this second; retry');
-    const name = archiveName(id);
-    const done = this.write(id, o, { blob, started, cleaned, ...(fallback ? { fallback } : {}) });
-    done.catch(() => {}); // surfaces where it is awaited
-    return { id, location: blob.locate(name), ...(fallback ? { fallback } : {}), done };
+    throw new AppError('conflict', 'no free backup id for this second; retry');
+  }
+
+  /**
+   * Seal the database file a restore replaced under the id its process claimed and handed to this
+   * one (src/cli/seal.ts: the CLI returns once its restore is done, and a process of its own seals
+   * the safety backup). A row that is not this process's any more (the restoring process ended
+   * before it handed it over, and a backup failed it meanwhile) gets a new id, as a left image does.
+   * On failure the file stays: the next backup seals it (sealLeftImages).
+   */
+  async sealHandedOver(id: string, image: string): Promise<BackupCreated> {
+    const row = await this.catalog.get(id);
+    const mine = row?.status === 'running' && row.pid === process.pid && row.host === hostname();
+    let b: BackupCreated;
+    if (!mine) b = await this.create({ type: 'safety', image });
+    else {
+      const configured = await this.blob();
+      // the store the restoring process chose: the local folder when the bucket was away
+      const blob =
+        row.store === configured.kind
+          ? configured
+          : await this.d.openBlobStore({ ...this.blobConfig(), store: 'local' });
+      b = await this.write(id, { type: 'safety', image }, { blob, started: performance.now(), cleaned: [] });
+    }
+    await removeDbFile(image);
+    return b;
   }
 
   private async write(
@@ -467,6 +535,20 @@ export class Backups {
     }
     if (local && (await local.stat(archiveName(id)))) return local;
     if (reachError) throw reachError;
+    const row = await this.catalog.get(id);
+    if (row?.status === 'running') {
+      if (row.host === hostname() && !alive(row.pid))
+        throw new AppError(
+          'conflict',
+          `backup ${id} was never completed: process ${row.pid}, which wrote it, ended first; the next ` +
+            "`backup_create` finishes what it left (a restore's safety backup is sealed under a new id)",
+        );
+      throw new AppError(
+        'conflict',
+        `backup ${id} is still being written (by process ${row.pid} on ${row.host}; a safety backup is sealed ` +
+          'after its restore returned); retry once `backup_list` lists it',
+      );
+    }
     throw notFound(
       `backup ${id} is not in ${blob.location}${local ? ` nor in ${local.location}` : ''}; run \`backup_list\`, ` +
         `or copy the archive there (e.g. aws s3 cp s3://…/${archiveName(id)} ${local?.location ?? blob.location}/)`,
@@ -479,15 +561,25 @@ export class Backups {
     return s;
   }
 
-  /** Read the whole archive: signature, every checksum, to the end. Records the outcome in the catalog. */
+  /**
+   * Read the whole archive: signature, every checksum, to the end, and what a restore checks
+   * before it changes anything: every secret cell sealed (an image is written to a file of its
+   * own in the data folder for that, removed after). Records the outcome in the catalog.
+   */
   async verify(
     id: string,
     progress?: OnProgress,
     o: { sink?: (name: string, m: Manifest) => EntrySink | undefined; signal?: AbortSignal } = {},
   ): Promise<VerifyReport & { manifest: Manifest; bytes: Buffer }> {
-    // the key stays inside this class: a result is never a place for it
-    const { encryptionKey: _, ...report } = await this.readAll(id, progress, o);
-    return report;
+    const dir = this.d.db.file ? dirname(this.d.db.file.path) : this.d.config().data.dir;
+    const image = join(dir, `.${id}.verify-${process.pid}-${++verifying}.db`);
+    try {
+      // the key stays inside this class: a result is never a place for it
+      const { encryptionKey: _, ...report } = await this.readAll(id, progress, { ...o, image });
+      return report;
+    } finally {
+      await removeDbFile(image);
+    }
   }
 
   /** verify() with the key it found (for restores.ts: a result is never a place for it). */
@@ -498,6 +590,8 @@ export class Backups {
       sink?: (name: string, m: Manifest) => EntrySink | undefined;
       accept?: (m: Manifest) => Promise<void>;
       signal?: AbortSignal;
+      /** Write an image's entries to this new file, and check its secret cells before it counts as verified. */
+      image?: string;
     } = {},
   ): Promise<VerifyReport & { manifest: Manifest; bytes: Buffer; encryptionKey: string }> {
     this.signingKey();
@@ -505,6 +599,8 @@ export class Backups {
     const total = (await holder.stat(archiveName(id)))?.size ?? 0;
     const src = await this.source(id, holder);
     let read = 0;
+    const { imageWriter, checkSecretCells } = await import('./image-read.js');
+    const writer = o.image ? imageWriter(o.image) : undefined;
     try {
       const { readArchive } = await import('./read.js');
       const r = await readArchive(src, {
@@ -515,10 +611,22 @@ export class Backups {
           read += n;
           progress?.(read, total, `verify ${id}`);
         },
-        sink: (name, m) => withSecretCheck(name, m, o.sink?.(name, m)),
+        sink: (name, m) => both(writer?.sink(name, m), withSecretCheck(name, m, o.sink?.(name, m))),
         ...(o.accept ? { accept: o.accept } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
       });
+      await writer?.close();
+      if (writer?.written) {
+        progress?.(read, total, `verify ${id}: checking the secret cells of the database image`);
+        const img = this.d.openFile(o.image!);
+        try {
+          await checkSecretCells(img, id, columnKey(r.encryptionKey, id));
+        } finally {
+          await img.close();
+        }
+        if (o.signal?.aborted)
+          throw new AppError('timeout', `reading backup ${id} was cancelled; nothing was changed`);
+      }
       const m = r.manifest;
       await this.catalog.verified(id, true, {
         type: m.type,
@@ -558,6 +666,8 @@ export class Backups {
           })
           .catch(() => {});
       throw e;
+    } finally {
+      await writer?.close().catch(() => {});
     }
   }
 
@@ -566,6 +676,7 @@ export class Backups {
   restore: Restores['restore'] = (id, o) => this.restores.restore(id, o);
   planRestore: Restores['plan'] = (id, signal) => this.restores.plan(id, signal);
   settle: Restores['settle'] = () => this.restores.settle();
+  sealElsewhere: Restores['sealElsewhere'] = (spawn) => this.restores.sealElsewhere(spawn);
 
   /** Remove an archive and its catalog row. */
   async remove(id: string): Promise<void> {

@@ -51,6 +51,15 @@ export class Catalog {
     }
   }
 
+  /** A running backup's row passed to the process `pid`, which writes its archive from now on. */
+  async handOver(id: string, pid: number) {
+    const r = await this.db.query<{ id: string }>(
+      `UPDATE backup_catalog SET pid = $2 WHERE id = $1 AND status = 'running' RETURNING id`,
+      [id, pid],
+    );
+    if (r.length !== 1) throw new Error(`backup ${id} is not running any more`);
+  }
+
   async complete(id: string, size: number, durationMs: number) {
     await this.db.query(
       `UPDATE backup_catalog SET status = 'complete', size_bytes = $2, completed_at = $3, duration_ms = $4 WHERE id = $1`,

@@ -48,20 +48,33 @@ export async function openEntry(
   sealed: Buffer,
   plainSize: number,
 ): Promise<Buffer | undefined> {
-  if (sealed.length < IV + TAG) return undefined;
-  let packed: Buffer;
-  try {
-    const d = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV));
-    d.setAAD(aad(backupId, name));
-    d.setAuthTag(sealed.subarray(sealed.length - TAG));
-    packed = Buffer.concat([d.update(sealed.subarray(IV, sealed.length - TAG)), d.final()]);
-  } catch {
-    return undefined;
-  }
+  const packed = decryptEntry(key, backupId, name, sealed);
+  if (!packed) return undefined;
   // bounded by the size the signed manifest declares: an entry never inflates beyond it
   const plain = await inflate(packed, {
     maxOutputLength: Math.max(1, plainSize),
     chunkSize: chunkFor(plainSize),
   });
   return plain.length === plainSize ? plain : undefined;
+}
+
+/**
+ * The deflated content of a sealed entry (AES-256-GCM checked and removed), or undefined when the
+ * key is wrong or it was altered; inflating it is the caller's (openEntry, image-open.ts).
+ */
+export function decryptEntry(
+  key: Buffer,
+  backupId: string,
+  name: string,
+  sealed: Buffer,
+): Buffer | undefined {
+  if (sealed.length < IV + TAG) return undefined;
+  try {
+    const d = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV));
+    d.setAAD(aad(backupId, name));
+    d.setAuthTag(sealed.subarray(sealed.length - TAG));
+    return Buffer.concat([d.update(sealed.subarray(IV, sealed.length - TAG)), d.final()]);
+  } catch {
+    return undefined;
+  }
 }

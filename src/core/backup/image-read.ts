@@ -1,28 +1,30 @@
-import { type FileHandle, open } from 'node:fs/promises';
-import { AppError } from '../errors.js';
+import { open } from 'node:fs/promises';
 import type { Db } from '../sql/db.js';
+import { ImageOpener } from './image-open.js';
 import type { Manifest } from './manifest.js';
 import { pages } from './pages.js';
 import type { EntrySink } from './read.js';
 import { quote, stateTables } from './schema-info.js';
-import { isSealedCell, isSecret, openCell } from './secrets.js';
+import { checkCell, isSealedCell, isSecret, openCell, secretInClear } from './secrets.js';
 import { rowEncoder } from './values.js';
 
 /**
  * The sink that writes an image archive's entries (format 3) into a new database file as a
- * read streams them, each at its offset, after its digest matched and it opened (read.ts). The
- * file is created at the first image entry; an archive of rows never creates it.
+ * read streams them, each at its offset, after its digest matched and it decrypted (read.ts):
+ * worker threads inflate and write them (image-open.ts). The file is created at the first image
+ * entry; an archive of rows never creates it.
  */
 export function imageWriter(dest: string) {
-  let fh: FileHandle | undefined;
-  let opened = false;
+  let opener: Promise<ImageOpener> | undefined;
   let offsets: Map<string, number> | undefined;
-  // writes go on while the next pieces are checked and inflated; a few at most, so memory stays bounded
-  const writing: Promise<unknown>[] = [];
+  const create = async () => {
+    await (await open(dest, 'wx', 0o600)).close();
+    return new ImageOpener(dest);
+  };
   return {
     /** Whether the archive had image entries (and the file was created). */
     get written() {
-      return opened;
+      return opener !== undefined;
     },
     sink(name: string, m: Manifest): EntrySink | undefined {
       if (!name.startsWith('image/')) return undefined;
@@ -35,55 +37,50 @@ export function imageWriter(dest: string) {
             at += e.plain_size;
           }
       }
-      let at = offsets.get(name) ?? 0;
+      const at = offsets.get(name) ?? 0;
       return {
-        write: async (c) => {
-          if (!fh) {
-            fh = await open(dest, 'wx', 0o600);
-            opened = true;
-          }
-          const w = fh.write(c, 0, c.length, at);
-          w.catch(() => {}); // surfaces in close()
-          writing.push(w);
-          at += c.length;
-          if (writing.length > 4) await writing.shift();
+        takeDeflated: async (packed, size) => {
+          opener ??= create();
+          return (await opener).open(packed, size, at);
+        },
+        write: () => {
+          throw new Error('an image entry is inflated by the image writer itself (takeDeflated)');
         },
         end: () => {},
       };
     },
-    /** Every write done (the first failure is thrown), the file closed. */
+    /** Every write done, the file closed. */
     async close() {
-      try {
-        await Promise.all(writing.splice(0));
-      } finally {
-        await fh?.close();
-        fh = undefined;
-      }
+      const o = opener && (await opener.catch(() => undefined));
+      await o?.close();
     },
   };
 }
 
+type SealedCell = { table: string; column: string; rowid: number; cell: string };
+
 /**
  * A backup never writes a secret cell in clear: every one must be sealed (secrets.ts), else the
- * archive is a forgery and is refused. They are opened in place, for the keys a restore imports.
+ * archive is a forgery and is refused. Yields the sealed cells, still sealed.
  */
-export async function unsealSecretCells(img: Db, id: string, key: Buffer): Promise<void> {
-  const open: { table: string; column: string; rowid: number; value: string | Buffer }[] = [];
+async function* sealedCells(img: Db, id: string): AsyncGenerator<SealedCell> {
   for (const ti of await stateTables(img))
     for (const c of ti.columns.filter((c) => isSecret(ti.name, c))) {
       const rows = await img.query<{ r: number; v: unknown }>(
         `SELECT rowid AS r, ${quote(c)} AS v FROM ${quote(ti.name)} WHERE ${quote(c)} IS NOT NULL`,
       );
       for (const { r, v } of rows) {
-        if (!isSealedCell(v))
-          throw new AppError(
-            'invalid_input',
-            `backup ${id} is refused: ${ti.name}.${c} holds secret material in clear, which no backup writes (a forged archive). Nothing was changed.`,
-            { backup_id: id },
-          );
-        open.push({ table: ti.name, column: c, rowid: r, value: openCell(key, `${ti.name}.${c}`, v) });
+        if (!isSealedCell(v)) throw secretInClear(`${ti.name}.${c}`, id);
+        yield { table: ti.name, column: c, rowid: r, cell: v };
       }
     }
+}
+
+/** Every secret cell checked (sealed), then opened in place, for the keys a restore imports. */
+export async function unsealSecretCells(img: Db, id: string, key: Buffer): Promise<void> {
+  const open: { table: string; column: string; rowid: number; value: string | Buffer }[] = [];
+  for await (const s of sealedCells(img, id))
+    open.push({ ...s, value: openCell(key, `${s.table}.${s.column}`, s.cell) });
   await img.tx(async (t) => {
     for (const o of open)
       await t.query(`UPDATE ${quote(o.table)} SET ${quote(o.column)} = $1 WHERE rowid = $2`, [
@@ -91,6 +88,14 @@ export async function unsealSecretCells(img: Db, id: string, key: Buffer): Promi
         o.rowid,
       ]);
   });
+}
+
+/**
+ * What unsealSecretCells checks, for a verify: every secret cell sealed and opening with the key
+ * (as a restore would open it); each plaintext is wiped as soon as it opened, the image unchanged.
+ */
+export async function checkSecretCells(img: Db, id: string, key: Buffer): Promise<void> {
+  for await (const s of sealedCells(img, id)) checkCell(key, `${s.table}.${s.column}`, s.cell);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { AppError } from '../errors.js';
-import { entryKey, openEntry } from './entry-crypto.js';
+import { decryptEntry, entryKey, openEntry } from './entry-crypto.js';
 import { GzipGuard } from './gzip-guard.js';
 import { type Keyring, keyFor } from './keyring.js';
 import {
@@ -28,6 +28,12 @@ export interface ReadLimits {
 export interface EntrySink {
   write(chunk: Buffer): Promise<void> | void;
   end(): Promise<void> | void;
+  /**
+   * Take the entry decrypted but still deflated instead of its plaintext, and inflate it itself
+   * (image-read.ts: off the event loop); false when it does not inflate to `plainSize` bytes.
+   * Then write is never called.
+   */
+  takeDeflated?(packed: Buffer, plainSize: number): Promise<boolean>;
 }
 
 export interface ReadOptions {
@@ -148,9 +154,13 @@ export async function readArchive(source: Readable, o: ReadOptions): Promise<Rea
         const sha256 = createHash('sha256').update(sealed).digest('hex');
         if (sealed.length !== expected.size || sha256 !== expected.sha256)
           throw refuse(o.id, `entry "${h.name}" does not match its checksum (the archive was altered)`);
-        const opened = openEntry(key!, o.id, h.name, sealed, expected.plain_size);
+        const sink = o.sink?.(h.name, manifest!);
+        let opened: Promise<Buffer | boolean | undefined>;
+        if (sink?.takeDeflated) {
+          const packed = decryptEntry(key!, o.id, h.name, sealed);
+          opened = packed ? sink.takeDeflated(packed, expected.plain_size) : Promise.resolve(undefined);
+        } else opened = openEntry(key!, o.id, h.name, sealed, expected.plain_size);
         opened.catch(() => {}); // surfaces through the chain
-        const m = manifest!;
         chain = chain.then(async () => {
           const plain = await opened;
           if (!plain)
@@ -158,9 +168,8 @@ export async function readArchive(source: Readable, o: ReadOptions): Promise<Rea
               o.id,
               `entry "${h.name}" cannot be opened with the encryption key its manifest names`,
             );
-          const sink = o.sink?.(h.name, m);
           if (sink) {
-            await sink.write(plain);
+            if (plain !== true) await sink.write(plain);
             await sink.end();
           }
         });

@@ -6,7 +6,7 @@ import { policyOf } from './policy.js';
 import type { EntrySink } from './read.js';
 import { RowLoads } from './row-loads.js';
 import { quote, stateTables, type TableInfo } from './schema-info.js';
-import { columnKey, isSecret } from './secrets.js';
+import { columnKey, isSecret, secretInClear } from './secrets.js';
 import { decodeCell } from './values.js';
 
 /** Why this store cannot take the backup's tables, or undefined when it can (checked before anything changes). */
@@ -180,6 +180,8 @@ export function lineSink(
   onRow: (cells: Param[]) => Promise<void> | void,
   /** Only check the rows' shape and that secrets are sealed (the verify pass): nothing is opened. */
   checkOnly = false,
+  /** The backup's id, for the refusal's message. */
+  id?: string,
 ): EntrySink {
   const cols = tm.columns;
   const secret = cols.map((c) => isSecret(tm.name, c));
@@ -199,10 +201,7 @@ export function lineSink(
           c !== null &&
           (typeof c !== 'object' || typeof (c as { e?: unknown }).e !== 'string')
         )
-          throw new AppError(
-            'invalid_input',
-            `backup refused: ${tm.name}.${cols[i]} holds secret material in clear, which no backup writes (a forged archive). Nothing was changed.`,
-          );
+          throw secretInClear(`${tm.name}.${cols[i]}`, id);
         out[i] =
           typeof c === 'string' || typeof c === 'number' || c === null || checkOnly
             ? (c as Param)

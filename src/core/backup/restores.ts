@@ -1,4 +1,5 @@
-import { dirname, join } from 'node:path';
+import { rename } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { AppError } from '../errors.js';
 import type { Db } from '../sql/db.js';
 import { SCHEMA_VERSION } from '../sql/migrations.js';
@@ -13,14 +14,32 @@ import { incompatibility, lineSink, type RestoreOutcome, restoreInto } from './r
 import { stateTables } from './schema-info.js';
 import type { BackupCreated } from './schemas.js';
 
-/** A restore's safety backup: its id and place, and the archive once sealed. */
+/**
+ * A restore's safety backup: its id and place, and the archive once sealed here, or the pid of
+ * the process sealing it (a hand-off: the CLI, see sealElsewhere).
+ */
 export interface SafetyBackup {
   id: string;
   location: string;
   /** Why it went to the local folder instead of the configured bucket. */
   fallback?: string;
-  sealed: Promise<BackupCreated>;
+  sealed?: Promise<BackupCreated>;
+  sealer?: number;
 }
+
+/** A process started to seal a safety backup (src/cli/seal.ts), waiting for its job. */
+export interface Sealer {
+  pid: number;
+  /** Give it its job: the claimed id and the database file, named after its pid by now. */
+  start(job: { id: string; image: string }): Promise<void>;
+  /** It never got its job: end it. */
+  kill(): void;
+}
+export type SpawnSealer = () => Sealer;
+
+/** The name of a safety image owned by process `pid` (image-restore.ts: .safety-<ms>-<pid>.db). */
+const ownedBy = (image: string, pid: number) =>
+  join(dirname(image), basename(image).replace(/-\d+\.db$/, `-${pid}.db`));
 
 /** A settings entry of an archive, kept for the operator to compare (extract.ts). */
 function settingsSink(name: string, into: Map<string, Buffer>): EntrySink | undefined {
@@ -35,6 +54,7 @@ function settingsSink(name: string, into: Map<string, Buffer>): EntrySink | unde
 /** Restores and their plans, for Backups (backups.ts): reading an archive, fitting it, applying it. */
 export class Restores {
   private readonly sealing = new Set<Promise<BackupCreated>>();
+  private spawnSealer: SpawnSealer | undefined;
 
   constructor(
     private readonly b: Backups,
@@ -53,22 +73,19 @@ export class Restores {
     // an image is read into a file of its own, then asked (removed after)
     const dir = this.d.db.file ? dirname(this.d.db.file.path) : this.d.config().data.dir;
     const image = join(dir, `.${id}.plan-${process.pid}.db`);
-    const { imageWriter } = await import('./image-read.js');
-    const writer = imageWriter(image);
     const facts: ArchiveFacts = { users: [], pools: [] };
     try {
-      const v = await this.b.verify(id, undefined, {
+      const v = await this.b.readAll(id, undefined, {
         ...(signal ? { signal } : {}),
-        sink: (name, m) => {
-          const w = writer.sink(name, m);
-          if (w || !wanted.test(name)) return w;
+        image,
+        sink: (name) => {
+          if (!wanted.test(name)) return undefined;
           const parts: Buffer[] = [];
           raw.set(name, parts);
           return { write: (c) => void parts.push(c), end: () => {} };
         },
       });
-      await writer.close();
-      if (writer.written) {
+      if (v.manifest.format_version === IMAGE_FORMAT) {
         const img = this.d.openFile(image);
         try {
           const tables = new Set(v.manifest.tables.map((t) => t.name));
@@ -92,7 +109,6 @@ export class Restores {
       }
       return await this.planOf(id, v.manifest, facts);
     } finally {
-      await writer.close().catch(() => {});
       await removeDbFile(image);
     }
   }
@@ -144,17 +160,16 @@ export class Restores {
       db.file ? dirname(db.file.path) : this.d.config().data.dir,
       `.${id}.restore-${process.pid}.db`,
     );
-    const { imageWriter } = await import('./image-read.js');
-    const writer = imageWriter(fresh);
     const settings = new Map<string, Buffer>();
     try {
       await removeDbFile(fresh);
+      // an image is written into `fresh` as it is read, its secret cells checked before it counts as verified
       const v = await this.b.readAll(id, o.progress, {
         ...(o.signal ? { signal: o.signal } : {}),
         accept: (m) => this.fits(id, m, db, !o.db && !o.allowOtherInstallation),
-        sink: (name, m) => writer.sink(name, m) ?? settingsSink(name, settings),
+        image: fresh,
+        sink: (name) => settingsSink(name, settings),
       });
-      await writer.close();
       o.signal?.throwIfAborted();
       const common = {
         id,
@@ -185,7 +200,6 @@ export class Restores {
         throw new AppError('timeout', `the restore of ${id} was cancelled; the store is unchanged`);
       throw e;
     } finally {
-      await writer.close().catch(() => {});
       await removeDbFile(fresh);
     }
   }
@@ -266,6 +280,15 @@ export class Restores {
         sealed: Promise.resolve(b),
       };
     }
+    if (this.spawnSealer) {
+      const handed = await this.handOff(image, this.spawnSealer).catch((e: unknown) => {
+        this.d.log.warn(
+          { err: e, image },
+          'could not hand the safety backup to a sealing process; sealing it here',
+        );
+      });
+      if (handed) return handed;
+    }
     // sealed to the end whatever the call's cancellation: the restore it belongs to is complete
     const b = await this.b.begin({ type: 'safety', image });
     const sealed = b.done.then(async (r) => {
@@ -282,6 +305,48 @@ export class Restores {
       )
       .finally(() => this.sealing.delete(sealed));
     return { id: b.id, location: b.location, ...(b.fallback ? { fallback: b.fallback } : {}), sealed };
+  }
+
+  /**
+   * Seal the safety images of restores in a process of their own, started by `spawn`, instead of
+   * in this one: for a process that ends once its call is done (the CLI), so the operator's
+   * `backup restore` returns once the restore is in place and the file it replaced is durable.
+   */
+  sealElsewhere(spawn: SpawnSealer): void {
+    this.spawnSealer = spawn;
+  }
+
+  /**
+   * Claim the safety backup's id here, then pass the row and the image to a sealing process:
+   * the image is renamed after its pid and the row takes its pid before it gets its job, so
+   * whichever process ends first, the next backup finds the image and the row of a dead process
+   * (sealLeftImages, cleanupInterrupted).
+   */
+  private async handOff(image: string, spawn: SpawnSealer): Promise<SafetyBackup> {
+    const c = await this.b.claim('safety');
+    let sealer: Sealer | undefined;
+    let moved: string | undefined;
+    try {
+      sealer = spawn();
+      moved = ownedBy(image, sealer.pid);
+      await rename(image, moved);
+      await this.b.catalog.handOver(c.id, sealer.pid);
+      await sealer.start({ id: c.id, image: moved });
+    } catch (e) {
+      sealer?.kill();
+      if (moved) await rename(moved, image).catch(() => {});
+      await this.b.catalog
+        .fail(c.id, `not handed to a sealing process: ${(e as Error).message}`)
+        .catch(() => {});
+      throw e;
+    }
+    this.d.log.info({ id: c.id, pid: sealer.pid, image: moved }, 'safety backup handed to a sealing process');
+    return {
+      id: c.id,
+      location: c.location,
+      ...(c.fallback ? { fallback: c.fallback } : {}),
+      sealer: sealer.pid,
+    };
   }
 
   /** Safety backups still being sealed after their restore returned (the process waits for them as it closes). */

@@ -10,6 +10,14 @@ export const SECRET_COLUMNS: readonly string[] = ['signing_keys.private_key'];
 
 export const isSecret = (table: string, column: string) => SECRET_COLUMNS.includes(`${table}.${column}`);
 
+/** The refusal of an archive holding a secret cell in clear (`where`: table.column), for both formats. */
+export const secretInClear = (where: string, id?: string) =>
+  new AppError(
+    'invalid_input',
+    `backup ${id ? `${id} is ` : ''}refused: ${where} holds secret material in clear, which no backup writes (a forged archive). Nothing was changed.`,
+    id ? { backup_id: id } : undefined,
+  );
+
 /** A per-backup key derived from the configured one (HKDF), so no two archives share a data key. */
 export function columnKey(secret: string, backupId: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, backupId, 'mahavishnu backup secret columns', 32));
@@ -57,4 +65,9 @@ export function openCell(key: Buffer, where: string, cell: string): string | Buf
   const t = cell.charAt(SEALED_CELL.length);
   const plain = decryptValue(key, where, cell.slice(SEALED_CELL.length + 2));
   return t === 'b' ? plain : plain.toString('utf8');
+}
+
+/** That a sealed cell opens with the key (else the refusal openCell gives); its plaintext is wiped at once. */
+export function checkCell(key: Buffer, where: string, cell: string): void {
+  decryptValue(key, where, cell.slice(SEALED_CELL.length + 2)).fill(0);
 }
