@@ -82,6 +82,11 @@ try {
     rate(async () => {
       const r = await core.backups.restore(id, { safety });
       phases[safety ? 'with' : 'without'] = r.seconds;
+      if (r.safety) {
+        const s = await r.safety.sealed;
+        phases.safety_s = s.duration_seconds;
+        phases.safety_mb = s.size_bytes / 1024 / 1024;
+      }
     });
   const baseline = () => rate(copy);
   const count = async () => Number((await core.db.query('SELECT count(*) AS n FROM kv'))[0].n);
@@ -99,8 +104,8 @@ try {
     ['restore, verify, no safety backup (vs psql \\copy)', oursN, base, undefined, 'MB/s'],
   ]);
   console.log(
-    `\nof the last rounds: restore ${phases.with?.toFixed(2)} s with its safety backup, ${phases.without?.toFixed(2)} s without; ` +
-      `archive ${archiveMB.toFixed(1)} MB`,
+    `\nof the last rounds: restore ${phases.with?.toFixed(2)} s with its safety backup (${phases.safety_s?.toFixed(2)} s of it, ` +
+      `${phases.safety_mb?.toFixed(1)} MB), ${phases.without?.toFixed(2)} s without; archive ${archiveMB.toFixed(1)} MB`,
   );
 } finally {
   await core.close();
