@@ -79,7 +79,7 @@ export async function restoreImage(
     const keep = safetyImage(dirname(file.path));
     let merged: Awaited<ReturnType<typeof mergeLive>> | undefined;
     o.progress?.(0, 0, `restore ${o.id}: merging security state and history from the live store`);
-    await file.replace(o.fresh, keep, async () => {
+    const how = await file.replace(o.fresh, keep, async () => {
       o.signal?.throwIfAborted();
       merged = await mergeLive(img, file.path, { id: o.id, importKeys: o.importKeys });
       await close();
@@ -88,7 +88,15 @@ export async function restoreImage(
       await new Promise((r) => setTimeout(r, 0));
       o.signal?.throwIfAborted();
     });
-    const done = { ...counted, ...merged! };
+    const warnings =
+      how === 'copied'
+        ? [
+            'another process (a running server or worker?) had the database file open, so the restored state was ' +
+              'copied into it rather than put in its place, which takes about twice as long; for the fast path, ' +
+              'restore through the server (`mahavishnu --server URL backup restore`) or with it stopped',
+          ]
+        : [];
+    const done = { ...counted, ...merged!, ...(warnings.length ? { warnings } : {}) };
     if (!o.safety) {
       await removeDbFile(keep);
       return done;
@@ -99,6 +107,7 @@ export async function restoreImage(
       return {
         ...done,
         warnings: [
+          ...warnings,
           `the safety backup could not be started (${(e as Error).message}); the database file the restore replaced ` +
             `is kept at ${keep}, and the next backup_create seals it`,
         ],
