@@ -1,7 +1,7 @@
 // Shared by the benchmarks: processes pinned to one core each, wrk, medians and the result table.
 // On a machine with two or more cores the server under test runs on core 0 and the load generator
 // on core 1, so neither steals the other's CPU and the generator's own limit can be measured apart.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
@@ -48,6 +48,8 @@ export function startServer(args, env) {
  * request failed (socket errors, non-2xx, or what the Lua script's done() reports on stderr).
  */
 export function wrk(url, { seconds, connections, script, env = process.env }) {
+  if (spawnSync('wrk', ['--version']).error)
+    throw new Error("wrk is not installed: it is the benchmarks' load generator (apt-get install wrk)");
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency'];
   if (script) args.push('-s', script);
   args.push(url);
