@@ -110,10 +110,14 @@ export async function restoreInto(
     const collected = new Map<string, Record<string, Param>[]>();
     let stopped: Error | undefined;
     const loads = t.copyIn ? new RowLoads(t.copyIn.bind(t)) : undefined;
-    /** Before a statement of a sink: none after a failure, none while a bulk load is under way. */
-    const ready = async () => {
-      if (stopped) throw stopped;
+    /**
+     * A statement of a sink: never while a bulk load is under way, and none once the restore
+     * failed (checked right before it is made: the rollback must be the last statement).
+     */
+    const statement = async (sql: string, params: Param[]) => {
       await loads?.end();
+      if (stopped) throw stopped;
+      return t.query(sql, params);
     };
     const sink = (name: string): EntrySink | undefined => {
       if (stopped) throw stopped;
@@ -137,7 +141,7 @@ export async function restoreInto(
         });
       }
       if (how === 'insert' && loads) return copySink(loads, tm, key, counted);
-      return insertSink(t, tm, key, how === 'insert-new', counted, ready);
+      return insertSink(statement, tm, key, how === 'insert-new', counted);
     };
     try {
       await read(sink);
@@ -266,15 +270,14 @@ const COPY_BATCH = 1000;
  * Rows → batched INSERTs (bounded by the drivers' parameter limits); `onlyNew` skips rows whose
  * key exists. Used where the store has no bulk load, and for the keyring's few rows (a COPY into
  * a temporary table and INSERT … SELECT … ON CONFLICT DO NOTHING would add DDL to the restore's
- * transaction for a handful of keys). `ready` runs before each statement.
+ * transaction for a handful of keys).
  */
 function insertSink(
-  t: Db,
+  statement: (sql: string, params: Param[]) => Promise<unknown>,
   tm: Manifest['tables'][number],
   key: Buffer | undefined,
   onlyNew: boolean,
   counted: (n: number) => void,
-  ready: () => Promise<void>,
 ): EntrySink {
   const cols = tm.columns;
   const perBatch = Math.max(1, Math.min(500, Math.floor(30_000 / Math.max(1, cols.length))));
@@ -292,8 +295,7 @@ function insertSink(
   let rowsInBatch = 0;
   const flush = async () => {
     if (rowsInBatch === 0) return;
-    await ready();
-    await t.query(rowsInBatch === perBatch ? fullBatch : sqlFor(rowsInBatch), batch);
+    await statement(rowsInBatch === perBatch ? fullBatch : sqlFor(rowsInBatch), batch);
     counted(rowsInBatch);
     batch = [];
     rowsInBatch = 0;

@@ -16,6 +16,8 @@ export class RowLoads {
     if (this.stopped) throw this.stopped;
     if (this.open?.table !== table) {
       await this.end();
+      // stopped meanwhile: no COPY may start after the rollback
+      if (this.stopped) throw this.stopped;
       this.open = { table, load: this.copyIn(table, columns) };
     }
     await this.open.load.write(rows);
