@@ -53,6 +53,13 @@ describe('npm run bench, at its shortest', { timeout: 240_000 }, () => {
     expect(out).toMatch(/^of the last restore: safety backup [\d.]+ s of [\d.]+ s/m);
   });
 
+  it('bench/backup-pg.js: restore into PostgreSQL (COPY) with and without its safety backup vs psql \\copy', async () => {
+    const out = await bench('backup-pg.js', '--mb', '4');
+    expect(out).toMatch(row('restore, verify + safety backup (vs psql \\copy)'));
+    expect(out).toMatch(row('restore, verify, no safety backup (vs psql \\copy)'));
+    expect(out).toMatch(/^of the last rounds: restore [\d.]+ s with its safety backup \([\d.]+ s of it/m);
+  });
+
   it('bench/cold-start.js: initialize vs the SDK, --help vs node -e 0, idle RSS of serve', async () => {
     const out = await bench('cold-start.js', '--runs', '1');
     expect(out).toMatch(row('spawn → MCP initialize answer, stdio (vs SDK echo)'));

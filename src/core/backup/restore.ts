@@ -4,6 +4,7 @@ import type { Manifest } from './manifest.js';
 import { type MergedUsers, mergeUsers } from './merge-users.js';
 import { policyOf } from './policy.js';
 import type { EntrySink } from './read.js';
+import { RowLoads } from './row-loads.js';
 import { quote, stateTables, type TableInfo } from './schema-info.js';
 import { columnKey, isSecret, secretInClear } from './secrets.js';
 import { decodeCell } from './values.js';
@@ -107,7 +108,15 @@ export async function restoreInto(
     for (const tm of m.tables) for (const e of tm.entries) byEntry.set(e, tm);
     const seen = new Map<string, number>();
     const collected = new Map<string, Record<string, Param>[]>();
+    let stopped: Error | undefined;
+    const loads = t.copyIn ? new RowLoads(t.copyIn.bind(t)) : undefined;
+    /** Before a statement of a sink: none after a failure, none while a bulk load is under way. */
+    const ready = async () => {
+      if (stopped) throw stopped;
+      await loads?.end();
+    };
     const sink = (name: string): EntrySink | undefined => {
+      if (stopped) throw stopped;
       if (name.startsWith('settings/')) {
         const parts: Buffer[] = [];
         return {
@@ -127,9 +136,19 @@ export async function restoreInto(
           counted(1);
         });
       }
-      return insertSink(t, tm, key, how === 'insert-new', counted);
+      if (how === 'insert' && loads) return copySink(loads, tm, key, counted);
+      return insertSink(t, tm, key, how === 'insert-new', counted, ready);
     };
-    await read(sink);
+    try {
+      await read(sink);
+      await loads?.end();
+    } catch (e) {
+      // the read may have failed (or been cancelled) while an entry is still being applied: no
+      // statement may follow the rollback, so stop every sink, and the COPY under way first
+      stopped = e as Error;
+      await loads?.abort(stopped);
+      throw e;
+    }
     for (const tm of m.tables) {
       const how = apply.get(tm.name);
       if (how === 'skip') continue;
@@ -212,13 +231,50 @@ export function lineSink(
   };
 }
 
-/** Rows → batched INSERTs (bounded by the drivers' parameter limits); `onlyNew` skips rows whose key exists. */
+/** Rows → the store's bulk load of their table (row-loads.ts), in batches. */
+function copySink(
+  loads: RowLoads,
+  tm: Manifest['tables'][number],
+  key: Buffer | undefined,
+  counted: (n: number) => void,
+): EntrySink {
+  let batch: Param[][] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const rows = batch;
+    batch = [];
+    await loads.write(tm.name, tm.columns, rows);
+    counted(rows.length);
+  };
+  const lines = lineSink(tm, key, async (cells) => {
+    batch.push(cells);
+    if (batch.length >= COPY_BATCH) await flush();
+  });
+  return {
+    write: (chunk) => lines.write(chunk),
+    end: async () => {
+      await lines.end();
+      await flush();
+    },
+  };
+}
+
+/** Rows handed to the bulk load at once (a JSON line of a dump holds up to 2000). */
+const COPY_BATCH = 1000;
+
+/**
+ * Rows → batched INSERTs (bounded by the drivers' parameter limits); `onlyNew` skips rows whose
+ * key exists. Used where the store has no bulk load, and for the keyring's few rows (a COPY into
+ * a temporary table and INSERT … SELECT … ON CONFLICT DO NOTHING would add DDL to the restore's
+ * transaction for a handful of keys). `ready` runs before each statement.
+ */
 function insertSink(
   t: Db,
   tm: Manifest['tables'][number],
   key: Buffer | undefined,
   onlyNew: boolean,
   counted: (n: number) => void,
+  ready: () => Promise<void>,
 ): EntrySink {
   const cols = tm.columns;
   const perBatch = Math.max(1, Math.min(500, Math.floor(30_000 / Math.max(1, cols.length))));
@@ -236,6 +292,7 @@ function insertSink(
   let rowsInBatch = 0;
   const flush = async () => {
     if (rowsInBatch === 0) return;
+    await ready();
     await t.query(rowsInBatch === perBatch ? fullBatch : sqlFor(rowsInBatch), batch);
     counted(rowsInBatch);
     batch = [];

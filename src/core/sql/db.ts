@@ -22,6 +22,12 @@ export interface Db {
    * Absent: use tx (PostgreSQL's transactions never block writers).
    */
   snapshot?<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /**
+   * Bulk-load rows into `table` (PostgreSQL: COPY … FROM STDIN), many times faster than INSERTs;
+   * on the Db a tx gives, the rows are part of that transaction. Until the loader's end or abort
+   * settles, nothing else may run on this Db. Absent (the embedded store): INSERT the rows.
+   */
+  copyIn?(table: string, columns: readonly string[]): RowLoader;
   /** Inside a transaction: hold a named lock until it ends (serializes writers across processes). */
   lock(name: string): Promise<void>;
   /** Round-trip a trivial query; resolves with the latency in ms or rejects with `unavailable`. */
@@ -38,6 +44,16 @@ export interface Db {
   lastFailure?(): number | undefined;
   /** The embedded store only: the database as one file, for physical backups and restores. */
   readonly file?: DbFile;
+}
+
+/** A bulk load under way (Db.copyIn); a failure rejects every call after it. */
+export interface RowLoader {
+  /** Rows of cells in the load's column order, as query takes params; resolves when the store can take more. */
+  write(rows: readonly (readonly Param[])[]): Promise<void>;
+  /** No more rows: resolves once the store holds them all, or rejects with why it refused them. */
+  end(): Promise<void>;
+  /** Give up: none of the rows are loaded (the transaction must roll back); resolves once the Db takes statements again. */
+  abort(reason: Error): Promise<void>;
 }
 
 /** The database file of the embedded store (see src/infra/sql/sqlite-file.ts). */

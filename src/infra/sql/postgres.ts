@@ -1,6 +1,7 @@
 import postgres from 'postgres';
-import type { Db, Param } from '../../core/sql/db.js';
+import type { Db, Param, RowLoader } from '../../core/sql/db.js';
 import { storeError } from './errors.js';
+import { copyIn } from './pg-copy.js';
 import { socketFactory } from './pg-socket.js';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
@@ -101,6 +102,10 @@ export class PostgresDb implements Db {
     } catch (e) {
       throw storeError(e, this.location);
     }
+  }
+
+  copyIn(table: string, columns: readonly string[]): RowLoader {
+    return copyIn(this.sql, table, columns, this.location);
   }
 
   async lock(name: string): Promise<void> {
