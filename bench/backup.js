@@ -134,7 +134,7 @@ table(`backup of a ${dataMB.toFixed(0)} MB SQLite store, MB/s of store data`, [
   ['  … until its safety archive is sealed too (vs tar xzf)', oursX.sealed, tarX, undefined, 'MB/s'],
   ['`mahavishnu backup restore` start to exit (vs tar xzf)', oursCli.exited, tarCli, 0.9, 'MB/s'],
   ['  … until its sealer sealed the safety archive (vs tar xzf)', oursCli.sealed, tarCli, undefined, 'MB/s'],
-  ['  … while a server has the file open (copied in, vs tar xzf)', oursHeld.exited, tarHeld, undefined, 'MB/s'],
+  ['  … while a server holds the file (copied in, vs tar xzf)', oursHeld.exited, tarHeld, undefined, 'MB/s'],
 ]);
 console.log(
   `\nof the last restore: safety backup ${phases.safety_s?.toFixed(2)} s of ${(phases.restore_s + phases.safety_s).toFixed(2)} s ` +

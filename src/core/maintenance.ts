@@ -217,8 +217,9 @@ export class Maintenance {
       await sleep(step, o.signal);
       peers = await board.peers(staleMs);
     }
-    // a claim that was in flight when a process paused has committed by now
-    await sleep(step, o.signal);
+    // a claim that was in flight when a process paused has committed by now (with no other
+    // process, none was: an offline restore with the server stopped starts at once)
+    if (peers.some((p) => p.owner !== this.owner)) await sleep(step, o.signal);
     let cancelled: string[] = [];
     if (o.cancelRunning) {
       cancelled = await board.flagRunning();
