@@ -31,6 +31,11 @@ export async function sealEntry(
   // output in 1 MiB buffers: with the default 16 KiB, every 16 KiB is a round trip to the thread
   // pool and a callback on the event loop (the output is a fraction of the input)
   const packed = await deflate(plain, { level, chunkSize: chunkFor(Math.min(plain.length, 1 << 20)) });
+  return encryptEntry(key, backupId, name, packed);
+}
+
+/** An entry already deflated (image-workers.ts), sealed as sealEntry seals: iv ‖ ciphertext ‖ tag. */
+export function encryptEntry(key: Buffer, backupId: string, name: string, packed: Buffer): Buffer {
   const iv = randomBytes(IV);
   const c = createCipheriv('aes-256-gcm', key, iv);
   c.setAAD(aad(backupId, name));

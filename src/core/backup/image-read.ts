@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import type { Db } from '../sql/db.js';
-import { ImageOpener } from './image-open.js';
+import { ImageOpener } from './image-workers.js';
 import type { Manifest } from './manifest.js';
 import { pages } from './pages.js';
 import type { EntrySink } from './read.js';

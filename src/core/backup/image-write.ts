@@ -1,10 +1,11 @@
-import { open, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db, DbFile } from '../sql/db.js';
+import { ImageDeflater } from './image-workers.js';
 import type { Manifest } from './manifest.js';
 import { quote, stateTables } from './schema-info.js';
 import { columnKey, isSealedCell, isSecret, sealCell } from './secrets.js';
-import type { PutEntry } from './write.js';
+import type { PutDeflated, PutEntry } from './write.js';
 
 /** Remove a database file with the -wal and -shm a connection may have left beside it. */
 export async function removeDbFile(path: string): Promise<void> {
@@ -38,9 +39,15 @@ export const imageContent =
       progress?: (done: number, total: number) => void;
       /** Called as the snapshot starts. */
       started?: () => void;
+      /** Worker threads deflating pieces (default: as many as cores, at least two). */
+      threads?: number;
     },
   ) =>
-  async (put: PutEntry, signal: AbortSignal): Promise<Pick<Manifest, 'tables' | 'image'>> => {
+  async (
+    _put: PutEntry,
+    signal: AbortSignal,
+    putDeflated: PutDeflated,
+  ): Promise<Pick<Manifest, 'tables' | 'image'>> => {
     const path = o.image ?? join(o.spoolDir, `.${o.id}.image-${process.pid}`);
     try {
       o.started?.();
@@ -48,18 +55,20 @@ export const imageContent =
       signal.throwIfAborted();
       const tables = await sealSecretCells(file.open(path), columnKey(o.encryptionKey, o.id), counts);
       const size = (await stat(path)).size;
-      const fh = await open(path, 'r');
+      // read and deflated by worker threads: the event loop seals (AES-GCM) and spools what they return
+      const workers = new ImageDeflater(path, o.threads);
       try {
         for (let n = 0, at = 0; at < size; n++, at += IMAGE_CHUNK) {
           const len = Math.min(IMAGE_CHUNK, size - at);
-          const buf = Buffer.allocUnsafe(len);
-          const { bytesRead } = await fh.read(buf, 0, len, at);
-          if (bytesRead !== len) throw new Error(`the image ${path} changed while it was read`);
-          await put(`image/${String(n).padStart(6, '0')}`, buf, IMAGE_LEVEL);
+          await putDeflated(
+            `image/${String(n).padStart(6, '0')}`,
+            workers.deflate(at, len, IMAGE_LEVEL),
+            len,
+          );
           o.progress?.(at + len, size);
         }
       } finally {
-        await fh.close();
+        await workers.close();
       }
       return { tables, image: { bytes: size, chunk_bytes: IMAGE_CHUNK } };
     } finally {

@@ -7,7 +7,7 @@ import { constants, createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { AppError } from '../errors.js';
 import type { Db, Dialect } from '../sql/db.js';
-import { entryKey, sealEntry } from './entry-crypto.js';
+import { encryptEntry, entryKey, sealEntry } from './entry-crypto.js';
 import { MIN_BACKUP_KEY } from './keyring.js';
 import {
   type BackupType,
@@ -39,8 +39,12 @@ export interface WriteOptions {
   settings: { name: string; content: Buffer }[];
   /** Folder for the spool file the sealed entries wait in until the manifest is signed. */
   spoolDir: string;
-  /** The state's entries, through `put` (rows: rowsContent; the database file: image-write.ts). */
-  content: (put: PutEntry, signal: AbortSignal) => Promise<Pick<Manifest, 'tables' | 'image'>>;
+  /** The state's entries, through `put` (rows: rowsContent) or `putDeflated` (the database file: image-write.ts). */
+  content: (
+    put: PutEntry,
+    signal: AbortSignal,
+    putDeflated: PutDeflated,
+  ) => Promise<Pick<Manifest, 'tables' | 'image'>>;
   /** Entries sealing at once. */
   inFlight?: number;
   signal?: AbortSignal;
@@ -48,6 +52,8 @@ export interface WriteOptions {
 
 /** Seal one entry (deflate at `level`, then AES-256-GCM) into the spool; waits when too many are ahead. */
 export type PutEntry = (name: string, plain: Buffer, level?: number) => Promise<void>;
+/** Seal one entry deflated elsewhere (`plainSize` bytes before), as PutEntry does. */
+export type PutDeflated = (name: string, packed: Promise<Buffer>, plainSize: number) => Promise<void>;
 
 const LINE_BYTES = 1 << 20;
 /**
@@ -93,10 +99,17 @@ export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Pr
       let offset = 0;
       const written: Promise<void>[] = [];
       const inFlight = o.inFlight ?? IN_FLIGHT;
-      const put: PutEntry = async (name, plain, level) => {
-        signal.throwIfAborted();
-        const sealed = sealEntry(key, o.id, name, plain, level);
+      const put: PutEntry = (name, plain, level) =>
+        enqueue(name, sealEntry(key, o.id, name, plain, level), plain.length);
+      const putDeflated: PutDeflated = (name, packed, plainSize) =>
+        enqueue(
+          name,
+          packed.then((p) => encryptEntry(key, o.id, name, p)),
+          plainSize,
+        );
+      const enqueue = async (name: string, sealed: Promise<Buffer>, plainSize: number) => {
         sealed.catch(() => {}); // surfaces through the chain
+        signal.throwIfAborted();
         chain = chain.then(async () => {
           const buf = await sealed;
           await spool.write(buf, 0, buf.length, offset);
@@ -104,7 +117,7 @@ export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Pr
             name,
             size: buf.length,
             sha256: createHash('sha256').update(buf).digest('hex'),
-            plain_size: plain.length,
+            plain_size: plainSize,
             offset,
           });
           offset += buf.length;
@@ -114,7 +127,7 @@ export function archiveStream(o: WriteOptions): { stream: Readable; manifest: Pr
         // several entries seal at once; the dump waits when too many are ahead of the spool
         if (written.length > inFlight) await written[written.length - 1 - inFlight];
       };
-      const { tables, image } = await o.content(put, signal);
+      const { tables, image } = await o.content(put, signal, putDeflated);
       for (const s of o.settings) await put(`settings/${s.name}`, s.content);
       await chain;
       const m: Manifest = {
