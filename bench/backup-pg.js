@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { openCore } from '../dist/compose/open-core.js';
 import { ConfigSchema } from '../dist/core/config/schema.js';
-import { alternate, arg, machineNote, table } from './lib.js';
+import { alternate, arg, jsonDocs, machineNote, table } from './lib.js';
 
 const MB = arg('mb', 200);
 const ROUNDS = arg('rounds', 1);
@@ -35,16 +35,8 @@ const config = ConfigSchema.parse({
 const core = await openCore({ loaded: { config, sources: [], dir } });
 
 try {
-  // the rows of bench/backup.js: JSON documents with repeated keys and some entropy
-  const words = Array.from({ length: 512 }, () => randomBytes(4).toString('hex'));
-  const doc = (i) =>
-    JSON.stringify({
-      id: i,
-      pool: `pool-${i % 17}`,
-      state: ['queued', 'running', 'done'][i % 3],
-      text: Array.from({ length: 40 }, (_, k) => words[(i * 31 + k * 7) % words.length]).join(' '),
-      nonce: randomBytes(8).toString('hex'),
-    });
+  // the rows of bench/backup.js
+  const doc = jsonDocs();
   const rows = Math.ceil((MB * 1024 * 1024) / (doc(0).length + 40));
   // the rows as COPY text (the documents hold no tab, newline or backslash): loaded, then the baseline's input
   const file = join(dir, 'kv.copy');

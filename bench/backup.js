@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCore } from '../dist/compose/open-core.js';
 import { ConfigSchema } from '../dist/core/config/schema.js';
-import { alternate, arg, machineNote, table } from './lib.js';
+import { alternate, arg, jsonDocs, machineNote, table } from './lib.js';
 
 const MB = arg('mb', 200);
 const ROUNDS = arg('rounds', 1);
@@ -27,16 +27,7 @@ const config = ConfigSchema.parse({
 });
 const core = await openCore({ loaded: { config, sources: [], dir } });
 
-// rows like real state: JSON documents with repeated keys and some entropy (compress ~3-4x)
-const words = Array.from({ length: 512 }, () => randomBytes(4).toString('hex'));
-const doc = (i) =>
-  JSON.stringify({
-    id: i,
-    pool: `pool-${i % 17}`,
-    state: ['queued', 'running', 'done'][i % 3],
-    text: Array.from({ length: 40 }, (_, k) => words[(i * 31 + k * 7) % words.length]).join(' '),
-    nonce: randomBytes(8).toString('hex'),
-  });
+const doc = jsonDocs();
 const rowBytes = doc(0).length + 40;
 const rows = Math.ceil((MB * 1024 * 1024) / rowBytes);
 await core.db.tx(async (t) => {

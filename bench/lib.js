@@ -2,6 +2,7 @@
 // On a machine with two or more cores the server under test runs on core 0 and the load generator
 // on core 1, so neither steals the other's CPU and the generator's own limit can be measured apart.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
@@ -133,4 +134,20 @@ export function table(title, rows) {
 export function machineNote() {
   const load = execFileSync('cat', ['/proc/loadavg']).toString().split(' ')[0];
   return `${cpus().length} cores, ${PINNED ? `server on core ${SERVER_CORE}, load generator on core ${CLIENT_CORE}` : 'not pinned (taskset missing or one core)'}, load average ${load} at start${Number(load) >= 0.5 ? ' (the machine is busy: figures are noisy, ratios from the same run still compare)' : ''}`;
+}
+
+/**
+ * The backup benchmarks' rows, like real state: JSON documents with repeated keys and some entropy
+ * (they compress about 3-4x, and hold no tab, newline or backslash). `doc(i)` is row i.
+ */
+export function jsonDocs() {
+  const words = Array.from({ length: 512 }, () => randomBytes(4).toString('hex'));
+  return (i) =>
+    JSON.stringify({
+      id: i,
+      pool: `pool-${i % 17}`,
+      state: ['queued', 'running', 'done'][i % 3],
+      text: Array.from({ length: 40 }, (_, k) => words[(i * 31 + k * 7) % words.length]).join(' '),
+      nonce: randomBytes(8).toString('hex'),
+    });
 }

@@ -8,11 +8,9 @@ import { ENCRYPTION_KEY, SIGNING_KEY } from './helpers/backup.js';
 import { childEnv, cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 
-/** The runbook's section 3, command by command, as separate CLI processes (the server stopped). */
-describe('the backup runbook through the CLI', () => {
-  const tmp = tempDir('mahavishnu-runbook-');
-  afterAll(() => tmp.remove());
-  const env = childEnv(tmp.path, {
+/** A data folder's CLI with the backup keys set, and a call of it that must succeed, parsed from --json. */
+function backupCli(dir: string) {
+  const env = childEnv(dir, {
     MAHAVISHNU_BACKUP__SIGNING_KEY: SIGNING_KEY,
     MAHAVISHNU_BACKUP__ENCRYPTION_KEY: ENCRYPTION_KEY,
   });
@@ -21,6 +19,14 @@ describe('the backup runbook through the CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     return JSON.parse(r.stdout);
   };
+  return { env, json };
+}
+
+/** The runbook's section 3, command by command, as separate CLI processes (the server stopped). */
+describe('the backup runbook through the CLI', () => {
+  const tmp = tempDir('mahavishnu-runbook-');
+  afterAll(() => tmp.remove());
+  const { env, json } = backupCli(tmp.path);
 
   it('create, list, dr check, restore, dr recover', () => {
     mkdirSync(join(tmp.path, 'settings'));
@@ -77,15 +83,7 @@ describe('the backup runbook through the CLI', () => {
 describe("a CLI restore's safety backup, sealed by a process of its own", () => {
   const tmp = tempDir('mahavishnu-sealer-');
   afterAll(() => tmp.remove());
-  const env = childEnv(tmp.path, {
-    MAHAVISHNU_BACKUP__SIGNING_KEY: SIGNING_KEY,
-    MAHAVISHNU_BACKUP__ENCRYPTION_KEY: ENCRYPTION_KEY,
-  });
-  const json = (args: string[]) => {
-    const r = cli([...args, '--json'], env);
-    expect(r.code, r.stderr).toBe(0);
-    return JSON.parse(r.stdout);
-  };
+  const { env, json } = backupCli(tmp.path);
   const images = () => readdirSync(tmp.path).filter((f) => /^\.safety-\d+-\d+\.db$/.test(f));
   const listed = () => json(['backup', 'list']).backups.map((b: { id: string }) => b.id) as string[];
   const file = join(tmp.path, 'mahavishnu.db');
