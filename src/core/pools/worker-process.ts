@@ -156,6 +156,9 @@ process.on('disconnect', () => {
   current?.group.kill();
   process.exit(0);
 });
+// a runtime that died while this process started: its 'disconnect' came before the listener
+// above, and without it the intervals below would keep an orphan alive for good
+if (!process.connected) process.exit(0);
 
 // the lease watchdog runs here, not in the runtime: a runtime paused (SIGSTOP, a long GC) or cut
 // off from the store sends no renewal, and the step is killed before another host may reclaim it
