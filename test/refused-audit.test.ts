@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { callRemote } from '../src/cli/remote.js';
 import { backupSettings } from './helpers/backup.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -14,6 +14,7 @@ describe('refused calls are audited', () => {
     await t?.stop();
     t = undefined;
   });
+  afterAll(() => archives.remove());
   const refusedOf = async (tool: string) =>
     (await t!.core.audit.list({ limit: 100, tool })).filter((r) => r.phase === 'refused');
   const refuse = (tool: string, input: unknown, token: string) =>

@@ -31,10 +31,14 @@ export async function testCore(
   return {
     core,
     dir: tmp.path,
+    // the folder goes whatever closing the core or dropping the database threw
     cleanup: async () => {
-      await core.close();
-      await pg?.drop();
-      tmp.remove();
+      try {
+        await core.close();
+        await pg?.drop();
+      } finally {
+        tmp.remove();
+      }
     },
   };
 }
