@@ -19,6 +19,7 @@ import type { BackupMetrics } from './metrics.js';
 import type { EntrySink, ReadLimits } from './read.js';
 import { lineSink } from './restore.js';
 import { Restores } from './restores.js';
+import { ownedBy, SAFETY_IMAGE } from './safety-image.js';
 import type { BackupCreated, BackupSummary, VerifyReport } from './schemas.js';
 import { scrubbedSettings } from './scrub.js';
 import { columnKey, isSecret } from './secrets.js';
@@ -89,7 +90,7 @@ function withSecretCheck(name: string, m: Manifest, inner: EntrySink | undefined
   );
 }
 
-/** One entry given to two sinks, in turn. */
+/** One entry's plaintext given to two sinks, in turn (never an image writer's, which takes it deflated: takeDeflated). */
 function both(a: EntrySink | undefined, b: EntrySink | undefined): EntrySink | undefined {
   if (!a || !b) return a ?? b;
   return {
@@ -213,7 +214,6 @@ export class Backups {
     const file = this.d.db.file;
     if (!file) return;
     const dir = dirname(file.path);
-    const { SAFETY_IMAGE } = await import('./image-restore.js');
     for (const f of await readdir(dir).catch(() => [] as string[])) {
       // the fresh file of a restore (or a plan, a verify) whose process ended: nothing was put in place
       const fresh = /^\.backup_\w+\.(?:restore|plan|verify)-(\d+)(?:-\d+)?\.db(?:-wal|-shm)?$/.exec(f);
@@ -221,7 +221,7 @@ export class Backups {
       const m = SAFETY_IMAGE.exec(f);
       if (!m || alive(Number(m[2]))) continue;
       // ours from now on: a backup started meanwhile leaves it alone
-      const image = join(dir, `.safety-${m[1]}-${process.pid}.db`);
+      const image = ownedBy(join(dir, f), process.pid);
       await rename(join(dir, f), image);
       try {
         const b = await this.create({ type: 'safety', image });

@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { Db } from '../sql/db.js';
 import { migrate, SCHEMA_VERSION } from '../sql/migrations.js';
 import type { OnProgress, SafetyBackup } from './backups.js';
@@ -7,11 +7,8 @@ import { imageRows, unsealSecretCells } from './image-read.js';
 import { removeDbFile } from './image-write.js';
 import type { Manifest } from './manifest.js';
 import { type RestoreOutcome, restoreInto } from './restore.js';
+import { newSafetyImage } from './safety-image.js';
 import { columnKey } from './secrets.js';
-
-/** Where a restore keeps the database file it replaced until its safety backup is sealed. */
-export const SAFETY_IMAGE = /^\.safety-(\d+)-(\d+)\.db$/;
-const safetyImage = (dir: string) => join(dir, `.safety-${Date.now()}-${process.pid}.db`);
 
 /**
  * Apply an image archive (format 3), already read into the database file `fresh` (every digest,
@@ -76,7 +73,7 @@ export async function restoreImage(
       });
       return { ...r, settings: o.settings, ...(safety ? { safety } : {}) };
     }
-    const keep = safetyImage(dirname(file.path));
+    const keep = newSafetyImage(dirname(file.path));
     let merged: Awaited<ReturnType<typeof mergeLive>> | undefined;
     o.progress?.(0, 0, `restore ${o.id}: merging security state and history from the live store`);
     const how = await file.replace(o.fresh, keep, async () => {

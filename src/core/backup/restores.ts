@@ -1,5 +1,5 @@
 import { rename } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { AppError } from '../errors.js';
 import type { Db } from '../sql/db.js';
 import { SCHEMA_VERSION } from '../sql/migrations.js';
@@ -11,6 +11,7 @@ import { IMAGE_FORMAT, type Manifest } from './manifest.js';
 import { type ArchiveFacts, computePlan, type RestorePlan } from './plan.js';
 import type { EntrySink } from './read.js';
 import { incompatibility, lineSink, type RestoreOutcome, restoreInto } from './restore.js';
+import { ownedBy } from './safety-image.js';
 import { stateTables } from './schema-info.js';
 import type { BackupCreated } from './schemas.js';
 
@@ -36,10 +37,6 @@ export interface Sealer {
   kill(): void;
 }
 export type SpawnSealer = () => Sealer;
-
-/** The name of a safety image owned by process `pid` (image-restore.ts: .safety-<ms>-<pid>.db). */
-const ownedBy = (image: string, pid: number) =>
-  join(dirname(image), basename(image).replace(/-\d+\.db$/, `-${pid}.db`));
 
 /** A settings entry of an archive, kept for the operator to compare (extract.ts). */
 function settingsSink(name: string, into: Map<string, Buffer>): EntrySink | undefined {
